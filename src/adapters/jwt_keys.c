@@ -1,0 +1,119 @@
+/* jwt_keys.c: key loading, generation and JWK export with OpenSSL 3. */
+#include "adapters/jwt_keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <sodium.h>
+
+size_t jwt_base64url(const unsigned char *in, size_t len, char *out, size_t out_size) {
+  if (sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > out_size) return 0;
+  sodium_bin2base64(out, out_size, in, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return strlen(out);
+}
+
+/* The big-endian bytes of a BIGNUM key parameter, left-padded to width (0: natural size),
+ * as base64url. Returns 0 on failure. */
+static int param_b64(EVP_PKEY *pkey, const char *name, int width, char *out, size_t out_size) {
+  BIGNUM *bn = NULL;
+  if (!EVP_PKEY_get_bn_param(pkey, name, &bn)) return 0;
+  unsigned char buf[1024];
+  int len = width > 0 ? width : BN_num_bytes(bn);
+  int ok = len <= (int)sizeof buf && BN_bn2binpad(bn, buf, len) == len &&
+           jwt_base64url(buf, (size_t)len, out, out_size) > 0;
+  BN_free(bn);
+  return ok;
+}
+
+/* Builds the public JWK and its RFC 7638 thumbprint: SHA-256 over the required members in
+ * lexicographic order, no white space. */
+static int build_jwk(struct jwt_key *key, EVP_PKEY *pkey) {
+  char a[700], b[700], canonical[1500];
+  if (key->alg == JWT_KEY_RS256) {
+    if (!param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, 0, a, sizeof a) ||
+        !param_b64(pkey, OSSL_PKEY_PARAM_RSA_E, 0, b, sizeof b))
+      return 0;
+    snprintf(canonical, sizeof canonical, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", b, a);
+  } else {
+    if (!param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, 32, a, sizeof a) ||
+        !param_b64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, 32, b, sizeof b))
+      return 0;
+    snprintf(canonical, sizeof canonical,
+             "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", a, b);
+  }
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256((const unsigned char *)canonical, strlen(canonical), digest);
+  jwt_base64url(digest, sizeof digest, key->kid, sizeof key->kid);
+
+  key->jwk = json_loads(canonical, 0, NULL);
+  if (!key->jwk) return 0;
+  json_object_set_new(key->jwk, "kid", json_string(key->kid));
+  json_object_set_new(key->jwk, "use", json_string("sig"));
+  json_object_set_new(key->jwk, "alg", json_string(key->alg == JWT_KEY_RS256 ? "RS256" : "ES256"));
+  return 1;
+}
+
+static EVP_PKEY *read_pem(const char *path, char *err, size_t errlen) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: cannot open %s", path);
+    return NULL;
+  }
+  EVP_PKEY *pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+  fclose(f);
+  if (!pkey) snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: %s holds no PEM private key", path);
+  return pkey;
+}
+
+static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, char *err, size_t errlen) {
+  if (alg == JWT_KEY_RS256) {
+    if (EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= 2048) return 1;
+    snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: RS256 needs an RSA key of at least 2048 bits");
+    return 0;
+  }
+  char group[32] = "";
+  size_t glen = 0;
+  if (EVP_PKEY_is_a(pkey, "EC") &&
+      EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) &&
+      strcmp(group, "prime256v1") == 0)
+    return 1;
+  snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: ES256 needs an EC P-256 key");
+  return 0;
+}
+
+struct jwt_key *jwt_key_load(const char *path, enum jwt_key_alg alg, char *err, size_t errlen) {
+  struct jwt_key *key = calloc(1, sizeof *key);
+  if (!key) return NULL;
+  key->alg = alg;
+  EVP_PKEY *pkey = NULL;
+  if (path && *path) {
+    pkey = read_pem(path, err, errlen);
+  } else {
+    pkey = alg == JWT_KEY_RS256 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
+    if (!pkey) snprintf(err, errlen, "cannot generate an ephemeral signing key");
+  }
+  if (!pkey || !key_fits(pkey, alg, err, errlen)) goto fail;
+  key->pkey = pkey;
+  if (!build_jwk(key, pkey)) {
+    snprintf(err, errlen, "cannot export the public signing key");
+    goto fail;
+  }
+  return key;
+
+fail:
+  if (!key->pkey) EVP_PKEY_free(pkey);
+  jwt_key_free(key);
+  return NULL;
+}
+
+void jwt_key_free(struct jwt_key *key) {
+  if (!key) return;
+  EVP_PKEY_free(key->pkey);
+  json_decref(key->jwk);
+  free(key);
+}

@@ -1,0 +1,30 @@
+/* jwt_keys.h: the signing key: loaded from a PEM file or generated, kept parsed for the life of
+ * the process, and published as a JWK (RFC 7517) whose kid is its RFC 7638 thumbprint. */
+#ifndef VG_JWT_KEYS_H
+#define VG_JWT_KEYS_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
+
+struct jwt_key {
+  enum jwt_key_alg alg;
+  EVP_PKEY *pkey;    /* private key; OpenSSL 3 allows concurrent signs and verifies with it */
+  char kid[64];
+  json_t *jwk;       /* public JWK with kid, use, alg */
+};
+
+/* Reads the PEM private key at path, or generates one when path is NULL or empty. The key's type
+ * must fit alg (RSA of at least 2048 bits for RS256, EC P-256 for ES256). Returns NULL with a
+ * message in err on failure. */
+struct jwt_key *jwt_key_load(const char *path, enum jwt_key_alg alg, char *err, size_t errlen);
+void jwt_key_free(struct jwt_key *key);
+
+/* Base64url without padding (RFC 7515 §2) of len bytes into out (NUL-terminated).
+ * Returns the length written, or 0 when out is too small. */
+size_t jwt_base64url(const unsigned char *in, size_t len, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,151 @@
+/* jwt_tokens.c: the claims of verigate's two tokens, issued and checked. The signature (with the
+ * algorithm pinned) is jws.c's; every other check is here: kid, typ, iss, aud, aal, sub, jti,
+ * iat, exp and, for access tokens, auth_time. */
+#include "adapters/jwt_tokens.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "adapters/jws.h"
+
+struct jwt_tokens {
+  struct jwt_tokens_config cfg;
+  char *issuer, *audience;
+  struct jwt_key *key;
+  struct clock_port clock;
+  char *jwks; /* {"keys":[...]} */
+};
+
+static const char TYP_MFA[] = "mfa+jwt";
+static const char TYP_ACCESS[] = "at+jwt";
+
+static int new_jti(char out[VG_JTI_MAX]) {
+  unsigned char raw[16]; /* 128 random bits */
+  return RAND_bytes(raw, sizeof raw) == 1 && jwt_base64url(raw, sizeof raw, out, VG_JTI_MAX) > 0;
+}
+
+static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c) {
+  int mfa = c->kind == VG_TOKEN_MFA;
+  json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o}", "iss", t->issuer, "aud",
+                             t->audience, "sub", c->sub, "jti", c->jti, "iat", (json_int_t)c->iat,
+                             "exp", (json_int_t)c->exp, "aal", mfa ? "aal1" : "aal2", "amr",
+                             mfa ? json_pack("[s]", "pwd") : json_pack("[s,s]", "pwd", "sms"));
+  if (claims && !mfa) json_object_set_new(claims, "auth_time", json_integer(c->auth_time));
+  return claims;
+}
+
+static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *sub,
+                              int64_t auth_time, char **token, struct vg_claims *claims) {
+  struct jwt_tokens *t = self;
+  *token = NULL;
+  memset(claims, 0, sizeof *claims);
+  claims->kind = kind;
+  snprintf(claims->sub, sizeof claims->sub, "%s", sub);
+  claims->iat = t->clock.now(t->clock.self);
+  claims->exp = claims->iat + (kind == VG_TOKEN_MFA ? t->cfg.mfa_ttl : t->cfg.access_ttl);
+  claims->auth_time = auth_time;
+  if (!new_jti(claims->jti)) return VG_ERR_INTERNAL;
+
+  json_t *header = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(t->key), "typ",
+                             kind == VG_TOKEN_MFA ? TYP_MFA : TYP_ACCESS, "kid", t->key->kid);
+  json_t *payload = claims_json(t, claims);
+  if (header && payload) *token = jws_sign(t->key, header, payload);
+  json_decref(header);
+  json_decref(payload);
+  return *token ? VG_OK : VG_ERR_INTERNAL;
+}
+
+static int string_is(json_t *obj, const char *name, const char *expected) {
+  const char *value = json_string_value(json_object_get(obj, name));
+  return value && strcmp(value, expected) == 0;
+}
+
+/* Copies string member name into out when it is present, non-empty and fits. */
+static int copy_string(json_t *obj, const char *name, char *out, size_t size) {
+  const char *value = json_string_value(json_object_get(obj, name));
+  size_t len = value ? strlen(value) : 0;
+  if (len == 0 || len >= size) return 0;
+  memcpy(out, value, len + 1);
+  return 1;
+}
+
+/* A positive integer member, or 0. */
+static int64_t seconds(json_t *obj, const char *name) {
+  json_t *value = json_object_get(obj, name);
+  return json_is_integer(value) && json_integer_value(value) > 0 ? json_integer_value(value) : 0;
+}
+
+static vg_result check_claims(const struct jwt_tokens *t, json_t *header, json_t *payload,
+                              struct vg_claims *c) {
+  if (!string_is(header, "kid", t->key->kid)) return VG_ERR_INVALID_TOKEN;
+  if (string_is(header, "typ", TYP_MFA)) c->kind = VG_TOKEN_MFA;
+  else if (string_is(header, "typ", TYP_ACCESS)) c->kind = VG_TOKEN_ACCESS;
+  else return VG_ERR_INVALID_TOKEN;
+
+  if (!string_is(payload, "iss", t->issuer) || !string_is(payload, "aud", t->audience) ||
+      !string_is(payload, "aal", c->kind == VG_TOKEN_MFA ? "aal1" : "aal2") ||
+      !copy_string(payload, "sub", c->sub, sizeof c->sub) ||
+      !copy_string(payload, "jti", c->jti, sizeof c->jti))
+    return VG_ERR_INVALID_TOKEN;
+
+  c->iat = seconds(payload, "iat");
+  c->exp = seconds(payload, "exp");
+  int64_t now = t->clock.now(t->clock.self);
+  if (!c->iat || !c->exp || c->iat > now + t->cfg.leeway || c->exp <= now - t->cfg.leeway)
+    return VG_ERR_INVALID_TOKEN;
+  if (c->kind == VG_TOKEN_ACCESS && !(c->auth_time = seconds(payload, "auth_time")))
+    return VG_ERR_INVALID_TOKEN;
+  return VG_OK;
+}
+
+static vg_result tokens_verify(void *self, const char *token, struct vg_claims *claims) {
+  struct jwt_tokens *t = self;
+  memset(claims, 0, sizeof *claims);
+  json_t *header, *payload;
+  if (!token || !jws_verify(t->key, token, &header, &payload)) return VG_ERR_INVALID_TOKEN;
+  vg_result r = check_claims(t, header, payload, claims);
+  json_decref(header);
+  json_decref(payload);
+  return r;
+}
+
+static const char *tokens_jwks(void *self) {
+  return ((struct jwt_tokens *)self)->jwks;
+}
+
+struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct jwt_key *key,
+                                     struct clock_port clock) {
+  struct jwt_tokens *t = calloc(1, sizeof *t);
+  if (!t) {
+    jwt_key_free(key);
+    return NULL;
+  }
+  t->cfg = *cfg;
+  t->key = key;
+  t->clock = clock;
+  t->issuer = strdup(cfg->issuer);
+  t->audience = strdup(cfg->audience);
+  json_t *jwks = json_pack("{s:[O]}", "keys", key->jwk);
+  t->jwks = jwks ? json_dumps(jwks, JSON_COMPACT) : NULL;
+  json_decref(jwks);
+  if (t->issuer && t->audience && t->jwks) return t;
+  jwt_tokens_destroy(t);
+  return NULL;
+}
+
+void jwt_tokens_destroy(struct jwt_tokens *t) {
+  if (!t) return;
+  jwt_key_free(t->key);
+  free(t->issuer);
+  free(t->audience);
+  free(t->jwks);
+  free(t);
+}
+
+struct token_service jwt_tokens_port(struct jwt_tokens *t) {
+  return (struct token_service){
+      .self = t, .issue = tokens_issue, .verify = tokens_verify, .jwks = tokens_jwks};
+}

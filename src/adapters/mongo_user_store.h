@@ -1,0 +1,24 @@
+/* mongo_user_store.h: the user_store port on MongoDB (libmongoc), collection "users" of the
+ * URI's database ("verigate" when the URI names none). Thread-safe: one client pool, and every
+ * call pops a client and pushes it back. mongoc_init()/mongoc_cleanup() are the caller's. */
+#ifndef VG_MONGO_USER_STORE_H
+#define VG_MONGO_USER_STORE_H
+
+#include <stddef.h>
+
+#include "ports/user_store.h"
+
+struct mongo_user_store;
+
+/* Parses uri, adds short timeouts it does not set itself (server selection 2 s, connect 2 s,
+ * socket 5 s) and builds the pool; MongoDB need not be up yet. NULL + message on failure. */
+struct mongo_user_store *mongo_user_store_create(const char *uri, char *err, size_t errlen);
+/* Creates the unique indexes email_1, username_1 and phone_1 if missing. VG_ERR_UNAVAILABLE
+ * when the server does not answer, VG_ERR_INTERNAL when it refuses (logged). */
+vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s);
+/* No call may be running. */
+void mongo_user_store_destroy(struct mongo_user_store *s);
+/* The port; valid while s lives. */
+struct user_store mongo_user_store_port(struct mongo_user_store *s);
+
+#endif

@@ -1,0 +1,406 @@
+/* redis_pending_store.c: pending logins in Redis. Every read-modify-write is one Lua script, so
+ * concurrent verigate processes never interleave inside an operation. */
+#include "adapters/redis_pending_store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+#include <yder.h>
+
+#include "adapters/redis_pool.h"
+#include "adapters/redis_url.h"
+
+#define REDIS_PENDING_PREFIX "vg:pending:"
+#define REDIS_LOCK_PREFIX "vg:lock:"
+#define REDIS_KEY_MAX (sizeof(REDIS_PENDING_PREFIX) + VG_JTI_MAX) /* the longer prefix, NUL */
+#define REDIS_ARGC_MAX 12
+
+enum redis_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_COUNT };
+
+/* DEL first so a reused jti never inherits stale fields. ARGV: six fields, then ttl. */
+static const char *const redis_script_body[RS_COUNT] = {
+    [RS_CREATE] = "redis.call('DEL', KEYS[1])\n"
+                  "redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'phone', ARGV[2],\n"
+                  "  'verification_sid', ARGV[3], 'sends', ARGV[4], 'last_send_at', ARGV[5],\n"
+                  "  'attempts', ARGV[6])\n"
+                  "redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
+                  "return 1\n",
+    /* ARGV: now, cooldown, max_sends. Returns {0} gone, {1, sends} ok, {2} limit,
+     * {3, retry_after} cooldown. */
+    [RS_RESERVE] = "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+                   "local now, cooldown, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+                   "local sends = tonumber(redis.call('HGET', KEYS[1], 'sends') or '0')\n"
+                   "local last = tonumber(redis.call('HGET', KEYS[1], 'last_send_at') or '0')\n"
+                   "if sends >= max then return {2} end\n"
+                   "if now - last < cooldown then return {3, cooldown - (now - last)} end\n"
+                   "sends = redis.call('HINCRBY', KEYS[1], 'sends', 1)\n"
+                   "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
+                   "return {1, sends}\n",
+    /* ARGV: previous last_send_at. Never creates the key, never counts below zero. */
+    [RS_RELEASE] = "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+                   "if tonumber(redis.call('HGET', KEYS[1], 'sends') or '0') > 0 then\n"
+                   "  redis.call('HINCRBY', KEYS[1], 'sends', -1)\n"
+                   "end\n"
+                   "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
+                   "return 1\n",
+    /* Returns the new attempts, or -1 when the key is gone (HINCRBY alone would recreate it). */
+    [RS_ATTEMPT] = "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+                   "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n",
+};
+
+struct redis_pending_store {
+  struct redis_pool *pool;
+  char sha[RS_COUNT][41]; /* SHA-1 of each script, for EVALSHA */
+};
+
+/* Error replies meaning Redis cannot serve now rather than a bug on our side. */
+static const char *const redis_unavailable_errors[] = {"LOADING", "READONLY", "MASTERDOWN", "BUSY",
+                                                       "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "OOM"};
+
+static vg_result redis_error_reply(const redisReply *r, bool *broken) {
+  y_log_message(Y_LOG_LEVEL_ERROR, "redis: error reply: %.*s", (int)r->len, r->str);
+  for (size_t i = 0; i < sizeof(redis_unavailable_errors) / sizeof(*redis_unavailable_errors); i++) {
+    size_t n = strlen(redis_unavailable_errors[i]);
+    if (r->len >= n && strncmp(r->str, redis_unavailable_errors[i], n) == 0) {
+      /* A fresh connection may reach the new primary, or authenticate again. */
+      *broken = strcmp(redis_unavailable_errors[i], "READONLY") == 0 ||
+                strcmp(redis_unavailable_errors[i], "NOAUTH") == 0;
+      return VG_ERR_UNAVAILABLE;
+    }
+  }
+  return VG_ERR_INTERNAL;
+}
+
+/* Sends argv on c. For a script, argv[0] and argv[1] are filled here: EVALSHA first, EVAL when
+ * Redis does not have the script cached yet (after a restart or SCRIPT FLUSH). */
+static redisReply *redis_exec(struct redis_pending_store *s, redisContext *c, int script, int argc,
+                              const char **argv) {
+  size_t lens[REDIS_ARGC_MAX];
+  if (script >= 0) {
+    argv[0] = "EVALSHA";
+    argv[1] = s->sha[script];
+  }
+  for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
+  redisReply *r = redisCommandArgv(c, argc, argv, lens);
+  if (script >= 0 && r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+    freeReplyObject(r);
+    argv[0] = "EVAL";
+    argv[1] = redis_script_body[script];
+    lens[0] = 4;
+    lens[1] = strlen(argv[1]);
+    r = redisCommandArgv(c, argc, argv, lens);
+  }
+  return r;
+}
+
+/* Runs argv on a pooled connection: VG_OK with *out (the caller frees it) for any reply but an
+ * error. A connection that sat idle may have been closed by the server (restart, idle timeout):
+ * it fails with EOF or a reset before the command runs, so that case is retried once on a new
+ * connection instead of failing a request. */
+static vg_result redis_run(struct redis_pending_store *s, int script, int argc, const char **argv,
+                           redisReply **out) {
+  vg_result res = VG_OK;
+  bool broken = false, reused = false;
+  redisReply *r = NULL;
+  redisContext *c = NULL;
+  *out = NULL;
+  for (int attempt = 0; attempt < 2 && r == NULL; attempt++) {
+    if (c != NULL) redis_pool_checkin(s->pool, c, true);
+    c = redis_pool_checkout(s->pool, &reused);
+    if (c == NULL) return VG_ERR_UNAVAILABLE;
+    r = redis_exec(s, c, script, argc, argv);
+    int e = errno;
+    bool closed = c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO && (e == ECONNRESET || e == EPIPE));
+    if (r == NULL && !(reused && closed)) break;
+  }
+  if (r == NULL) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "redis: %s failed: %s", argv[0], c->errstr);
+    broken = true;
+    res = VG_ERR_UNAVAILABLE;
+    goto cleanup;
+  }
+  if (r->type == REDIS_REPLY_ERROR) {
+    res = redis_error_reply(r, &broken);
+    goto cleanup;
+  }
+  *out = r;
+  r = NULL;
+cleanup:
+  if (r != NULL) freeReplyObject(r);
+  redis_pool_checkin(s->pool, c, broken);
+  return res;
+}
+
+/* Builds prefix + jti; -1 for a jti that cannot be one of ours (empty or too long). */
+static int redis_key(char *buf, const char *prefix, const char *jti) {
+  size_t n = jti == NULL ? 0 : strnlen(jti, VG_JTI_MAX + 1);
+  if (n == 0 || n > VG_JTI_MAX) return -1;
+  snprintf(buf, REDIS_KEY_MAX, "%s%s", prefix, jti);
+  return 0;
+}
+
+static vg_result redis_unexpected(const char *what) {
+  y_log_message(Y_LOG_LEVEL_ERROR, "redis: unexpected reply type to %s", what);
+  return VG_ERR_INTERNAL;
+}
+
+static vg_result redis_pending_create(void *self, const char *jti, const struct vg_pending *p, int ttl) {
+  char key[REDIS_KEY_MAX], sends[16], last[24], attempts[16], ttl_s[16];
+  char user_id[VG_ID_MAX], phone[VG_PHONE_MAX], sid[VG_SID_MAX];
+  redisReply *r = NULL;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  if (ttl <= 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "redis: pending login with ttl %d", ttl);
+    return VG_ERR_INTERNAL;
+  }
+  /* Copies guarantee a NUL even if a caller filled a field to the brim. */
+  snprintf(user_id, sizeof(user_id), "%.*s", (int)sizeof(p->user_id), p->user_id);
+  snprintf(phone, sizeof(phone), "%.*s", (int)sizeof(p->phone), p->phone);
+  snprintf(sid, sizeof(sid), "%.*s", (int)sizeof(p->verification_sid), p->verification_sid);
+  snprintf(sends, sizeof(sends), "%d", p->sends);
+  snprintf(last, sizeof(last), "%" PRId64, p->last_send_at);
+  snprintf(attempts, sizeof(attempts), "%d", p->attempts);
+  snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
+  const char *argv[] = {NULL, NULL, "1", key, user_id, phone, sid, sends, last, attempts, ttl_s};
+  vg_result res = redis_run(self, RS_CREATE, (int)(sizeof(argv) / sizeof(*argv)), argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("create");
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+/* Copies a hash value into a bounded string; -1 when it does not fit. */
+static int redis_copy(const redisReply *v, char *out, size_t cap) {
+  if (v->type != REDIS_REPLY_STRING || v->len >= cap) return -1;
+  memcpy(out, v->str, v->len);
+  out[v->len] = '\0';
+  return 0;
+}
+
+/* Reads a whole decimal integer within [min, max]; -1 otherwise. */
+static int redis_integer(const redisReply *v, long long min, long long max, long long *out) {
+  char buf[24], *end;
+  if (redis_copy(v, buf, sizeof(buf)) != 0 || buf[0] == '\0') return -1;
+  errno = 0;
+  long long n = strtoll(buf, &end, 10);
+  if (errno != 0 || *end != '\0' || n < min || n > max) return -1;
+  *out = n;
+  return 0;
+}
+
+/* Sets one field of out from a HGETALL pair; returns its bit in the seen mask, 0 if unknown,
+ * -1 when the value is malformed. */
+static int redis_pending_field(const redisReply *name, const redisReply *v, struct vg_pending *out) {
+  static const char *const names[] = {"user_id", "phone", "verification_sid", "sends", "last_send_at", "attempts"};
+  long long n = 0;
+  int i = 0;
+  while (i < 6 && !(name->type == REDIS_REPLY_STRING && strcmp(name->str, names[i]) == 0)) i++;
+  if (i == 6) return 0;
+  int bad = 0;
+  switch (i) {
+  case 0: bad = redis_copy(v, out->user_id, sizeof(out->user_id)); break;
+  case 1: bad = redis_copy(v, out->phone, sizeof(out->phone)); break;
+  case 2: bad = redis_copy(v, out->verification_sid, sizeof(out->verification_sid)); break;
+  case 3: bad = redis_integer(v, 0, 1000000, &n); out->sends = (int)n; break;
+  case 4: bad = redis_integer(v, 0, INT64_MAX, &n); out->last_send_at = n; break;
+  default: bad = redis_integer(v, 0, 1000000, &n); out->attempts = (int)n; break;
+  }
+  return bad != 0 ? -1 : 1 << i;
+}
+
+static vg_result redis_pending_get(void *self, const char *jti, struct vg_pending *out) {
+  char key[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  int seen = 0;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  const char *argv[] = {"HGETALL", key};
+  vg_result res = redis_run(self, -1, 2, argv, &r);
+  if (res != VG_OK) goto cleanup;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
+    res = redis_unexpected("HGETALL");
+    goto cleanup;
+  }
+  memset(out, 0, sizeof(*out));
+  for (size_t i = 0; i < r->elements && seen >= 0; i += 2) {
+    int bit = redis_pending_field(r->element[i], r->element[i + 1], out);
+    seen = bit < 0 ? -1 : seen | bit;
+  }
+  if (r->elements == 0) {
+    res = VG_ERR_NOT_FOUND; /* Redis has no empty hashes: the key is gone */
+  } else if (seen != 0x3f) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "redis: pending login hash has a missing or malformed field");
+    res = VG_ERR_INTERNAL;
+  }
+cleanup:
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+static vg_result redis_pending_reserve_send(void *self, const char *jti, int64_t now, int cooldown,
+                                            int max_sends, int *sends, int *retry_after) {
+  char key[REDIS_KEY_MAX], now_s[24], cooldown_s[16], max_s[16];
+  redisReply *r = NULL;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  snprintf(now_s, sizeof(now_s), "%" PRId64, now);
+  snprintf(cooldown_s, sizeof(cooldown_s), "%d", cooldown);
+  snprintf(max_s, sizeof(max_s), "%d", max_sends);
+  const char *argv[] = {NULL, NULL, "1", key, now_s, cooldown_s, max_s};
+  vg_result res = redis_run(self, RS_RESERVE, 7, argv, &r);
+  if (res != VG_OK) goto cleanup;
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->element[0]->type != REDIS_REPLY_INTEGER) {
+    res = redis_unexpected("reserve_send");
+    goto cleanup;
+  }
+  static const vg_result by_status[] = {VG_ERR_NOT_FOUND, VG_OK, VG_ERR_RESEND_LIMIT, VG_ERR_RESEND_COOLDOWN};
+  long long status = r->element[0]->integer;
+  int value = r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER ? (int)r->element[1]->integer : 0;
+  res = status >= 0 && status <= 3 ? by_status[status] : redis_unexpected("reserve_send");
+  if (res == VG_OK && sends != NULL) *sends = value;
+  if (res == VG_ERR_RESEND_COOLDOWN && retry_after != NULL) *retry_after = value;
+cleanup:
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+/* Runs a script of one key and one argument that answers an integer; *n receives it. */
+static vg_result redis_script_int(void *self, int script, const char *jti, const char *arg,
+                                  long long *n) {
+  char key[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  const char *argv[] = {NULL, NULL, "1", key, arg};
+  vg_result res = redis_run(self, script, arg != NULL ? 5 : 4, argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("script");
+  if (res == VG_OK) *n = r->integer;
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+static vg_result redis_pending_release_send(void *self, const char *jti, int64_t previous_send_at) {
+  char prev[24];
+  long long n = 0;
+  snprintf(prev, sizeof(prev), "%" PRId64, previous_send_at);
+  vg_result res = redis_script_int(self, RS_RELEASE, jti, prev, &n);
+  return res == VG_OK && n == 0 ? VG_ERR_NOT_FOUND : res;
+}
+
+static vg_result redis_pending_add_attempt(void *self, const char *jti, int *attempts) {
+  long long n = 0;
+  vg_result res = redis_script_int(self, RS_ATTEMPT, jti, NULL, &n);
+  if (res == VG_OK && n < 0) return VG_ERR_NOT_FOUND;
+  if (res == VG_OK && attempts != NULL) *attempts = (int)n;
+  return res;
+}
+
+static vg_result redis_pending_lock(void *self, const char *jti, int ttl) {
+  char key[REDIS_KEY_MAX], ttl_s[16];
+  redisReply *r = NULL;
+  if (redis_key(key, REDIS_LOCK_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  snprintf(ttl_s, sizeof(ttl_s), "%d", ttl > 0 ? ttl : 1);
+  const char *argv[] = {"SET", key, "1", "NX", "EX", ttl_s};
+  vg_result res = redis_run(self, -1, 6, argv, &r);
+  if (res == VG_OK && r->type == REDIS_REPLY_NIL) res = VG_ERR_VERIFY_IN_PROGRESS;
+  else if (res == VG_OK && r->type != REDIS_REPLY_STATUS) res = redis_unexpected("SET NX");
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+/* DEL on prefix + jti; *deleted (if not NULL) is how many keys went away. */
+static vg_result redis_del(void *self, const char *prefix, const char *jti, long long *deleted) {
+  char key[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  if (redis_key(key, prefix, jti) != 0) return VG_ERR_NOT_FOUND;
+  const char *argv[] = {"DEL", key};
+  vg_result res = redis_run(self, -1, 2, argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("DEL");
+  if (res == VG_OK && deleted != NULL) *deleted = r->integer;
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+static vg_result redis_pending_unlock(void *self, const char *jti) {
+  return redis_del(self, REDIS_LOCK_PREFIX, jti, NULL);
+}
+
+static vg_result redis_pending_claim(void *self, const char *jti) {
+  long long n = 0;
+  vg_result res = redis_del(self, REDIS_PENDING_PREFIX, jti, &n);
+  return res == VG_OK && n != 1 ? VG_ERR_NOT_FOUND : res;
+}
+
+static vg_result redis_pending_remove(void *self, const char *jti) {
+  return redis_del(self, REDIS_PENDING_PREFIX, jti, NULL);
+}
+
+static vg_result redis_pending_ping(void *self) {
+  const char *argv[] = {"PING"};
+  redisReply *r = NULL;
+  vg_result res = redis_run(self, -1, 1, argv, &r);
+  bool pong = res == VG_OK && r->type == REDIS_REPLY_STATUS;
+  if (r != NULL) freeReplyObject(r);
+  return pong ? VG_OK : VG_ERR_UNAVAILABLE;
+}
+
+/* Redis names a cached script by the SHA-1 of its text. */
+static int redis_script_sha(const char *body, char hex[41]) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_Digest(body, strlen(body), md, &n, EVP_sha1(), NULL) != 1 || n != 20) return -1;
+  for (unsigned int i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  return 0;
+}
+
+struct redis_pending_store *redis_pending_store_create(const char *url, int pool_size, char *err,
+                                                       size_t errlen) {
+  struct redis_url u;
+  struct redis_pending_store *s = NULL;
+  if (redis_url_parse(url, &u, err, errlen) != 0) goto cleanup;
+  s = calloc(1, sizeof(*s));
+  if (s == NULL) {
+    snprintf(err, errlen, "redis: out of memory");
+    goto cleanup;
+  }
+  for (int i = 0; i < RS_COUNT; i++) {
+    if (redis_script_sha(redis_script_body[i], s->sha[i]) != 0) {
+      snprintf(err, errlen, "redis: cannot hash the Lua scripts");
+      goto fail;
+    }
+  }
+  s->pool = redis_pool_create(&u, pool_size, err, errlen);
+  if (s->pool == NULL) goto fail;
+  goto cleanup;
+fail:
+  free(s);
+  s = NULL;
+cleanup:
+  explicit_bzero(&u, sizeof(u)); /* the password now lives only in the pool */
+  return s;
+}
+
+void redis_pending_store_destroy(struct redis_pending_store *s) {
+  if (s == NULL) return;
+  redis_pool_destroy(s->pool);
+  free(s);
+}
+
+struct pending_store redis_pending_store_port(struct redis_pending_store *s) {
+  struct pending_store port = {
+      .self = s,
+      .create = redis_pending_create,
+      .get = redis_pending_get,
+      .reserve_send = redis_pending_reserve_send,
+      .release_send = redis_pending_release_send,
+      .add_attempt = redis_pending_add_attempt,
+      .lock = redis_pending_lock,
+      .unlock = redis_pending_unlock,
+      .claim = redis_pending_claim,
+      .remove = redis_pending_remove,
+      .ping = redis_pending_ping,
+  };
+  return port;
+}

@@ -1,0 +1,21 @@
+/* redis_pending_store.h: the pending_store port on Redis (hiredis), keys vg:pending:<jti> and
+ * vg:lock:<jti>. Thread-safe: every call checks a connection out of a fixed pool. */
+#ifndef VG_REDIS_PENDING_STORE_H
+#define VG_REDIS_PENDING_STORE_H
+
+#include <stddef.h>
+
+#include "ports/pending_store.h"
+
+struct redis_pending_store;
+
+/* Parses url (redis://[[user]:password@]host[:port][/db]) and builds a pool of pool_size
+ * connections, made lazily on checkout: Redis need not be up yet. NULL + message on failure. */
+struct redis_pending_store *redis_pending_store_create(const char *url, int pool_size, char *err,
+                                                       size_t errlen);
+/* Closes every connection. No call may be running. */
+void redis_pending_store_destroy(struct redis_pending_store *s);
+/* The port; valid while s lives. */
+struct pending_store redis_pending_store_port(struct redis_pending_store *s);
+
+#endif

@@ -1,0 +1,146 @@
+/* app.c: wiring. Nothing here decides anything about authentication. */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <mongoc/mongoc.h>
+#include <sodium.h>
+#include <yder.h>
+
+#include "adapters/jwt_tokens.h"
+#include "adapters/mongo_user_store.h"
+#include "adapters/redis_pending_store.h"
+#include "adapters/sodium_hasher.h"
+#include "adapters/system_clock.h"
+#include "adapters/twilio_verify.h"
+#include "core/auth.h"
+#include "http/server.h"
+
+/* How long the start waits for MongoDB to create the unique indexes, e.g. while the database
+ * container is still starting. */
+#define INDEX_WAIT_SECONDS 30
+
+struct app {
+  struct mongo_user_store *users;
+  struct redis_pending_store *pending;
+  struct twilio_verify *twilio;
+  struct jwt_tokens *tokens;
+  struct auth auth;
+  struct http_server *server;
+};
+
+static bool ensure_indexes(struct mongo_user_store *users, char *err, size_t errlen) {
+  for (int waited = 0; waited < INDEX_WAIT_SECONDS; waited++) {
+    vg_result r = mongo_user_store_ensure_indexes(users);
+    if (r == VG_OK) return true;
+    if (r != VG_ERR_UNAVAILABLE) break;
+    if (waited == 0) y_log_message(Y_LOG_LEVEL_WARNING, "MongoDB not answering yet; waiting");
+    sleep(1);
+  }
+  snprintf(err, errlen, "MONGODB_URI: cannot create the unique indexes on users");
+  return false;
+}
+
+static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size_t errlen) {
+  enum jwt_key_alg alg = cfg->jwt_es256 ? JWT_KEY_ES256 : JWT_KEY_RS256;
+  if (!cfg->jwt_private_key_file)
+    y_log_message(Y_LOG_LEVEL_WARNING,
+                  "JWT_PRIVATE_KEY_FILE is not set: signing with an ephemeral key; tokens will "
+                  "not survive a restart nor be accepted by other instances");
+  struct jwt_key *key = jwt_key_load(cfg->jwt_private_key_file, alg, err, errlen);
+  if (!key) return NULL;
+  struct jwt_tokens_config tc = {
+      .issuer = cfg->jwt_issuer,
+      .audience = cfg->jwt_audience,
+      .mfa_ttl = cfg->mfa_token_ttl,
+      .access_ttl = cfg->access_token_ttl,
+      .leeway = 5,
+  };
+  y_log_message(Y_LOG_LEVEL_INFO, "signing with %s key kid=%s", cfg->jwt_es256 ? "ES256" : "RS256",
+                key->kid);
+  return jwt_tokens_create(&tc, key, system_clock_port());
+}
+
+static bool build_adapters(struct app *app, const struct config *cfg, char *err, size_t errlen) {
+  app->users = mongo_user_store_create(cfg->mongodb_uri, err, errlen);
+  if (!app->users || !ensure_indexes(app->users, err, errlen)) return false;
+  app->pending = redis_pending_store_create(cfg->redis_url, (int)cfg->redis_pool_size, err, errlen);
+  if (!app->pending) return false;
+  struct twilio_verify_config tv = {
+      .base_url = cfg->twilio_base_url,
+      .account_sid = cfg->twilio_account_sid,
+      .auth_token = cfg->twilio_auth_token,
+      .service_sid = cfg->twilio_service_sid,
+      .connect_timeout_ms = 2000,
+      .timeout_ms = cfg->twilio_timeout_ms,
+  };
+  app->twilio = twilio_verify_create(&tv);
+  if (!app->twilio) {
+    snprintf(err, errlen, "cannot create the Twilio Verify client");
+    return false;
+  }
+  app->tokens = build_tokens(cfg, err, errlen);
+  return app->tokens != NULL;
+}
+
+static bool build_core(struct app *app, const struct config *cfg, char *err, size_t errlen) {
+  app->auth.users = mongo_user_store_port(app->users);
+  app->auth.pending = redis_pending_store_port(app->pending);
+  app->auth.otp = twilio_verify_port(app->twilio);
+  app->auth.tokens = jwt_tokens_port(app->tokens);
+  app->auth.hasher = sodium_hasher_port();
+  app->auth.clock = system_clock_port();
+  struct auth_rules rules = auth_rules_default();
+  rules.resend_cooldown = cfg->resend_cooldown;
+  rules.max_sends = cfg->max_sends;
+  rules.max_attempts = cfg->max_attempts;
+  rules.verify_lock_ttl = (int)(cfg->twilio_timeout_ms / 1000) + 5;
+  if (auth_init(&app->auth, rules) != VG_OK) {
+    snprintf(err, errlen, "cannot initialise the password hasher");
+    return false;
+  }
+  return true;
+}
+
+struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
+  /* Process-wide library set-up, once, before any thread exists. */
+  if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    snprintf(err, errlen, "cannot initialise libsodium or libcurl");
+    return NULL;
+  }
+  mongoc_init();
+  struct app *app = calloc(1, sizeof *app);
+  if (!app) return NULL;
+  if (!build_adapters(app, cfg, err, errlen) || !build_core(app, cfg, err, errlen)) goto fail;
+  struct http_server_config hc = {
+      .bind_address = cfg->bind_address,
+      .port = cfg->port,
+      .threads = cfg->http_threads,
+      .connection_limit = 4096,
+      .connection_timeout = 30,
+  };
+  app->server = http_server_start(&hc, &app->auth, err, errlen);
+  if (!app->server) goto fail;
+  return app;
+
+fail:
+  app_stop(app);
+  return NULL;
+}
+
+void app_stop(struct app *app) {
+  if (app) {
+    http_server_stop(app->server);
+    jwt_tokens_destroy(app->tokens);
+    twilio_verify_destroy(app->twilio);
+    redis_pending_store_destroy(app->pending);
+    mongo_user_store_destroy(app->users);
+    free(app);
+  }
+  mongoc_cleanup();
+  curl_global_cleanup();
+}

@@ -1,0 +1,16 @@
+/* app.h: the composition root: builds the adapters from the configuration, hands their ports to
+ * core and core to the HTTP server, and takes it all down in reverse order. */
+#ifndef VG_APP_H
+#define VG_APP_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct app;
+
+/* Returns NULL with a message in err when any part cannot start. */
+struct app *app_start(const struct config *cfg, char *err, size_t errlen);
+void app_stop(struct app *app);
+
+#endif

@@ -1,0 +1,119 @@
+/* config.c: parsing and range checks of the environment; an invalid value stops the start. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yder.h>
+
+struct source {
+  const char *(*get)(const char *name, void *ctx);
+  void *ctx;
+  char *err;
+  size_t errlen;
+  bool ok;
+};
+
+static const char *text(struct source *s, const char *name, const char *fallback) {
+  const char *v = s->get(name, s->ctx);
+  return v && *v ? v : fallback;
+}
+
+static const char *required(struct source *s, const char *name) {
+  const char *v = text(s, name, NULL);
+  if (!v && s->ok) {
+    snprintf(s->err, s->errlen, "%s is required", name);
+    s->ok = false;
+  }
+  return v;
+}
+
+static long number(struct source *s, const char *name, long fallback, long min, long max) {
+  const char *v = text(s, name, NULL);
+  if (!v) return fallback;
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || end == v || *end || n < min || n > max) {
+    if (s->ok) snprintf(s->err, s->errlen, "%s must be a whole number from %ld to %ld", name, min, max);
+    s->ok = false;
+    return fallback;
+  }
+  return n;
+}
+
+static void fail(struct source *s, const char *message) {
+  if (s->ok) snprintf(s->err, s->errlen, "%s", message);
+  s->ok = false;
+}
+
+/* prefix followed by exactly 32 hexadecimal digits, as Twilio SIDs are. */
+static bool is_sid(const char *v, const char *prefix) {
+  if (!v || strncmp(v, prefix, 2) != 0 || strlen(v) != 34) return false;
+  for (const char *p = v + 2; *p; p++)
+    if (!isxdigit((unsigned char)*p)) return false;
+  return true;
+}
+
+static unsigned long log_level(struct source *s) {
+  const char *v = text(s, "LOG_LEVEL", "info");
+  if (strcmp(v, "error") == 0) return Y_LOG_LEVEL_ERROR;
+  if (strcmp(v, "warning") == 0) return Y_LOG_LEVEL_WARNING;
+  if (strcmp(v, "info") == 0) return Y_LOG_LEVEL_INFO;
+  if (strcmp(v, "debug") == 0) return Y_LOG_LEVEL_DEBUG;
+  fail(s, "LOG_LEVEL must be one of error, warning, info, debug");
+  return Y_LOG_LEVEL_INFO;
+}
+
+static void load_twilio(struct config *c, struct source *s) {
+  c->twilio_account_sid = required(s, "TWILIO_ACCOUNT_SID");
+  c->twilio_auth_token = required(s, "TWILIO_AUTH_TOKEN");
+  c->twilio_service_sid = required(s, "TWILIO_VERIFY_SERVICE_SID");
+  if (c->twilio_account_sid && !is_sid(c->twilio_account_sid, "AC") &&
+      !is_sid(c->twilio_account_sid, "SK"))
+    fail(s, "TWILIO_ACCOUNT_SID must be an account SID (AC...) or API key SID (SK...)");
+  if (c->twilio_service_sid && !is_sid(c->twilio_service_sid, "VA"))
+    fail(s, "TWILIO_VERIFY_SERVICE_SID must be 'VA' followed by 32 hexadecimal digits");
+  c->twilio_base_url = text(s, "TWILIO_VERIFY_BASE_URL", "https://verify.twilio.com");
+  if (strncmp(c->twilio_base_url, "https://", 8) != 0 &&
+      strncmp(c->twilio_base_url, "http://", 7) != 0)
+    fail(s, "TWILIO_VERIFY_BASE_URL must start with https:// (or http:// for the emulator)");
+  c->twilio_timeout_ms = number(s, "TWILIO_TIMEOUT_MS", 5000, 500, 30000);
+}
+
+static void load_tokens(struct config *c, struct source *s) {
+  c->jwt_private_key_file = text(s, "JWT_PRIVATE_KEY_FILE", NULL);
+  const char *alg = text(s, "JWT_ALG", "RS256");
+  if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0) fail(s, "JWT_ALG must be RS256 or ES256");
+  c->jwt_es256 = strcmp(alg, "ES256") == 0;
+  c->jwt_issuer = text(s, "JWT_ISSUER", "verigate");
+  c->jwt_audience = text(s, "JWT_AUDIENCE", "verigate");
+  /* An mfa_token must not outlive Twilio's 10-minute code. */
+  c->mfa_token_ttl = (int)number(s, "MFA_TOKEN_TTL", 300, 30, 600);
+  c->access_token_ttl = (int)number(s, "ACCESS_TOKEN_TTL", 900, 60, 86400);
+}
+
+bool config_load(struct config *c, const char *(*get)(const char *name, void *ctx), void *ctx,
+                 char *err, size_t errlen) {
+  struct source s = {.get = get, .ctx = ctx, .err = err, .errlen = errlen, .ok = true};
+  memset(c, 0, sizeof *c);
+  c->port = (unsigned)number(&s, "PORT", 8080, 1, 65535);
+  c->bind_address = text(&s, "BIND_ADDRESS", "0.0.0.0");
+  c->http_threads = (unsigned)number(&s, "HTTP_THREADS", 16, 1, 512);
+  c->mongodb_uri = text(&s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");
+  if (strncmp(c->mongodb_uri, "mongodb://", 10) != 0 && strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
+    fail(&s, "MONGODB_URI must start with mongodb:// or mongodb+srv://");
+  c->redis_url = text(&s, "REDIS_URL", "redis://127.0.0.1:6379/0");
+  c->redis_pool_size = (unsigned)number(&s, "REDIS_POOL_SIZE", c->http_threads, 1, 512);
+  load_twilio(c, &s);
+  load_tokens(c, &s);
+  c->resend_cooldown = (int)number(&s, "RESEND_COOLDOWN_SECONDS", 30, 0, 600);
+  /* Twilio itself refuses a 6th send (60203) and a 6th check (60202). */
+  c->max_sends = (int)number(&s, "MAX_SENDS_PER_LOGIN", 5, 1, 5);
+  c->max_attempts = (int)number(&s, "MAX_CODE_ATTEMPTS", 5, 1, 5);
+  c->log_level = log_level(&s);
+  return s.ok;
+}

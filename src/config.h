@@ -1,0 +1,37 @@
+/* config.h: verigate's settings, all from environment variables (README has the table). */
+#ifndef VG_CONFIG_H
+#define VG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config {
+  unsigned port;
+  const char *bind_address;
+  unsigned http_threads;
+  const char *mongodb_uri;
+  const char *redis_url;
+  unsigned redis_pool_size;
+  const char *twilio_account_sid;
+  const char *twilio_auth_token;
+  const char *twilio_service_sid;
+  const char *twilio_base_url;
+  long twilio_timeout_ms;
+  const char *jwt_private_key_file; /* NULL: an ephemeral key is generated */
+  bool jwt_es256;                   /* false: RS256 */
+  const char *jwt_issuer;
+  const char *jwt_audience;
+  int mfa_token_ttl;
+  int access_token_ttl;
+  int resend_cooldown;
+  int max_sends;
+  int max_attempts;
+  unsigned long log_level; /* a yder Y_LOG_LEVEL_* */
+};
+
+/* Reads every setting through get (getenv in production). Returns false with a message naming
+ * the variable in err when one is missing or invalid. The strings stay owned by get's source. */
+bool config_load(struct config *c, const char *(*get)(const char *name, void *ctx), void *ctx,
+                 char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,93 @@
+/* auth.h: verigate's use cases. Each takes plain C inputs, talks to the world only through the
+ * ports it was given, and returns a vg_result that src/http/problem.c turns into a response. */
+#ifndef VG_AUTH_H
+#define VG_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/phone_mask.h"
+#include "core/result.h"
+#include "core/validate.h"
+#include "ports/clock.h"
+#include "ports/otp_sender.h"
+#include "ports/password_hasher.h"
+#include "ports/pending_store.h"
+#include "ports/token_service.h"
+#include "ports/user_store.h"
+
+/* The rules of the second factor (defaults in auth_rules_default). */
+struct auth_rules {
+  int resend_cooldown;   /* seconds between two SMS of one login; 0 = none */
+  int max_sends;         /* SMS per pending login, the first included */
+  int max_attempts;      /* wrong codes per pending login; the last one ends the login */
+  int verify_lock_ttl;   /* seconds a /verify holds its login; above the Twilio timeout */
+};
+
+struct auth {
+  struct user_store users;
+  struct pending_store pending;
+  struct otp_sender otp;
+  struct token_service tokens;
+  struct password_hasher hasher;
+  struct clock_port clock;
+  struct auth_rules rules;
+  /* A real hash of a random password, verified against when the email is unknown,
+   * so that "no such user" costs the same time as "wrong password". */
+  char dummy_hash[VG_HASH_MAX];
+};
+
+struct auth_rules auth_rules_default(void);
+
+/* Takes rules and prepares the dummy hash; the caller has set every port of a before. */
+vg_result auth_init(struct auth *a, struct auth_rules rules);
+
+struct signup_input {
+  const char *name, *username, *email, *password, *phone;
+};
+
+/* On VG_ERR_VALIDATION errs lists the bad fields; on VG_ERR_CONFLICT errs names the taken one. */
+vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_field_errors *errs,
+                      struct vg_user *created);
+
+struct login_output {
+  char *mfa_token; /* free() it */
+  int expires_in;
+  char to[VG_MASKED_PHONE_MAX];
+  char user_id[VG_ID_MAX];
+  int retry_after; /* with VG_ERR_SMS_RATE_LIMITED */
+};
+
+vg_result auth_login(struct auth *a, const char *email, const char *password,
+                     struct vg_field_errors *errs, struct login_output *out);
+
+struct resend_output {
+  char to[VG_MASKED_PHONE_MAX];
+  int retry_after; /* seconds until the next resend is allowed (also with the 429s) */
+  char user_id[VG_ID_MAX];
+};
+
+vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_output *out);
+
+struct verify_output {
+  char *access_token; /* free() it */
+  int expires_in;
+  int attempts_left;  /* with VG_ERR_WRONG_CODE */
+  int retry_after;    /* with the 429s and 409 */
+  char user_id[VG_ID_MAX];
+};
+
+vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
+                      struct vg_field_errors *errs, struct verify_output *out);
+
+struct dashboard_output {
+  struct vg_user user;
+  struct vg_claims claims;
+};
+
+vg_result auth_dashboard(struct auth *a, const char *access_token, struct dashboard_output *out);
+
+/* VG_OK when both stores answer; *users_ok and *pending_ok say which did. */
+vg_result auth_ready(struct auth *a, bool *users_ok, bool *pending_ok);
+
+#endif

@@ -1,0 +1,55 @@
+/* login.c: the password step. On success an SMS code is on its way, the pending login is in the
+ * store and the caller holds an mfa_token whose jti names it. */
+#include "core/auth_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+vg_result auth_login(struct auth *a, const char *email, const char *password,
+                     struct vg_field_errors *errs, struct login_output *out) {
+  memset(out, 0, sizeof *out);
+  auth_require_field(errs, "email", email, NULL);
+  auth_require_field(errs, "password", password, NULL);
+  if (errs->count > 0) return VG_ERR_VALIDATION;
+
+  struct vg_user user;
+  char normalised[VG_EMAIL_MAX];
+  vg_result found = vg_email_normalize(email, normalised, sizeof normalised)
+                        ? a->users.find_by_email(a->users.self, normalised, &user)
+                        : VG_ERR_NOT_FOUND;
+  if (found != VG_OK && found != VG_ERR_NOT_FOUND) return found;
+
+  /* Always one Argon2id verify, so response time does not tell whether the email exists. */
+  const char *hash = found == VG_OK ? user.password_hash : a->dummy_hash;
+  vg_result match = a->hasher.verify(a->hasher.self, hash, password);
+  if (found != VG_OK || match != VG_OK)
+    return match == VG_OK || match == VG_ERR_INVALID_CREDENTIALS ? VG_ERR_INVALID_CREDENTIALS
+                                                                 : match;
+
+  struct vg_claims claims;
+  char *token = NULL;
+  vg_result r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user.id, 0, &token, &claims);
+  if (r != VG_OK) return r;
+
+  int64_t now = a->clock.now(a->clock.self);
+  struct vg_pending pending = {.sends = 1, .last_send_at = now, .attempts = 0};
+  memcpy(pending.user_id, user.id, sizeof pending.user_id);
+  memcpy(pending.phone, user.phone, sizeof pending.phone);
+
+  /* Send first, store second: a failed send must leave no pending login behind. */
+  r = a->otp.start(a->otp.self, user.phone, pending.verification_sid, &out->retry_after);
+  if (r != VG_OK) goto fail;
+  int ttl = (int)(claims.exp - now);
+  r = a->pending.create(a->pending.self, claims.jti, &pending, ttl > 0 ? ttl : 1);
+  if (r != VG_OK) goto fail;
+
+  out->mfa_token = token;
+  out->expires_in = ttl;
+  vg_phone_mask(user.phone, out->to);
+  memcpy(out->user_id, user.id, sizeof out->user_id);
+  return VG_OK;
+
+fail:
+  free(token);
+  return r;
+}

@@ -1,0 +1,109 @@
+/* second_factor.c: /resend and /verify on a pending login named by the mfa_token's jti. */
+#include "core/auth_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The pending login of a valid mfa_token; a token whose login is gone is no longer valid. */
+static vg_result load_pending(struct auth *a, const char *mfa_token, struct vg_claims *claims,
+                              struct vg_pending *pending) {
+  vg_result r = auth_require_token(a, mfa_token, VG_TOKEN_MFA, claims);
+  if (r != VG_OK) return r;
+  r = a->pending.get(a->pending.self, claims->jti, pending);
+  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+}
+
+vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_output *out) {
+  memset(out, 0, sizeof *out);
+  struct vg_claims claims;
+  struct vg_pending pending;
+  vg_result r = load_pending(a, mfa_token, &claims, &pending);
+  if (r != VG_OK) return r;
+
+  int64_t now = a->clock.now(a->clock.self);
+  int sends = 0;
+  r = a->pending.reserve_send(a->pending.self, claims.jti, now, a->rules.resend_cooldown,
+                              a->rules.max_sends, &sends, &out->retry_after);
+  if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN;
+  if (r == VG_ERR_RESEND_LIMIT) out->retry_after = (int)(claims.exp > now ? claims.exp - now : 0);
+  if (r != VG_OK) return r;
+
+  char sid[VG_SID_MAX];
+  r = a->otp.start(a->otp.self, pending.phone, sid, &out->retry_after);
+  if (r != VG_OK) {
+    /* Nothing was sent, so the send does not count against cooldown or cap. */
+    a->pending.release_send(a->pending.self, claims.jti, pending.last_send_at);
+    return r;
+  }
+  out->retry_after = a->rules.resend_cooldown;
+  vg_phone_mask(pending.phone, out->to);
+  memcpy(out->user_id, pending.user_id, sizeof out->user_id);
+  return VG_OK;
+}
+
+/* Twilio approved the code: record it, consume the login, mint the access token. */
+static vg_result finish(struct auth *a, const struct vg_claims *claims,
+                        const struct vg_pending *pending, struct verify_output *out) {
+  /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim. */
+  vg_result r = a->users.set_phone_verified(a->users.self, pending->user_id);
+  if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+  r = a->pending.claim(a->pending.self, claims->jti);
+  if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+
+  struct vg_claims issued;
+  int64_t now = a->clock.now(a->clock.self);
+  r = a->tokens.issue(a->tokens.self, VG_TOKEN_ACCESS, pending->user_id, now, &out->access_token,
+                      &issued);
+  if (r != VG_OK) return r;
+  out->expires_in = (int)(issued.exp - now);
+  return VG_OK;
+}
+
+/* A wrong code: count it, and end the login at the last allowed one. */
+static vg_result wrong_code(struct auth *a, const char *jti, struct verify_output *out) {
+  int attempts = 0;
+  vg_result r = a->pending.add_attempt(a->pending.self, jti, &attempts);
+  if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN;
+  if (r != VG_OK) return r;
+  if (attempts >= a->rules.max_attempts) {
+    a->pending.remove(a->pending.self, jti);
+    return VG_ERR_TOO_MANY_ATTEMPTS;
+  }
+  out->attempts_left = a->rules.max_attempts - attempts;
+  return VG_ERR_WRONG_CODE;
+}
+
+vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
+                      struct vg_field_errors *errs, struct verify_output *out) {
+  memset(out, 0, sizeof *out);
+  struct vg_claims claims;
+  struct vg_pending pending;
+  vg_result r = load_pending(a, mfa_token, &claims, &pending);
+  if (r != VG_OK) return r;
+  auth_require_field(errs, "code", code, vg_check_code);
+  if (errs->count > 0) return VG_ERR_VALIDATION;
+
+  /* One check at a time per login, so two requests cannot both spend the same approval. */
+  r = a->pending.lock(a->pending.self, claims.jti, a->rules.verify_lock_ttl);
+  if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
+  if (r != VG_OK) return r;
+
+  r = a->otp.check(a->otp.self, pending.phone, code, &out->retry_after);
+  switch (r) {
+    case VG_OK:
+      r = finish(a, &claims, &pending, out);
+      break;
+    case VG_ERR_WRONG_CODE:
+      r = wrong_code(a, claims.jti, out);
+      break;
+    case VG_ERR_VERIFICATION_EXPIRED:
+    case VG_ERR_TOO_MANY_ATTEMPTS:
+      a->pending.remove(a->pending.self, claims.jti);
+      break;
+    default:
+      break;
+  }
+  memcpy(out->user_id, pending.user_id, sizeof out->user_id);
+  a->pending.unlock(a->pending.self, claims.jti);
+  return r;
+}

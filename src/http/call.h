@@ -1,0 +1,47 @@
+/* call.h: what a handler gets for one request, and the route table it is listed in. */
+#ifndef VG_CALL_H
+#define VG_CALL_H
+
+#include <ulfius.h>
+
+#include "core/auth.h"
+
+#define REQUEST_ID_MAX 65
+
+struct http_call {
+  const struct _u_request *req;
+  struct _u_response *res;
+  struct auth *auth;
+  char request_id[REQUEST_ID_MAX];
+};
+
+typedef void (*http_handler)(struct http_call *call);
+
+struct route {
+  const char *method;
+  const char *path;
+  http_handler handler;
+};
+
+/* Every endpoint of verigate, ended by a {NULL} entry (routes.c). */
+extern const struct route http_routes[];
+
+/* The handlers (handlers_auth.c, handlers_info.c). */
+void handle_signup(struct http_call *call);
+void handle_login(struct http_call *call);
+void handle_resend(struct http_call *call);
+void handle_verify(struct http_call *call);
+void handle_dashboard(struct http_call *call);
+void handle_jwks(struct http_call *call);
+void handle_healthz(struct http_call *call);
+void handle_readyz(struct http_call *call);
+
+/* The token of an "Authorization: Bearer <token>" header, or NULL. */
+const char *http_bearer_token(const struct _u_request *req);
+
+/* One log line for an event of this request, prefixed with its request id. Callers never pass
+ * secrets, codes, tokens or whole phone numbers. */
+void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,65 @@
+/* handlers_info.c: /dashboard, the JWKS and the health probes. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http/call.h"
+#include "http/json_io.h"
+#include "http/problem.h"
+
+/* RFC 3339 UTC from Unix milliseconds. */
+static void format_time(int64_t ms, char out[32]) {
+  time_t seconds = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&seconds, &tm);
+  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void handle_dashboard(struct http_call *c) {
+  struct dashboard_output out;
+  vg_result r = auth_dashboard(c->auth, http_bearer_token(c->req), &out);
+  if (r != VG_OK) {
+    problem_send_result(c->res, r,
+                        r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL,
+                        NULL, NULL);
+    return;
+  }
+  char created[32];
+  format_time(out.user.created_at, created);
+  json_t *body = json_pack(
+      "{s:{s:s, s:s, s:s, s:s, s:s, s:b, s:s}, s:{s:s, s:[s,s], s:I}}", "user", "id", out.user.id,
+      "name", out.user.name, "username", out.user.username, "email", out.user.email, "phone",
+      out.user.phone, "phone_verified", out.user.phone_verified, "created_at", created, "auth",
+      "aal", "aal2", "amr", "pwd", "sms", "auth_time", (json_int_t)out.claims.auth_time);
+  json_send(c->res, 200, body, JSON_PLAIN);
+}
+
+void handle_jwks(struct http_call *c) {
+  const char *jwks = c->auth->tokens.jwks(c->auth->tokens.self);
+  ulfius_set_string_body_response(c->res, 200, jwks);
+  u_map_put(c->res->map_header, "Content-Type", "application/json");
+  /* Public keys: caches may keep them for a while (rotation publishes the next key early). */
+  u_map_put(c->res->map_header, "Cache-Control", "public, max-age=300");
+}
+
+void handle_healthz(struct http_call *c) {
+  json_send(c->res, 200, json_pack("{s:s}", "status", "ok"), JSON_PLAIN);
+}
+
+void handle_readyz(struct http_call *c) {
+  bool users_ok, pending_ok;
+  vg_result r = auth_ready(c->auth, &users_ok, &pending_ok);
+  json_t *checks = json_pack("{s:s, s:s}", "mongodb", users_ok ? "ok" : "unavailable", "redis",
+                             pending_ok ? "ok" : "unavailable");
+  if (r == VG_OK) {
+    json_send(c->res, 200, json_pack("{s:s, s:o}", "status", "ready", "checks", checks),
+              JSON_PLAIN);
+    return;
+  }
+  char detail[96];
+  snprintf(detail, sizeof detail, "Not answering: %s%s%s", users_ok ? "" : "mongodb",
+           !users_ok && !pending_ok ? ", " : "", pending_ok ? "" : "redis");
+  http_log(c, Y_LOG_LEVEL_WARNING, "not ready: %s", detail);
+  problem_send(c->res, problem_for_http(HTTP_ERR_NOT_READY), detail,
+               json_pack("{s:o, s:i}", "checks", checks, "retry_after", 5));
+}

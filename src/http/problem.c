@@ -1,0 +1,93 @@
+/* problem.c: the one table from results to HTTP statuses and problem types; the types are
+ * documented in api/openapi.yaml. */
+#include "http/problem.h"
+
+#include <stdio.h>
+
+#include "http/json_io.h"
+
+static const struct problem_kind by_result[VG_RESULT_COUNT] = {
+    [VG_ERR_VALIDATION] = {400, "/problems/validation-error", "Invalid request"},
+    [VG_ERR_CONFLICT] = {409, "/problems/already-exists", "Account already exists"},
+    [VG_ERR_INVALID_CREDENTIALS] = {401, "/problems/invalid-credentials", "Invalid credentials"},
+    [VG_ERR_INVALID_TOKEN] = {401, "/problems/invalid-token", "Invalid or expired token"},
+    [VG_ERR_INSUFFICIENT_AAL] = {403, "/problems/insufficient-authentication",
+                                 "Second factor required"},
+    [VG_ERR_WRONG_CODE] = {401, "/problems/wrong-code", "Wrong code"},
+    [VG_ERR_TOO_MANY_ATTEMPTS] = {429, "/problems/too-many-attempts", "Too many wrong codes"},
+    [VG_ERR_VERIFY_IN_PROGRESS] = {409, "/problems/verification-in-progress",
+                                   "Verification already in progress"},
+    [VG_ERR_RESEND_COOLDOWN] = {429, "/problems/resend-cooldown", "Code sent too recently"},
+    [VG_ERR_RESEND_LIMIT] = {429, "/problems/resend-limit", "Too many codes sent"},
+    [VG_ERR_VERIFICATION_EXPIRED] = {401, "/problems/verification-expired",
+                                     "Verification expired"},
+    [VG_ERR_INVALID_PHONE] = {422, "/problems/phone-not-deliverable",
+                              "Phone number cannot receive SMS"},
+    [VG_ERR_SMS_RATE_LIMITED] = {429, "/problems/sms-rate-limited", "SMS rate limit reached"},
+    [VG_ERR_UPSTREAM] = {502, "/problems/sms-provider-unavailable", "SMS provider unavailable"},
+    [VG_ERR_UNAVAILABLE] = {503, "/problems/service-unavailable", "Service unavailable"},
+    [VG_ERR_NOT_FOUND] = {500, "/problems/internal-error", "Internal error"},
+    [VG_ERR_INTERNAL] = {500, "/problems/internal-error", "Internal error"},
+};
+
+static const struct problem_kind by_http[HTTP_ERR_COUNT] = {
+    [HTTP_ERR_NOT_FOUND] = {404, "/problems/not-found", "Not found"},
+    [HTTP_ERR_METHOD_NOT_ALLOWED] = {405, "/problems/method-not-allowed", "Method not allowed"},
+    [HTTP_ERR_PAYLOAD_TOO_LARGE] = {413, "/problems/payload-too-large", "Payload too large"},
+    [HTTP_ERR_UNSUPPORTED_MEDIA_TYPE] = {415, "/problems/unsupported-media-type",
+                                         "Unsupported media type"},
+    [HTTP_ERR_MALFORMED_REQUEST] = {400, "/problems/malformed-request", "Malformed request"},
+    [HTTP_ERR_NOT_READY] = {503, "/problems/not-ready", "Not ready"},
+};
+
+/* Seconds a client should wait before retrying after a store outage. */
+#define UNAVAILABLE_RETRY_AFTER 5
+
+struct problem_kind problem_for_result(vg_result r) {
+  if (r <= VG_OK || r >= VG_RESULT_COUNT) return (struct problem_kind){0, NULL, NULL};
+  return by_result[r];
+}
+
+struct problem_kind problem_for_http(enum http_error e) {
+  return by_http[e];
+}
+
+void problem_send(struct _u_response *res, struct problem_kind kind, const char *detail,
+                  json_t *extra) {
+  json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", kind.type, "title", kind.title,
+                           "status", kind.status, "detail", detail ? detail : kind.title);
+  if (body && extra) json_object_update(body, extra);
+  json_t *retry = extra ? json_object_get(extra, "retry_after") : NULL;
+  if (json_is_integer(retry)) {
+    char seconds[24];
+    snprintf(seconds, sizeof seconds, "%lld", (long long)json_integer_value(retry));
+    u_map_put(res->map_header, "Retry-After", seconds);
+  }
+  json_decref(extra);
+  json_send(res, kind.status, body, JSON_PROBLEM);
+}
+
+static json_t *errors_json(const struct vg_field_errors *errs) {
+  json_t *list = json_array();
+  for (int i = 0; list && i < errs->count; i++)
+    json_array_append_new(list, json_pack("{s:s, s:s}", "field", errs->items[i].field, "message",
+                                          errs->items[i].message));
+  return list;
+}
+
+void problem_send_result(struct _u_response *res, vg_result r, const char *detail,
+                         const struct vg_field_errors *errs, json_t *extra) {
+  if (r == VG_ERR_INVALID_TOKEN || r == VG_ERR_INVALID_CREDENTIALS) {
+    if (r == VG_ERR_INVALID_TOKEN)
+      u_map_put(res->map_header, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  } else if (r == VG_ERR_INSUFFICIENT_AAL) {
+    u_map_put(res->map_header, "WWW-Authenticate",
+              "Bearer error=\"insufficient_user_authentication\", "
+              "error_description=\"A second factor is required\", acr_values=\"aal2\"");
+  }
+  if (!extra) extra = json_object();
+  if (r == VG_ERR_UNAVAILABLE && !json_object_get(extra, "retry_after"))
+    json_object_set_new(extra, "retry_after", json_integer(UNAVAILABLE_RETRY_AFTER));
+  if (errs && errs->count > 0) json_object_set_new(extra, "errors", errors_json(errs));
+  problem_send(res, problem_for_result(r), detail, extra);
+}

@@ -1,0 +1,42 @@
+/* problem.h: every error answer, as application/problem+json (RFC 9457), from one table. */
+#ifndef VG_PROBLEM_H
+#define VG_PROBLEM_H
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "core/result.h"
+#include "core/validate.h"
+
+/* Errors of the HTTP layer itself, which core never sees. */
+enum http_error {
+  HTTP_ERR_NOT_FOUND,
+  HTTP_ERR_METHOD_NOT_ALLOWED,
+  HTTP_ERR_PAYLOAD_TOO_LARGE,
+  HTTP_ERR_UNSUPPORTED_MEDIA_TYPE,
+  HTTP_ERR_MALFORMED_REQUEST,
+  HTTP_ERR_NOT_READY,
+  HTTP_ERR_COUNT
+};
+
+struct problem_kind {
+  int status;
+  const char *type;
+  const char *title;
+};
+
+/* The status, type and title for a core result (VG_OK has none: status 0). */
+struct problem_kind problem_for_result(vg_result r);
+struct problem_kind problem_for_http(enum http_error e);
+
+/* Writes the problem kind with detail into res. extra (may be NULL) is merged into the body and
+ * released; an integer "retry_after" in it also becomes the Retry-After header. */
+void problem_send(struct _u_response *res, struct problem_kind kind, const char *detail,
+                  json_t *extra);
+
+/* problem_send for a core result, adding the headers RFC 6750 and RFC 9470 ask of bearer
+ * errors, and errs (may be NULL) as the "errors" member. */
+void problem_send_result(struct _u_response *res, vg_result r, const char *detail,
+                         const struct vg_field_errors *errs, json_t *extra);
+
+#endif

@@ -1,0 +1,45 @@
+/* routes.c: the route table, bearer parsing and per-request logging. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http/call.h"
+
+const struct route http_routes[] = {
+    {"POST", "/signup", handle_signup},
+    {"POST", "/login", handle_login},
+    {"POST", "/resend", handle_resend},
+    {"POST", "/verify", handle_verify},
+    {"GET", "/dashboard", handle_dashboard},
+    {"GET", "/.well-known/jwks.json", handle_jwks},
+    {"GET", "/healthz", handle_healthz},
+    {"GET", "/readyz", handle_readyz},
+    {NULL, NULL, NULL},
+};
+
+/* RFC 6750 b64token characters. */
+static bool is_token_char(char ch) {
+  return isalnum((unsigned char)ch) || strchr("-._~+/=", ch) != NULL;
+}
+
+const char *http_bearer_token(const struct _u_request *req) {
+  const char *value = u_map_get_case(req->map_header, "Authorization");
+  if (!value || strncasecmp(value, "Bearer ", 7) != 0) return NULL;
+  value += 7;
+  while (*value == ' ') value++;
+  if (!*value) return NULL;
+  for (const char *p = value; *p; p++)
+    if (!is_token_char(*p)) return NULL;
+  return value;
+}
+
+void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...) {
+  char message[512];
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(message, sizeof message, fmt, args);
+  va_end(args);
+  y_log_message(level, "req=%s %s", call->request_id, message);
+}

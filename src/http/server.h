@@ -1,0 +1,22 @@
+/* server.h: the HTTP server: libmicrohttpd under ulfius, epoll with a thread pool. */
+#ifndef VG_SERVER_H
+#define VG_SERVER_H
+
+#include <stddef.h>
+
+#include "core/auth.h"
+
+struct http_server_config {
+  const char *bind_address; /* IPv4 literal */
+  unsigned port;
+  unsigned threads;           /* handlers block on MongoDB, Redis and Twilio: more than cores */
+  unsigned connection_limit;
+  unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
+};
+
+/* Starts serving; returns NULL with a message in err on failure. auth outlives the server. */
+struct http_server *http_server_start(const struct http_server_config *cfg, struct auth *auth,
+                                      char *err, size_t errlen);
+void http_server_stop(struct http_server *server);
+
+#endif

@@ -1,0 +1,76 @@
+/* main.c: verigate's entry point: configuration, start, wait for SIGINT/SIGTERM, orderly stop. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <yder.h>
+
+#include "app.h"
+#include "config.h"
+
+static const char *env_get(const char *name, void *ctx) {
+  (void)ctx;
+  return getenv(name);
+}
+
+/* For container health checks: GET /healthz on this instance's port; exit 0 when it answers 200. */
+static int healthcheck(void) {
+  const char *port = getenv("PORT");
+  char url[64];
+  snprintf(url, sizeof url, "http://127.0.0.1:%s/healthz", port && *port ? port : "8080");
+  CURL *curl = curl_easy_init();
+  if (!curl) return 1;
+  long status = 0;
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 2000L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, (curl_write_callback)fwrite);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, stderr);
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  return status == 200 ? 0 : 1;
+}
+
+/* Blocks the stop signals in every thread and waits for one in this one. */
+static int wait_for_stop_signal(const sigset_t *set) {
+  int sig = 0;
+  sigwait(set, &sig);
+  return sig;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--healthcheck") == 0) return healthcheck();
+  if (argc > 1) {
+    fprintf(stderr, "usage: verigate [--healthcheck]\n(configuration comes from the environment; see README.md)\n");
+    return 2;
+  }
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL); /* before any thread starts, so all inherit it */
+  signal(SIGPIPE, SIG_IGN);
+
+  struct config cfg;
+  char err[256] = "";
+  if (!config_load(&cfg, env_get, NULL, err, sizeof err)) {
+    fprintf(stderr, "verigate: configuration error: %s\n", err);
+    return 2;
+  }
+  y_init_logs("verigate", Y_LOG_MODE_CONSOLE, cfg.log_level, NULL, "verigate starting");
+  struct app *app = app_start(&cfg, err, sizeof err);
+  if (!app) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot start: %s", err);
+    y_close_logs();
+    return 1;
+  }
+  y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%u", cfg.bind_address, cfg.port);
+  int sig = wait_for_stop_signal(&stop);
+  y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
+  app_stop(app);
+  y_close_logs();
+  return 0;
+}

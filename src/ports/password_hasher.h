@@ -1,0 +1,17 @@
+/* password_hasher.h: one-way password hashing (Argon2id in production). */
+#ifndef VG_PORT_PASSWORD_HASHER_H
+#define VG_PORT_PASSWORD_HASHER_H
+
+#include "core/result.h"
+
+#define VG_HASH_MAX 128 /* crypto_pwhash_STRBYTES, NUL included */
+
+struct password_hasher {
+  void *self;
+  /* Writes a self-describing hash string (algorithm, cost, salt) into out. */
+  vg_result (*hash)(void *self, const char *password, char out[VG_HASH_MAX]);
+  /* VG_OK when password matches hash, VG_ERR_INVALID_CREDENTIALS when not. */
+  vg_result (*verify)(void *self, const char *hash, const char *password);
+};
+
+#endif

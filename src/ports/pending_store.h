@@ -1,0 +1,47 @@
+/* pending_store.h: short-lived state of logins waiting for their SMS code (Redis in production).
+ * Every operation is atomic in the store, so any number of verigate processes can share it. */
+#ifndef VG_PORT_PENDING_STORE_H
+#define VG_PORT_PENDING_STORE_H
+
+#include <stdint.h>
+
+#include "core/result.h"
+#include "ports/user_store.h"
+
+#define VG_JTI_MAX 48
+#define VG_SID_MAX 35 /* VE + 32 hex + NUL */
+
+struct vg_pending {
+  char user_id[VG_ID_MAX];
+  char phone[VG_PHONE_MAX];
+  char verification_sid[VG_SID_MAX];
+  int sends;            /* SMS sent for this login, the first included */
+  int64_t last_send_at; /* seconds since the Unix epoch */
+  int attempts;         /* wrong codes so far */
+};
+
+struct pending_store {
+  void *self;
+  /* Stores p under jti, expiring after ttl seconds. */
+  vg_result (*create)(void *self, const char *jti, const struct vg_pending *p, int ttl);
+  /* VG_ERR_NOT_FOUND when jti has no pending login (expired, consumed, deleted). */
+  vg_result (*get)(void *self, const char *jti, struct vg_pending *out);
+  /* Reserves one more send, atomically: VG_ERR_RESEND_COOLDOWN with *retry_after when the last
+   * send is under cooldown seconds old, VG_ERR_RESEND_LIMIT when max_sends were made,
+   * VG_ERR_NOT_FOUND when jti is gone. On VG_OK *sends is the new count. */
+  vg_result (*reserve_send)(void *self, const char *jti, int64_t now, int cooldown, int max_sends,
+                            int *sends, int *retry_after);
+  /* Gives back a send reserved by reserve_send whose delivery failed. */
+  vg_result (*release_send)(void *self, const char *jti, int64_t previous_send_at);
+  /* Counts one wrong code; *attempts is the new total. VG_ERR_NOT_FOUND when jti is gone. */
+  vg_result (*add_attempt)(void *self, const char *jti, int *attempts);
+  /* Takes a short exclusive lock on jti's verification; VG_ERR_VERIFY_IN_PROGRESS when held. */
+  vg_result (*lock)(void *self, const char *jti, int ttl);
+  vg_result (*unlock)(void *self, const char *jti);
+  /* Consumes the pending login: VG_OK for exactly one caller, VG_ERR_NOT_FOUND for any other. */
+  vg_result (*claim)(void *self, const char *jti);
+  vg_result (*remove)(void *self, const char *jti);
+  vg_result (*ping)(void *self);
+};
+
+#endif

@@ -1,0 +1,97 @@
+'use strict';
+// Start-up configuration and log hygiene, on verigate instances of our own.
+const { describe, test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { env } = require('./lib/env');
+const { client, expectProblem, expectStatus } = require('./lib/http');
+const { closeMongo, dropDatabase } = require('./lib/stores');
+const { newUser, signup, login, codeFor, wrongCode, verify } = require('./lib/flow');
+const { startVerigate, stopAll, sleep } = require('./lib/procs');
+const J = require('./lib/jwt');
+
+const spawned = [];
+const own = async (p) => { const h = await p; spawned.push(h); return h; };
+
+async function exitsWithin(h, ms) {
+  await Promise.race([h.exit, sleep(ms)]);
+  return h.exited;
+}
+
+describe('configuration and logs', () => {
+  after(async () => {
+    await stopAll(...spawned);
+    for (const h of spawned) if (h.db) await dropDatabase(h.db).catch(() => {});
+    await closeMongo();
+  });
+
+  test('invalid_config_exits_naming_the_variable', async () => {
+    const cases = [
+      ['PORT', 'eighty'], ['PORT', '70000'], ['JWT_ALG', 'HS256'], ['JWT_ALG', 'none'], ['MFA_TOKEN_TTL', '0'],
+      ['MFA_TOKEN_TTL', 'abc'], ['ACCESS_TOKEN_TTL', '-5'], ['RESEND_COOLDOWN_SECONDS', 'soon'], ['MAX_CODE_ATTEMPTS', 'x'],
+      ['LOG_LEVEL', 'chatty'], ['TWILIO_AUTH_TOKEN', undefined], ['TWILIO_ACCOUNT_SID', undefined], ['REDIS_URL', 'http://nope'],
+      ['JWT_PRIVATE_KEY_FILE', '/nonexistent/key.pem'],
+    ];
+    await Promise.all(cases.map(async ([name, value]) => {
+      const h = await startVerigate({ wait: false, env: { [name]: value } });
+      spawned.push(h);
+      const gone = await exitsWithin(h, 5000);
+      assert.ok(gone, `${name}=${value}: still running after 5 s:\n${h.output().slice(-500)}`);
+      assert.notEqual(h.code, 0, `${name}=${value}: exit status 0`);
+      assert.match(h.output(), new RegExp(name), `${name}=${value}: the message must name ${name}:\n${h.output().slice(-500)}`);
+    }));
+  });
+
+  test('no_key_file_means_an_ephemeral_key_and_a_warning', async () => {
+    const vg = await own(startVerigate({ env: { JWT_PRIVATE_KEY_FILE: undefined } }));
+    const api = client(vg.url);
+    assert.match(vg.output(), /warn/i, 'a warning about the ephemeral key');
+    const res = await api.get('/.well-known/jwks.json');
+    expectStatus(res, 200);
+    const mine = J.publicKey().export({ format: 'jwk' });
+    assert.ok(res.body.keys.length >= 1 && res.body.keys.every((k) => k.n !== mine.n), 'a fresh key, not the shared one');
+    // Tokens of the shared instance are not accepted by it.
+    const user = await signup(api);
+    const lg = await login(api, user);
+    const forged = J.mintAccess(user.id, J.decode(lg.mfa_token).header.kid).token;
+    expectProblem(await api.get('/dashboard', { token: forged }), 401, 'invalid-token');
+  });
+
+  test('logs_never_show_passwords_codes_tokens_or_phone_numbers', async () => {
+    const vg = await own(startVerigate({ env: { LOG_LEVEL: 'debug' } }));
+    const api = client(vg.url);
+    const user = await signup(api, newUser());
+    const badPassword = `${user.password}-wrong`;
+    expectProblem(await api.post('/login', { email: user.email, password: badPassword }), 401, 'invalid-credentials');
+    const lg = await login(api, user);
+    const code = await codeFor(env.EMULATOR_URL, user.phone);
+    const bad = wrongCode(code);
+    expectProblem(await api.post('/verify', { code: bad }, { token: lg.mfa_token }), 401, 'wrong-code');
+    expectProblem(await api.post('/resend', undefined, { token: lg.mfa_token }), 429, 'resend-cooldown');
+    const v = await verify(api, lg.mfa_token, code);
+    expectStatus(await api.get('/dashboard', { token: v.access_token }), 200);
+    expectProblem(await api.get('/dashboard', { token: lg.mfa_token }), 403, 'insufficient-authentication');
+    await sleep(200); // let the last lines reach the pipe
+
+    const logs = vg.output();
+    assert.ok(logs.split('\n').filter(Boolean).length >= 3, `debug logging says something:\n${logs}`);
+    const secrets = {
+      password: user.password, 'wrong password': badPassword,
+      'mfa_token': lg.mfa_token, 'access_token': v.access_token,
+      'mfa_token signature': lg.mfa_token.split('.')[2], 'access_token signature': v.access_token.split('.')[2],
+      'phone (E.164)': user.phone, 'phone (digits)': user.phone.slice(1), 'phone (national)': user.phone.slice(2),
+      'Twilio Basic credentials': Buffer.from(`${env.TWILIO_ACCOUNT_SID}:${env.TWILIO_AUTH_TOKEN}`).toString('base64'),
+      'password hash': '$argon2id$',
+    };
+    if (env.TWILIO_AUTH_TOKEN.length >= 8) secrets['Twilio auth token'] = env.TWILIO_AUTH_TOKEN;
+    for (const [what, s] of Object.entries(secrets)) {
+      assert.ok(!logs.includes(s), `the log shows the ${what}:\n${logs.split('\n').filter((l) => l.includes(s)).join('\n')}`);
+    }
+    // Codes are short digit strings: look for them as whole numbers, not inside longer ones.
+    for (const [what, c] of [['code', code], ['wrong code', bad]]) {
+      const re = new RegExp(`(^|[^0-9])${c}([^0-9]|$)`);
+      if (c === String(vg.proc.pid) || c === String(vg.port)) continue; // a number we cannot tell apart
+      const lines = logs.split('\n').filter((l) => re.test(l));
+      assert.deepEqual(lines, [], `the log shows the ${what} ${c}`);
+    }
+  });
+});

@@ -1,0 +1,153 @@
+'use strict';
+// Spawning our own verigate, emulator, redis-server and jongodb instances, for tests that need
+// faults, a stopped dependency or a special configuration. Everything spawned here is killed
+// by stop(), and, as a last resort, when this test process exits.
+const { spawn, execFileSync } = require('node:child_process');
+const crypto = require('node:crypto');
+const net = require('node:net');
+const path = require('node:path');
+const { env } = require('./env');
+const { withDatabase } = require('./stores');
+
+const live = new Set();
+process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } } });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts cmd; returns a handle whose output() is everything it printed so far.
+function launch(name, cmd, args, childEnv) {
+  const proc = spawn(cmd, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  const h = { name, proc, out: '', err: '', exited: false, code: null, signal: null, spawnError: null };
+  proc.stdout.on('data', (d) => { h.out += d; });
+  proc.stderr.on('data', (d) => { h.err += d; });
+  h.exit = new Promise((resolve) => {
+    proc.on('error', (e) => { h.spawnError = e; h.exited = true; live.delete(proc); resolve(); });
+    proc.on('exit', (code, signal) => { h.exited = true; h.code = code; h.signal = signal; live.delete(proc); resolve(); });
+  });
+  h.output = () => h.out + h.err;
+  h.stop = async (signal = 'SIGTERM') => {
+    if (h.exited) return;
+    proc.kill(signal);
+    const t = setTimeout(() => { if (!h.exited) proc.kill('SIGKILL'); }, 3000);
+    await h.exit;
+    clearTimeout(t);
+  };
+  h.kill = () => h.stop('SIGKILL');
+  return h;
+}
+
+// Polls probe() until it returns true, the process dies, or timeoutMs passes.
+async function waitUntil(h, probe, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (h.exited) {
+      throw new Error(`${h.name} exited (code ${h.code}, signal ${h.signal}${h.spawnError ? ', ' + h.spawnError.message : ''}) before ${what}:\n${h.output().slice(-2000)}`);
+    }
+    try { if (await probe()) return; } catch (e) { /* not yet */ }
+    await sleep(50);
+  }
+  await h.stop('SIGKILL');
+  throw new Error(`${h.name} not ${what} after ${timeoutMs} ms:\n${h.output().slice(-2000)}`);
+}
+
+async function httpOk(url) {
+  const r = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  await r.arrayBuffer();
+  return r.status === 200;
+}
+
+const PASS_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'TZ', 'LD_LIBRARY_PATH'];
+
+// The configuration of the shared verigate, for own instances to start from.
+function baseConfig() {
+  return {
+    BIND_ADDRESS: '127.0.0.1',
+    MONGODB_URI: env.MONGODB_URI,
+    REDIS_URL: env.REDIS_URL,
+    TWILIO_ACCOUNT_SID: env.TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: env.TWILIO_AUTH_TOKEN,
+    TWILIO_VERIFY_SERVICE_SID: env.TWILIO_VERIFY_SERVICE_SID,
+    TWILIO_VERIFY_BASE_URL: env.EMULATOR_URL,
+    JWT_PRIVATE_KEY_FILE: env.JWT_PRIVATE_KEY_FILE,
+    JWT_ALG: 'RS256',
+    JWT_ISSUER: env.JWT_ISSUER,
+    JWT_AUDIENCE: env.JWT_AUDIENCE,
+    LOG_LEVEL: 'info',
+  };
+}
+
+function childEnv(vars) {
+  const e = {};
+  for (const k of PASS_ENV) if (process.env[k] !== undefined) e[k] = process.env[k];
+  for (const [k, v] of Object.entries(vars)) if (v !== undefined && v !== null) e[k] = String(v);
+  return e;
+}
+
+// Own verigate. opts.db: a database name on the MONGODB_URI server (default: a fresh random one,
+// see handle.db); opts.env: variables that override the shared configuration (undefined removes).
+// opts.wait === false returns without waiting for /healthz (for configuration errors).
+async function startVerigate(opts = {}) {
+  const port = await freePort();
+  const db = opts.db || `vg_e2e_${crypto.randomBytes(4).toString('hex')}`;
+  const vars = Object.assign(baseConfig(), { MONGODB_URI: withDatabase(env.MONGODB_URI, db), PORT: port }, opts.env || {});
+  for (const [k, v] of Object.entries(opts.env || {})) if (v === undefined) delete vars[k];
+  const h = launch(`verigate:${port}`, env.VERIGATE_BIN, [], childEnv(vars));
+  h.port = port;
+  h.url = `http://127.0.0.1:${port}`;
+  h.db = db;
+  h.config = vars;
+  if (opts.wait !== false) await waitUntil(h, () => httpOk(`${h.url}/healthz`), opts.timeoutMs || 10000, 'healthy');
+  return h;
+}
+
+// Own Twilio Verify emulator with the shared credentials.
+async function startEmulator(opts = {}) {
+  const port = opts.port || await freePort();
+  const args = ['--port', port, '--account-sid', env.TWILIO_ACCOUNT_SID, '--auth-token', env.TWILIO_AUTH_TOKEN,
+    '--service-sid', env.TWILIO_VERIFY_SERVICE_SID];
+  if (opts.codeTtl !== undefined) args.push('--code-ttl', opts.codeTtl);
+  const h = launch(`emulator:${port}`, env.EMULATOR_BIN, args.map(String), childEnv({}));
+  h.port = port;
+  h.url = `http://127.0.0.1:${port}`;
+  await waitUntil(h, async () => /listening/.test(h.output()) && httpOk(`${h.url}/__emulator/requests`), 10000, 'listening');
+  return h;
+}
+
+// Own redis-server (no persistence). Pass opts.port to come back on the same port after a stop.
+async function startRedis(opts = {}) {
+  const port = opts.port || await freePort();
+  const h = launch(`redis:${port}`, env.REDIS_SERVER_BIN,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], childEnv({}));
+  h.port = port;
+  h.url = `redis://127.0.0.1:${port}/0`;
+  await waitUntil(h, () => execFileSync(env.REDIS_CLI_BIN, ['-p', String(port), 'PING'], { encoding: 'utf8', timeout: 2000 }).trim() === 'PONG', 10000, 'answering PING');
+  return h;
+}
+
+// Own MongoDB-compatible server (jongodb from .tools). h.uri carries no database name.
+async function startJongodb(opts = {}) {
+  const port = opts.port || await freePort();
+  const bin = path.join(env.VG_TOOLS, 'node_modules', '@jongodb', 'memory-server-bin-linux-x64-gnu', 'bin', 'jongodb');
+  const h = launch(`jongodb:${port}`, bin, ['--host=127.0.0.1', `--port=${port}`], childEnv({}));
+  h.port = port;
+  h.uri = `mongodb://127.0.0.1:${port}`;
+  await waitUntil(h, async () => /JONGODB_URI=/.test(h.output()), opts.timeoutMs || 20000, 'ready');
+  return h;
+}
+
+// Stops every handle given, ignoring the ones that are already gone or were never started.
+async function stopAll(...handles) {
+  await Promise.all(handles.filter(Boolean).map((h) => h.stop().catch(() => {})));
+}
+
+module.exports = { freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, stopAll, baseConfig };

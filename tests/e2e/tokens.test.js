@@ -1,0 +1,171 @@
+'use strict';
+// Tokens: what verigate issues, that another backend can verify it from the JWKS alone, and that
+// every forgery we can make with node:crypto is turned away.
+const { describe, test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { env } = require('./lib/env');
+const { client, expectProblem, expectStatus } = require('./lib/http');
+const { closeMongo } = require('./lib/stores');
+const { signup, login, codeFor, signedIn } = require('./lib/flow');
+const J = require('./lib/jwt');
+
+const api = client(env.VG_URL);
+
+function expectInvalidBearer(res) {
+  expectProblem(res, 401, 'invalid-token');
+  assert.match(res.headers.get('www-authenticate') || '', /^Bearer\b.*error="invalid_token"/i, `WWW-Authenticate: ${res.headers.get('www-authenticate')}`);
+}
+
+describe('tokens', () => {
+  let me, jwks, kid;
+
+  before(async () => {
+    me = await signedIn(api, env.EMULATOR_URL);
+    const res = await api.get('/.well-known/jwks.json');
+    expectStatus(res, 200);
+    jwks = res.body;
+    kid = J.decode(me.access_token).header.kid;
+  });
+  after(closeMongo);
+
+  test('jwks_publishes_the_signing_key_and_verifies_access_tokens', () => {
+    assert.ok(Array.isArray(jwks.keys) && jwks.keys.length >= 1, JSON.stringify(jwks));
+    for (const k of jwks.keys) {
+      assert.equal(k.kty, 'RSA');
+      assert.equal(k.use, 'sig');
+      assert.equal(k.alg, 'RS256');
+      assert.equal(typeof k.kid, 'string');
+      assert.ok(k.n && k.e, 'n and e');
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.ok(!(secret in k), `JWKS leaks the private member ${secret}`);
+    }
+    const mine = J.publicKey().export({ format: 'jwk' });
+    const published = jwks.keys.find((k) => k.kid === kid);
+    assert.ok(published, `the token's kid ${kid} is in the JWKS`);
+    assert.equal(published.n, mine.n, 'the JWKS key is the public half of JWT_PRIVATE_KEY_FILE');
+    assert.equal(published.e, mine.e);
+    // What another backend does: verify with the JWKS alone.
+    assert.equal(J.verifyWithJwks(me.access_token, jwks), true);
+    assert.equal(J.verifyWithJwks(me.mfa_token, jwks), true);
+    const t = J.decode(me.access_token);
+    const tampered = `${t.parts[0]}.${J.b64uJson(Object.assign({}, t.payload, { sub: 'x' }))}.${t.parts[2]}`;
+    assert.equal(J.verifyWithJwks(tampered, jwks), false, 'sanity: the verifier itself rejects a tampered token');
+  });
+
+  test('issued_tokens_carry_the_documented_header_and_claims', () => {
+    const a = J.decode(me.access_token);
+    const m = J.decode(me.mfa_token);
+    assert.deepEqual({ alg: a.header.alg, typ: a.header.typ, kid: a.header.kid }, { alg: 'RS256', typ: 'at+jwt', kid });
+    assert.deepEqual({ alg: m.header.alg, typ: m.header.typ, kid: m.header.kid }, { alg: 'RS256', typ: 'mfa+jwt', kid });
+    for (const [tok, aal, amr, ttl] of [[a.payload, 'aal2', ['pwd', 'sms'], 900], [m.payload, 'aal1', ['pwd'], 300]]) {
+      assert.equal(tok.iss, env.JWT_ISSUER);
+      assert.ok(tok.aud === env.JWT_AUDIENCE || (Array.isArray(tok.aud) && tok.aud.includes(env.JWT_AUDIENCE)), `aud ${tok.aud}`);
+      assert.equal(tok.sub, me.user.id);
+      assert.equal(tok.aal, aal);
+      assert.deepEqual(tok.amr, amr);
+      assert.ok(Number.isInteger(tok.iat) && Number.isInteger(tok.exp), 'iat/exp are NumericDates');
+      assert.equal(tok.exp - tok.iat, ttl, `lifetime ${tok.exp - tok.iat}`);
+      assert.ok(typeof tok.jti === 'string' && tok.jti.length >= 16, `jti ${tok.jti}`);
+    }
+    assert.ok(Number.isInteger(a.payload.auth_time) && a.payload.auth_time <= a.payload.iat + 1, 'auth_time');
+    assert.notEqual(a.payload.jti, m.payload.jti);
+  });
+
+  test('minted_token_with_the_service_key_is_accepted', async () => {
+    // The control for the forgeries below: they fail for what they change, nothing else.
+    const res = await api.get('/dashboard', { token: J.mintAccess(me.user.id, kid).token });
+    expectStatus(res, 200);
+    assert.equal(res.body.user.id, me.user.id);
+  });
+
+  test('expired_access_token_is_401', async () => {
+    const t = J.now() - 3600;
+    expectInvalidBearer(await api.get('/dashboard', { token: J.mintAccess(me.user.id, kid, { iat: t - 900, exp: t, auth_time: t - 900 }).token }));
+  });
+
+  test('hs256_signed_with_the_public_key_is_401', async () => {
+    const { payload } = J.mintAccess(me.user.id, kid);
+    for (const secret of [J.publicKeyPem('spki'), J.publicKeyPem('pkcs1'), JSON.stringify(jwks.keys[0])]) {
+      const forged = J.signHS256({ alg: 'HS256', typ: 'at+jwt', kid }, payload, secret);
+      expectInvalidBearer(await api.get('/dashboard', { token: forged }));
+    }
+  });
+
+  test('alg_none_is_401', async () => {
+    const { header, payload, token } = J.mintAccess(me.user.id, kid);
+    for (const alg of ['none', 'None', 'NONE']) {
+      expectInvalidBearer(await api.get('/dashboard', { token: J.unsigned(Object.assign({}, header, { alg }), payload) }));
+      const keptSig = `${J.b64uJson(Object.assign({}, header, { alg }))}.${J.b64uJson(payload)}.${token.split('.')[2]}`;
+      expectInvalidBearer(await api.get('/dashboard', { token: keptSig }));
+    }
+  });
+
+  test('wrong_typ_is_not_accepted_as_access', async () => {
+    for (const typ of ['mfa+jwt', 'JWT', undefined]) {
+      const res = await api.get('/dashboard', { token: J.mintAccess(me.user.id, kid, {}, { typ }).token });
+      assert.ok(res.status === 401 || res.status === 403, `typ ${typ}: ${res.status} ${res.text}`);
+    }
+    // An mfa-typed token with access claims must not pass as an mfa_token either: no pending login.
+    const asMfa = J.mintAccess(me.user.id, kid, { aal: 'aal1', amr: ['pwd'] }, { typ: 'mfa+jwt' }).token;
+    expectProblem(await api.post('/verify', { code: me.code }, { token: asMfa }), 401, 'invalid-token');
+  });
+
+  test('wrong_iss_aud_or_missing_claims_is_401', async () => {
+    const variants = [{ iss: 'not-verigate' }, { aud: 'another-service' }, { aud: ['another-service'] }, { iss: undefined },
+      { aud: undefined }, { exp: undefined }, { sub: undefined }];
+    for (const over of variants) {
+      const res = await api.get('/dashboard', { token: J.mintAccess(me.user.id, kid, over).token });
+      assert.equal(res.status, 401, `${JSON.stringify(over)}: ${res.status} ${res.text}`);
+      expectInvalidBearer(res);
+    }
+  });
+
+  test('tampered_payload_is_401', async () => {
+    const other = await signup(api);
+    const t = J.decode(me.access_token);
+    for (const over of [{ sub: other.id }, { exp: t.payload.exp + 86400 }, { aal: 'aal3' }]) {
+      const forged = `${t.parts[0]}.${J.b64uJson(Object.assign({}, t.payload, over))}.${t.parts[2]}`;
+      expectInvalidBearer(await api.get('/dashboard', { token: forged }));
+    }
+  });
+
+  test('token_signed_by_another_key_is_401', async () => {
+    const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { header, payload } = J.mintAccess(me.user.id, kid);
+    expectInvalidBearer(await api.get('/dashboard', { token: J.signRS256(header, payload, privateKey) }));
+  });
+
+  test('dashboard_without_or_with_garbage_token_is_401', async () => {
+    const none = await api.get('/dashboard');
+    expectProblem(none, 401, 'invalid-token');
+    assert.match(none.headers.get('www-authenticate') || '', /^Bearer\b/i, 'a 401 names the Bearer scheme');
+    for (const auth of ['Bearer garbage', 'Bearer a.b.c', 'Bearer ', `Basic ${Buffer.from('a:b').toString('base64')}`, me.access_token]) {
+      const res = await api.get('/dashboard', { headers: { Authorization: auth } });
+      expectProblem(res, 401, 'invalid-token');
+      assert.match(res.headers.get('www-authenticate') || '', /^Bearer\b/i);
+    }
+    expectInvalidBearer(await api.get('/dashboard', { token: 'garbage' }));
+  });
+
+  test('mfa_token_on_dashboard_is_403', async () => {
+    const user = await signup(api);
+    const lg = await login(api, user);
+    const res = await api.get('/dashboard', { token: lg.mfa_token });
+    expectProblem(res, 403, 'insufficient-authentication');
+    assert.match(res.headers.get('www-authenticate') || '', /^Bearer\b.*error="insufficient_user_authentication"/i,
+      `WWW-Authenticate: ${res.headers.get('www-authenticate')}`);
+  });
+
+  test('access_token_on_verify_is_401', async () => {
+    const user = await signup(api);
+    const lg = await login(api, user);
+    const code = await codeFor(env.EMULATOR_URL, user.phone);
+    expectProblem(await api.post('/verify', { code }, { token: me.access_token }), 401, 'invalid-token');
+    expectProblem(await api.post('/resend', undefined, { token: me.access_token }), 401, 'invalid-token');
+    expectProblem(await api.post('/verify', { code }), 401, 'invalid-token');
+    // A forged mfa_token naming a real pending login (alg none) does not consume it.
+    const m = J.decode(lg.mfa_token);
+    expectProblem(await api.post('/verify', { code }, { token: J.unsigned(Object.assign({}, m.header, { alg: 'none' }), m.payload) }), 401, 'invalid-token');
+    expectStatus(await api.post('/verify', { code }, { token: lg.mfa_token }), 200);
+  });
+});
