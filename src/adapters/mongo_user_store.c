@@ -20,7 +20,7 @@ struct mongo_user_store {
 };
 
 /* Server error codes that mean "not now" (failover, shutdown, network) rather than a bug. */
-static const uint32_t mongo_unavailable_codes[] = {6,    7,     89,    91,    189,  9001,
+static const uint32_t mongo_unavailable_codes[] = {6,     7,     89,    91,    189,  9001,
                                                    10107, 11600, 11602, 13435, 13436};
 
 static int64_t mongo_now_ms(void) {
@@ -32,10 +32,12 @@ static int64_t mongo_now_ms(void) {
 /* Maps a driver error to a result and logs it. Not for duplicate keys: their message holds the
  * duplicated value, which is personal data. */
 static vg_result mongo_error(const bson_error_t *e, const char *op) {
-  bool unavailable = e->domain == MONGOC_ERROR_SERVER_SELECTION || e->domain == MONGOC_ERROR_STREAM ||
-                     (e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE);
+  bool unavailable =
+      e->domain == MONGOC_ERROR_SERVER_SELECTION || e->domain == MONGOC_ERROR_STREAM ||
+      (e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE);
   for (size_t i = 0; i < sizeof(mongo_unavailable_codes) / sizeof(*mongo_unavailable_codes); i++) {
-    if (e->domain == MONGOC_ERROR_SERVER && e->code == mongo_unavailable_codes[i]) unavailable = true;
+    if (e->domain == MONGOC_ERROR_SERVER && e->code == mongo_unavailable_codes[i])
+      unavailable = true;
   }
   y_log_message(Y_LOG_LEVEL_ERROR, "mongodb: %s failed (domain %u, code %u): %s", op, e->domain,
                 e->code, e->message);
@@ -52,7 +54,8 @@ static enum vg_unique_field mongo_field_named(const char *name, size_t len) {
   static const struct {
     const char *name;
     enum vg_unique_field field;
-  } fields[] = {{"email", VG_UNIQUE_EMAIL}, {"username", VG_UNIQUE_USERNAME}, {"phone", VG_UNIQUE_PHONE}};
+  } fields[] = {
+      {"email", VG_UNIQUE_EMAIL}, {"username", VG_UNIQUE_USERNAME}, {"phone", VG_UNIQUE_PHONE}};
   for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
     size_t n = strlen(fields[i].name);
     if (len >= n && strncmp(name, fields[i].name, n) == 0 && (len == n || name[n] == '_')) {
@@ -76,7 +79,8 @@ static enum vg_unique_field mongo_field_after(const char *msg, const char *marke
 static enum vg_unique_field mongo_taken(const bson_t *reply, const char *message) {
   bson_iter_t it, key, first;
   enum vg_unique_field f = VG_UNIQUE_UNKNOWN;
-  if (bson_iter_init(&it, reply) && bson_iter_find_descendant(&it, "writeErrors.0.keyPattern", &key) &&
+  if (bson_iter_init(&it, reply) &&
+      bson_iter_find_descendant(&it, "writeErrors.0.keyPattern", &key) &&
       BSON_ITER_HOLDS_DOCUMENT(&key) && bson_iter_recurse(&key, &first) && bson_iter_next(&first)) {
     f = mongo_field_named(bson_iter_key(&first), strlen(bson_iter_key(&first)));
   }
@@ -95,7 +99,8 @@ static bool mongo_is_duplicate(const bson_error_t *e, const bson_t *reply) {
       e->code == MONGO_DUPLICATE_KEY) {
     return true;
   }
-  return bson_iter_init(&it, reply) && bson_iter_find_descendant(&it, "writeErrors.0.code", &code) &&
+  return bson_iter_init(&it, reply) &&
+         bson_iter_find_descendant(&it, "writeErrors.0.code", &code) &&
          BSON_ITER_HOLDS_NUMBER(&code) && bson_iter_as_int64(&code) == MONGO_DUPLICATE_KEY;
 }
 
@@ -154,14 +159,18 @@ static vg_result mongo_user_from_doc(const bson_t *doc, struct vg_user *out) {
   bson_iter_t it;
   const char *bad = NULL;
   memset(out, 0, sizeof(*out));
-  if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it)) bad = "_id";
-  else bson_oid_to_string(bson_iter_oid(&it), out->id);
+  if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_OID(&it))
+    bad = "_id";
+  else
+    bson_oid_to_string(bson_iter_oid(&it), out->id);
 
   if (bad == NULL && !mongo_get_str(doc, "name", out->name, sizeof(out->name))) bad = "name";
-  if (bad == NULL && !mongo_get_str(doc, "username", out->username, sizeof(out->username))) bad = "username";
+  if (bad == NULL && !mongo_get_str(doc, "username", out->username, sizeof(out->username)))
+    bad = "username";
   if (bad == NULL && !mongo_get_str(doc, "email", out->email, sizeof(out->email))) bad = "email";
   if (bad == NULL && !mongo_get_str(doc, "phone", out->phone, sizeof(out->phone))) bad = "phone";
-  if (bad == NULL && !mongo_get_str(doc, "password_hash", out->password_hash, sizeof(out->password_hash))) {
+  if (bad == NULL &&
+      !mongo_get_str(doc, "password_hash", out->password_hash, sizeof(out->password_hash))) {
     bad = "password_hash";
   }
   if (bad == NULL) {
@@ -185,7 +194,8 @@ static vg_result mongo_user_from_doc(const bson_t *doc, struct vg_user *out) {
   return VG_ERR_INTERNAL;
 }
 
-static vg_result mongo_find_one(struct mongo_user_store *s, const bson_t *filter, struct vg_user *out) {
+static vg_result mongo_find_one(struct mongo_user_store *s, const bson_t *filter,
+                                struct vg_user *out) {
   const bson_t *doc;
   bson_error_t error;
   vg_result res;
@@ -218,7 +228,8 @@ static vg_result mongo_find_by_email(void *self, const char *email, struct vg_us
 
 /* Parses a 24-hex id; false for anything else, which therefore names no user. */
 static bool mongo_parse_id(const char *id, bson_oid_t *oid) {
-  if (id == NULL || strnlen(id, VG_ID_MAX) != VG_ID_MAX - 1 || !bson_oid_is_valid(id, VG_ID_MAX - 1)) {
+  if (id == NULL || strnlen(id, VG_ID_MAX) != VG_ID_MAX - 1 ||
+      !bson_oid_is_valid(id, VG_ID_MAX - 1)) {
     return false;
   }
   bson_oid_init_from_string(oid, id);
@@ -280,11 +291,14 @@ vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s) {
   bson_t reply;
   vg_result res = VG_OK;
   /* createIndexes is a no-op for indexes that already exist with the same spec. */
+  /* clang-format off */
   bson_t *cmd = BCON_NEW("createIndexes", MONGO_COLLECTION, "indexes", "[",
-                         "{", "key", "{", "email", BCON_INT32(1), "}", "name", "email_1", "unique", BCON_BOOL(true), "}",
-                         "{", "key", "{", "username", BCON_INT32(1), "}", "name", "username_1", "unique", BCON_BOOL(true), "}",
-                         "{", "key", "{", "phone", BCON_INT32(1), "}", "name", "phone_1", "unique", BCON_BOOL(true), "}",
-                         "]");
+    "{", "key", "{", "email", BCON_INT32(1), "}", "name", "email_1", "unique", BCON_BOOL(true), "}",
+    "{", "key", "{", "username", BCON_INT32(1), "}", "name", "username_1", "unique", BCON_BOOL(true),
+    "}",
+    "{", "key", "{", "phone", BCON_INT32(1), "}", "name", "phone_1", "unique", BCON_BOOL(true), "}",
+  "]");
+  /* clang-format on */
   mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
   if (!mongoc_client_write_command_with_opts(client, s->db, cmd, NULL, &reply, &error)) {
     res = mongo_error(&error, "createIndexes");

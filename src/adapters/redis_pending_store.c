@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,15 +34,16 @@ static const char *const redis_script_body[RS_COUNT] = {
                   "return 1\n",
     /* ARGV: now, cooldown, max_sends. Returns {0} gone, {1, sends} ok, {2} limit,
      * {3, retry_after} cooldown. */
-    [RS_RESERVE] = "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-                   "local now, cooldown, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-                   "local sends = tonumber(redis.call('HGET', KEYS[1], 'sends') or '0')\n"
-                   "local last = tonumber(redis.call('HGET', KEYS[1], 'last_send_at') or '0')\n"
-                   "if sends >= max then return {2} end\n"
-                   "if now - last < cooldown then return {3, cooldown - (now - last)} end\n"
-                   "sends = redis.call('HINCRBY', KEYS[1], 'sends', 1)\n"
-                   "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
-                   "return {1, sends}\n",
+    [RS_RESERVE] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+        "local now, cooldown, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+        "local sends = tonumber(redis.call('HGET', KEYS[1], 'sends') or '0')\n"
+        "local last = tonumber(redis.call('HGET', KEYS[1], 'last_send_at') or '0')\n"
+        "if sends >= max then return {2} end\n"
+        "if now - last < cooldown then return {3, cooldown - (now - last)} end\n"
+        "sends = redis.call('HINCRBY', KEYS[1], 'sends', 1)\n"
+        "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
+        "return {1, sends}\n",
     /* ARGV: previous last_send_at. Never creates the key, never counts below zero. */
     [RS_RELEASE] = "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
                    "if tonumber(redis.call('HGET', KEYS[1], 'sends') or '0') > 0 then\n"
@@ -60,12 +62,13 @@ struct redis_pending_store {
 };
 
 /* Error replies meaning Redis cannot serve now rather than a bug on our side. */
-static const char *const redis_unavailable_errors[] = {"LOADING", "READONLY", "MASTERDOWN", "BUSY",
-                                                       "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "OOM"};
+static const char *const redis_unavailable_errors[] = {
+    "LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "OOM"};
 
 static vg_result redis_error_reply(const redisReply *r, bool *broken) {
   y_log_message(Y_LOG_LEVEL_ERROR, "redis: error reply: %.*s", (int)r->len, r->str);
-  for (size_t i = 0; i < sizeof(redis_unavailable_errors) / sizeof(*redis_unavailable_errors); i++) {
+  for (size_t i = 0; i < sizeof(redis_unavailable_errors) / sizeof(*redis_unavailable_errors);
+       i++) {
     size_t n = strlen(redis_unavailable_errors[i]);
     if (r->len >= n && strncmp(r->str, redis_unavailable_errors[i], n) == 0) {
       /* A fresh connection may reach the new primary, or authenticate again. */
@@ -88,7 +91,8 @@ static redisReply *redis_exec(struct redis_pending_store *s, redisContext *c, in
   }
   for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
   redisReply *r = redisCommandArgv(c, argc, argv, lens);
-  if (script >= 0 && r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+  if (script >= 0 && r != NULL && r->type == REDIS_REPLY_ERROR &&
+      strncmp(r->str, "NOSCRIPT", 8) == 0) {
     freeReplyObject(r);
     argv[0] = "EVAL";
     argv[1] = redis_script_body[script];
@@ -116,7 +120,8 @@ static vg_result redis_run(struct redis_pending_store *s, int script, int argc, 
     if (c == NULL) return VG_ERR_UNAVAILABLE;
     r = redis_exec(s, c, script, argc, argv);
     int e = errno;
-    bool closed = c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO && (e == ECONNRESET || e == EPIPE));
+    bool closed =
+        c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO && (e == ECONNRESET || e == EPIPE));
     if (r == NULL && !(reused && closed)) break;
   }
   if (r == NULL) {
@@ -150,7 +155,8 @@ static vg_result redis_unexpected(const char *what) {
   return VG_ERR_INTERNAL;
 }
 
-static vg_result redis_pending_create(void *self, const char *jti, const struct vg_pending *p, int ttl) {
+static vg_result redis_pending_create(void *self, const char *jti, const struct vg_pending *p,
+                                      int ttl) {
   char key[REDIS_KEY_MAX], sends[16], last[24], attempts[16], ttl_s[16];
   char user_id[VG_ID_MAX], phone[VG_PHONE_MAX], sid[VG_SID_MAX];
   redisReply *r = NULL;
@@ -193,48 +199,37 @@ static int redis_integer(const redisReply *v, long long min, long long max, long
   return 0;
 }
 
-/* Sets one field of out from a HGETALL pair; returns its bit in the seen mask, 0 if unknown,
- * -1 when the value is malformed. */
-static int redis_pending_field(const redisReply *name, const redisReply *v, struct vg_pending *out) {
-  static const char *const names[] = {"user_id", "phone", "verification_sid", "sends", "last_send_at", "attempts"};
-  long long n = 0;
-  int i = 0;
-  while (i < 6 && !(name->type == REDIS_REPLY_STRING && strcmp(name->str, names[i]) == 0)) i++;
-  if (i == 6) return 0;
-  int bad = 0;
-  switch (i) {
-  case 0: bad = redis_copy(v, out->user_id, sizeof(out->user_id)); break;
-  case 1: bad = redis_copy(v, out->phone, sizeof(out->phone)); break;
-  case 2: bad = redis_copy(v, out->verification_sid, sizeof(out->verification_sid)); break;
-  case 3: bad = redis_integer(v, 0, 1000000, &n); out->sends = (int)n; break;
-  case 4: bad = redis_integer(v, 0, INT64_MAX, &n); out->last_send_at = n; break;
-  default: bad = redis_integer(v, 0, 1000000, &n); out->attempts = (int)n; break;
-  }
-  return bad != 0 ? -1 : 1 << i;
-}
-
+/* HMGET rather than HGETALL: the fields come back in a fixed order, a missing one as nil. */
 static vg_result redis_pending_get(void *self, const char *jti, struct vg_pending *out) {
   char key[REDIS_KEY_MAX];
   redisReply *r = NULL;
-  int seen = 0;
+  long long sends, last, attempts;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
-  const char *argv[] = {"HGETALL", key};
-  vg_result res = redis_run(self, -1, 2, argv, &r);
+  const char *argv[] = {"HMGET",        key,       "user_id", "phone", "verification_sid", "sends",
+                        "last_send_at", "attempts"};
+  vg_result res = redis_run(self, -1, 8, argv, &r);
   if (res != VG_OK) goto cleanup;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements % 2 != 0) {
-    res = redis_unexpected("HGETALL");
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
+    res = redis_unexpected("HMGET");
     goto cleanup;
   }
+  redisReply **v = r->element;
   memset(out, 0, sizeof(*out));
-  for (size_t i = 0; i < r->elements && seen >= 0; i += 2) {
-    int bit = redis_pending_field(r->element[i], r->element[i + 1], out);
-    seen = bit < 0 ? -1 : seen | bit;
-  }
-  if (r->elements == 0) {
-    res = VG_ERR_NOT_FOUND; /* Redis has no empty hashes: the key is gone */
-  } else if (seen != 0x3f) {
+  if (v[0]->type == REDIS_REPLY_NIL && v[1]->type == REDIS_REPLY_NIL) {
+    res = VG_ERR_NOT_FOUND; /* no such hash (create writes every field at once) */
+  } else if (redis_copy(v[0], out->user_id, sizeof(out->user_id)) != 0 ||
+             redis_copy(v[1], out->phone, sizeof(out->phone)) != 0 ||
+             redis_copy(v[2], out->verification_sid, sizeof(out->verification_sid)) != 0 ||
+             redis_integer(v[3], 0, INT_MAX, &sends) != 0 ||
+             redis_integer(v[4], 0, INT64_MAX, &last) != 0 ||
+             redis_integer(v[5], 0, INT_MAX, &attempts) != 0) {
     y_log_message(Y_LOG_LEVEL_ERROR, "redis: pending login hash has a missing or malformed field");
+    memset(out, 0, sizeof(*out));
     res = VG_ERR_INTERNAL;
+  } else {
+    out->sends = (int)sends;
+    out->last_send_at = last;
+    out->attempts = (int)attempts;
   }
 cleanup:
   if (r != NULL) freeReplyObject(r);
@@ -252,13 +247,17 @@ static vg_result redis_pending_reserve_send(void *self, const char *jti, int64_t
   const char *argv[] = {NULL, NULL, "1", key, now_s, cooldown_s, max_s};
   vg_result res = redis_run(self, RS_RESERVE, 7, argv, &r);
   if (res != VG_OK) goto cleanup;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 || r->element[0]->type != REDIS_REPLY_INTEGER) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+      r->element[0]->type != REDIS_REPLY_INTEGER) {
     res = redis_unexpected("reserve_send");
     goto cleanup;
   }
-  static const vg_result by_status[] = {VG_ERR_NOT_FOUND, VG_OK, VG_ERR_RESEND_LIMIT, VG_ERR_RESEND_COOLDOWN};
+  static const vg_result by_status[] = {VG_ERR_NOT_FOUND, VG_OK, VG_ERR_RESEND_LIMIT,
+                                        VG_ERR_RESEND_COOLDOWN};
   long long status = r->element[0]->integer;
-  int value = r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER ? (int)r->element[1]->integer : 0;
+  int value = r->elements > 1 && r->element[1]->type == REDIS_REPLY_INTEGER
+                  ? (int)r->element[1]->integer
+                  : 0;
   res = status >= 0 && status <= 3 ? by_status[status] : redis_unexpected("reserve_send");
   if (res == VG_OK && sends != NULL) *sends = value;
   if (res == VG_ERR_RESEND_COOLDOWN && retry_after != NULL) *retry_after = value;
@@ -304,8 +303,10 @@ static vg_result redis_pending_lock(void *self, const char *jti, int ttl) {
   snprintf(ttl_s, sizeof(ttl_s), "%d", ttl > 0 ? ttl : 1);
   const char *argv[] = {"SET", key, "1", "NX", "EX", ttl_s};
   vg_result res = redis_run(self, -1, 6, argv, &r);
-  if (res == VG_OK && r->type == REDIS_REPLY_NIL) res = VG_ERR_VERIFY_IN_PROGRESS;
-  else if (res == VG_OK && r->type != REDIS_REPLY_STATUS) res = redis_unexpected("SET NX");
+  if (res == VG_OK && r->type == REDIS_REPLY_NIL)
+    res = VG_ERR_VERIFY_IN_PROGRESS;
+  else if (res == VG_OK && r->type != REDIS_REPLY_STATUS)
+    res = redis_unexpected("SET NX");
   if (r != NULL) freeReplyObject(r);
   return res;
 }

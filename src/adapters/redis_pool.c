@@ -10,21 +10,22 @@
 
 #include <yder.h>
 
-#define REDIS_POOL_WAIT_S 2     /* longest wait for a free connection */
-#define REDIS_POOL_CONNECT_S 1  /* TCP connect timeout */
-#define REDIS_POOL_COMMAND_S 2  /* per-command read/write timeout */
+#define REDIS_POOL_WAIT_S 2    /* longest wait for a free connection */
+#define REDIS_POOL_CONNECT_S 1 /* TCP connect timeout */
+#define REDIS_POOL_COMMAND_S 2 /* per-command read/write timeout */
 
 struct redis_pool {
   struct redis_url url;
   pthread_mutex_t lock;
-  pthread_cond_t freed;   /* signalled whenever a slot is given back */
-  int available;          /* slots not checked out; an idle slot may hold no connection yet */
+  pthread_cond_t freed; /* signalled whenever a slot is given back */
+  int available;        /* slots not checked out; an idle slot may hold no connection yet */
   int nidle;
-  redisContext **idle;    /* connected contexts nobody holds, nidle of them */
+  redisContext **idle; /* connected contexts nobody holds, nidle of them */
   int size;
 };
 
-struct redis_pool *redis_pool_create(const struct redis_url *url, int size, char *err, size_t errlen) {
+struct redis_pool *redis_pool_create(const struct redis_url *url, int size, char *err,
+                                     size_t errlen) {
   struct redis_pool *p = NULL;
   pthread_condattr_t attr;
   if (size < 1) {
@@ -76,7 +77,9 @@ static int redis_pool_setup(redisContext *c, int argc, const char **argv, const 
   int ok = r != NULL && r->type == REDIS_REPLY_STATUS;
   if (!ok) {
     y_log_message(Y_LOG_LEVEL_ERROR, "redis: %s failed: %s", what,
-                  r == NULL ? c->errstr : r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+                  r == NULL                      ? c->errstr
+                  : r->type == REDIS_REPLY_ERROR ? r->str
+                                                 : "unexpected reply");
   }
   if (r != NULL) freeReplyObject(r);
   return ok;
@@ -92,7 +95,8 @@ static redisContext *redis_pool_connect(const struct redis_url *u) {
     return NULL;
   }
   if (c->err) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "redis: connect to %s:%d failed: %s", u->host, u->port, c->errstr);
+    y_log_message(Y_LOG_LEVEL_ERROR, "redis: connect to %s:%d failed: %s", u->host, u->port,
+                  c->errstr);
     goto fail;
   }
   if (redisSetTimeout(c, command_tv) != REDIS_OK) {

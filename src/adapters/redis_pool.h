@@ -14,7 +14,8 @@
 struct redis_pool;
 
 /* Copies url; connects nothing yet, so Redis need not be up. NULL + message on failure. */
-struct redis_pool *redis_pool_create(const struct redis_url *url, int size, char *err, size_t errlen);
+struct redis_pool *redis_pool_create(const struct redis_url *url, int size, char *err,
+                                     size_t errlen);
 /* Frees every idle connection. All checked-out ones must have been checked in. */
 void redis_pool_destroy(struct redis_pool *p);
 

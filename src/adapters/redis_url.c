@@ -70,7 +70,8 @@ static int redis_url_userinfo(const char *s, size_t len, struct redis_url *out, 
                               size_t errlen) {
   const char *colon = memchr(s, ':', len);
   if (colon == NULL) {
-    return redis_url_fail(out, err, errlen, "credentials must be written user:password or :password");
+    return redis_url_fail(out, err, errlen,
+                          "credentials must be written user:password or :password");
   }
   size_t ulen = (size_t)(colon - s);
   if (redis_url_decode(s, ulen, out->user, sizeof(out->user)) != 0) {

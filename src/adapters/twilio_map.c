@@ -153,3 +153,10 @@ vg_result twilio_map_check(long http_status, const char *body, size_t len,
                            const char *retry_after_header, struct twilio_outcome *out) {
   return map(MAP_CHECK, http_status, body, len, retry_after_header, out);
 }
+
+vg_result twilio_map_cancel(long http_status, const char *body, size_t len,
+                            const char *retry_after_header, struct twilio_outcome *out) {
+  vg_result r = map(MAP_CHECK, http_status, body, len, retry_after_header, out);
+  if (http_status == 200 || r == VG_ERR_VERIFICATION_EXPIRED) return VG_OK;
+  return r == VG_ERR_TOO_MANY_ATTEMPTS || r == VG_ERR_WRONG_CODE ? VG_ERR_UPSTREAM : r;
+}

@@ -50,4 +50,10 @@ vg_result twilio_map_start(long http_status, const char *body, size_t len,
 vg_result twilio_map_check(long http_status, const char *body, size_t len,
                            const char *retry_after_header, struct twilio_outcome *out);
 
+/* Maps the answer to POST /v2/Services/{VA}/Verifications/{VE} with Status=canceled. VG_OK for
+ * 200 and for 404 (the verification is already approved, expired or canceled), else as an error
+ * of check (VG_ERR_SMS_RATE_LIMITED or VG_ERR_UPSTREAM). */
+vg_result twilio_map_cancel(long http_status, const char *body, size_t len,
+                            const char *retry_after_header, struct twilio_outcome *out);
+
 #endif

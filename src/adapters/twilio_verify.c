@@ -16,9 +16,9 @@
 #include "adapters/twilio_map.h"
 
 #define TV_BODY_CAP (64 * 1024) /* a Verify answer is about 1 KiB; more is not Verify talking */
-#define TV_IDLE_MAX 32          /* idle handles kept; more than the HTTP worker pool ever needs */
+#define TV_IDLE_MAX 32          /* idle handles kept; a handle beyond this is freed after use */
 
-enum tv_op { TV_START, TV_CHECK, TV_OP_COUNT };
+enum tv_op { TV_START, TV_CHECK, TV_CANCEL, TV_OP_COUNT };
 
 typedef vg_result (*tv_map_fn)(long, const char *, size_t, const char *, struct twilio_outcome *);
 
@@ -29,6 +29,7 @@ static const struct {
 } tv_ops[TV_OP_COUNT] = {
   [TV_START] = {"start", "Verifications", twilio_map_start},
   [TV_CHECK] = {"check", "VerificationCheck", twilio_map_check},
+  [TV_CANCEL] = {"cancel", "Verifications", twilio_map_cancel}, /* + "/{VE…}" */
 };
 
 /* Curl handles live in a mutex-protected stack of idle ones rather than in pthread keys. A
@@ -156,7 +157,7 @@ static char *form_encode(CURL *curl, const char *k1, const char *v1, const char 
 
 /* "***1234": enough of a number to tell users apart in logs, never the whole of it. */
 static const char *mask_phone(const char *phone, char out[8]) {
-  size_t len = phone != NULL ? strlen(phone) : 0;
+  size_t len = strlen(phone);
   snprintf(out, 8, "***%s", len > 4 ? phone + len - 4 : "");
   return out;
 }
@@ -166,6 +167,7 @@ static void log_outcome(enum tv_op op, const char *phone, long status, size_t le
                         const struct twilio_outcome *o) {
   const char *name = tv_ops[op].name;
   char masked[8];
+  const char *who = phone != NULL ? mask_phone(phone, masked) : "this verification";
   switch (o->fault) {
   case TWILIO_FAULT_NONE:
     break;
@@ -198,20 +200,21 @@ static void log_outcome(enum tv_op op, const char *phone, long status, size_t le
   case TWILIO_FAULT_RATE_LIMIT:
     y_log_message(Y_LOG_LEVEL_WARNING,
                   "twilio_verify: %s: rate-limited for %s (HTTP %ld, code %d), retry after %d s",
-                  name, mask_phone(phone, masked), status, o->twilio_code, o->retry_after);
+                  name, who, status, o->twilio_code, o->retry_after);
     break;
   case TWILIO_FAULT_PHONE:
     y_log_message(Y_LOG_LEVEL_WARNING,
-                  "twilio_verify: %s: Twilio will not send to %s (HTTP %ld, code %d)", name,
-                  mask_phone(phone, masked), status, o->twilio_code);
+                  "twilio_verify: %s: Twilio will not send to %s (HTTP %ld, code %d)", name, who,
+                  status, o->twilio_code);
     break;
   }
 }
 
 /* POSTs k1=v1&k2=v2 for op and maps the answer into out. phone is only for log lines (NULL on
  * check). A transfer that fails (no connection, timeout, body over the cap) is VG_ERR_UPSTREAM. */
-static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *k1, const char *v1,
-                         const char *k2, const char *v2, const char *phone,
+/* One POST of op's form (k1=v1[&k2=v2]) to op's URL, followed by "/" + sid when sid is given. */
+static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *sid, const char *k1,
+                         const char *v1, const char *k2, const char *v2, const char *phone,
                          struct twilio_outcome *out) {
   vg_result r = VG_ERR_INTERNAL;
   struct tv_response resp = {0};
@@ -226,7 +229,9 @@ static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *k1
   }
   /* Only these differ between requests. They point into this frame and dangle once it returns,
    * which is harmless: every request sets them again before curl_easy_perform. */
-  if (curl_easy_setopt(curl, CURLOPT_URL, tv->url[op]) != CURLE_OK) goto cleanup;
+  char url[512];
+  snprintf(url, sizeof url, "%s%s%s", tv->url[op], sid ? "/" : "", sid ? sid : "");
+  if (curl_easy_setopt(curl, CURLOPT_URL, url) != CURLE_OK) goto cleanup;
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(form));
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
@@ -254,18 +259,26 @@ cleanup:
 static vg_result tv_start(void *self, const char *phone, char sid[VG_SID_MAX], int *retry_after) {
   if (self == NULL || phone == NULL || sid == NULL || retry_after == NULL) return VG_ERR_INTERNAL;
   struct twilio_outcome out = {0};
-  vg_result r = tv_call(self, TV_START, "To", phone, "Channel", "sms", phone, &out);
+  vg_result r = tv_call(self, TV_START, NULL, "To", phone, "Channel", "sms", phone, &out);
   memcpy(sid, out.sid, VG_SID_MAX);
   *retry_after = out.retry_after;
   return r;
 }
 
-static vg_result tv_check(void *self, const char *sid, const char *code, int *retry_after) {
-  if (self == NULL || sid == NULL || code == NULL || retry_after == NULL) return VG_ERR_INTERNAL;
+/* Checks by To rather than VerificationSid: the pending verification of the number is the one
+ * whose code the user has, even if Twilio replaced an expired one since the login. */
+static vg_result tv_check(void *self, const char *phone, const char *code, int *retry_after) {
+  if (self == NULL || phone == NULL || code == NULL || retry_after == NULL) return VG_ERR_INTERNAL;
   struct twilio_outcome out = {0};
-  vg_result r = tv_call(self, TV_CHECK, "VerificationSid", sid, "Code", code, NULL, &out);
+  vg_result r = tv_call(self, TV_CHECK, NULL, "To", phone, "Code", code, phone, &out);
   *retry_after = out.retry_after;
   return r;
+}
+
+static vg_result tv_cancel(void *self, const char *sid) {
+  if (self == NULL || sid == NULL || strlen(sid) != VG_SID_MAX - 1) return VG_ERR_INTERNAL;
+  struct twilio_outcome out = {0};
+  return tv_call(self, TV_CANCEL, sid, "Status", "canceled", NULL, NULL, NULL, &out);
 }
 
 /* VA + 32 hex, the only shape Twilio accepts; checked here so a typo fails at start-up. */
@@ -332,5 +345,5 @@ void twilio_verify_destroy(struct twilio_verify *tv) {
 }
 
 struct otp_sender twilio_verify_port(struct twilio_verify *tv) {
-  return (struct otp_sender){.self = tv, .start = tv_start, .check = tv_check};
+  return (struct otp_sender){.self = tv, .start = tv_start, .check = tv_check, .cancel = tv_cancel};
 }

@@ -59,16 +59,22 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
   return VG_OK;
 }
 
+/* Ends a login that used up its attempts: the pending state goes, and so does the code at
+ * Twilio, so the next login starts a fresh verification instead of inheriting a spent one. */
+static vg_result lock_out(struct auth *a, const char *jti, const struct vg_pending *pending) {
+  a->pending.remove(a->pending.self, jti);
+  if (pending->verification_sid[0]) a->otp.cancel(a->otp.self, pending->verification_sid);
+  return VG_ERR_TOO_MANY_ATTEMPTS;
+}
+
 /* A wrong code: count it, and end the login at the last allowed one. */
-static vg_result wrong_code(struct auth *a, const char *jti, struct verify_output *out) {
+static vg_result wrong_code(struct auth *a, const char *jti, const struct vg_pending *pending,
+                            struct verify_output *out) {
   int attempts = 0;
   vg_result r = a->pending.add_attempt(a->pending.self, jti, &attempts);
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN;
   if (r != VG_OK) return r;
-  if (attempts >= a->rules.max_attempts) {
-    a->pending.remove(a->pending.self, jti);
-    return VG_ERR_TOO_MANY_ATTEMPTS;
-  }
+  if (attempts >= a->rules.max_attempts) return lock_out(a, jti, pending);
   out->attempts_left = a->rules.max_attempts - attempts;
   return VG_ERR_WRONG_CODE;
 }
@@ -94,10 +100,12 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
       r = finish(a, &claims, &pending, out);
       break;
     case VG_ERR_WRONG_CODE:
-      r = wrong_code(a, claims.jti, out);
+      r = wrong_code(a, claims.jti, &pending, out);
+      break;
+    case VG_ERR_TOO_MANY_ATTEMPTS:
+      r = lock_out(a, claims.jti, &pending);
       break;
     case VG_ERR_VERIFICATION_EXPIRED:
-    case VG_ERR_TOO_MANY_ATTEMPTS:
       a->pending.remove(a->pending.self, claims.jti);
       break;
     default:

@@ -75,19 +75,38 @@ static json_t *errors_json(const struct vg_field_errors *errs) {
   return list;
 }
 
+/* RFC 9110 asks every 401 for a challenge; RFC 6750 §3 and RFC 9470 give the bearer ones. */
+static const char *challenge_for(vg_result r) {
+  switch (r) {
+    case VG_ERR_INVALID_TOKEN:
+      return "Bearer realm=\"verigate\", error=\"invalid_token\"";
+    case VG_ERR_WRONG_CODE:
+    case VG_ERR_VERIFICATION_EXPIRED:
+      return "Bearer realm=\"verigate\"";
+    case VG_ERR_INSUFFICIENT_AAL:
+      return "Bearer realm=\"verigate\", error=\"insufficient_user_authentication\", "
+             "error_description=\"A second factor is required\", acr_values=\"aal2\"";
+    default:
+      return NULL;
+  }
+}
+
 void problem_send_result(struct _u_response *res, vg_result r, const char *detail,
                          const struct vg_field_errors *errs, json_t *extra) {
-  if (r == VG_ERR_INVALID_TOKEN || r == VG_ERR_INVALID_CREDENTIALS) {
-    if (r == VG_ERR_INVALID_TOKEN)
-      u_map_put(res->map_header, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
-  } else if (r == VG_ERR_INSUFFICIENT_AAL) {
-    u_map_put(res->map_header, "WWW-Authenticate",
-              "Bearer error=\"insufficient_user_authentication\", "
-              "error_description=\"A second factor is required\", acr_values=\"aal2\"");
-  }
+  const char *challenge = challenge_for(r);
+  if (challenge) u_map_put(res->map_header, "WWW-Authenticate", challenge);
   if (!extra) extra = json_object();
-  if (r == VG_ERR_UNAVAILABLE && !json_object_get(extra, "retry_after"))
-    json_object_set_new(extra, "retry_after", json_integer(UNAVAILABLE_RETRY_AFTER));
-  if (errs && errs->count > 0) json_object_set_new(extra, "errors", errors_json(errs));
+  if (!json_object_get(extra, "retry_after")) {
+    /* A store outage is worth a short wait; a login that ran out of codes can start over now
+     * (its spent code was cancelled at Twilio). */
+    if (r == VG_ERR_UNAVAILABLE)
+      json_object_set_new(extra, "retry_after", json_integer(UNAVAILABLE_RETRY_AFTER));
+    else if (r == VG_ERR_TOO_MANY_ATTEMPTS)
+      json_object_set_new(extra, "retry_after", json_integer(0));
+  }
+  if (errs && errs->count > 0) {
+    json_object_set_new(extra, "errors", errors_json(errs));
+    if (!detail) detail = "One or more fields are invalid: see errors";
+  }
   problem_send(res, problem_for_result(r), detail, extra);
 }

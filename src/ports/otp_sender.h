@@ -16,6 +16,9 @@ struct otp_sender {
    * VG_ERR_VERIFICATION_EXPIRED: unknown, expired or already approved. VG_ERR_TOO_MANY_ATTEMPTS,
    * VG_ERR_SMS_RATE_LIMITED (*retry_after), VG_ERR_UPSTREAM. */
   vg_result (*check)(void *self, const char *phone, const char *code, int *retry_after);
+  /* Ends verification sid so its code no longer works. VG_OK also when it is already gone;
+   * VG_ERR_UPSTREAM when Twilio cannot be told. */
+  vg_result (*cancel)(void *self, const char *sid);
 };
 
 #endif

@@ -57,14 +57,19 @@ async function startEmulator(settings = {}) {
     const lines = [];
     let stderr = '';
     child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+      child.on('error', (error) => resolve({ code: null, signal: null, error }));
+    });
     const listening = new Promise((resolve) => {
       readline.createInterface({ input: child.stdout }).on('line', (line) => {
         lines.push(line);
         if (line.includes('listening on')) resolve(true);
       });
     });
-    const ready = await Promise.race([listening, exited.then(() => false), sleep(5000).then(() => false)]);
+    const outcome = await Promise.race([listening, exited, sleep(5000).then(() => 'timeout')]);
+    if (outcome && outcome.error) throw new Error(`cannot run ${BIN}: ${outcome.error.message}`);
+    const ready = outcome === true;
     if (ready) {
       return {
         base: `http://127.0.0.1:${port}`,
@@ -77,7 +82,7 @@ async function startEmulator(settings = {}) {
         },
       };
     }
-    child.kill('SIGKILL');
+    if (outcome === 'timeout') child.kill('SIGKILL');
     await exited;
     if (attempt === 4) throw new Error(`verify-emulator did not start: ${stderr}`);
   }

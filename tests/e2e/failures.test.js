@@ -5,14 +5,12 @@ const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
-const { closeMongo, dropDatabase, redisKeys, redisHash, redisExists } = require('./lib/stores');
+const { closeMongo, redisKeys, redisHash, redisExists } = require('./lib/stores');
 const { signup, login, codeFor, emulatorFault, verify, wrongCode } = require('./lib/flow');
-const { startVerigate, startEmulator, startRedis, startJongodb, stopAll, sleep } = require('./lib/procs');
+const { startVerigate, startEmulator, startRedis, startJongodb, cleanupSpawned, sleep } = require('./lib/procs');
 const { decode } = require('./lib/jwt');
 
 const pendingKey = (mfaToken) => `vg:pending:${decode(mfaToken).payload.jti}`;
-const spawned = [];
-const own = async (p) => { const h = await p; spawned.push(h); return h; };
 
 async function eventually(probe, ms, what) {
   const deadline = Date.now() + ms;
@@ -27,14 +25,13 @@ async function eventually(probe, ms, what) {
 
 describe('dependency failures', () => {
   after(async () => {
-    await stopAll(...spawned);
-    for (const h of spawned) if (h.db) await dropDatabase(h.db).catch(() => {});
+    await cleanupSpawned();
     await closeMongo();
   });
 
   test('emulator_down_is_502_and_leaves_no_pending', async () => {
-    const [redis, emu] = await Promise.all([own(startRedis()), own(startEmulator())]);
-    const vg = await own(startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url, RESEND_COOLDOWN_SECONDS: 0 } }));
+    const [redis, emu] = await Promise.all([startRedis(), startEmulator()]);
+    const vg = await startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url, RESEND_COOLDOWN_SECONDS: 0 } });
     const api = client(vg.url);
     const early = await signup(api);
     const late = await signup(api);
@@ -56,8 +53,8 @@ describe('dependency failures', () => {
   });
 
   test('redis_down_is_503_and_readyz_names_it', async () => {
-    const redis = await own(startRedis());
-    const vg = await own(startVerigate({ env: { REDIS_URL: redis.url } }));
+    const redis = await startRedis();
+    const vg = await startVerigate({ env: { REDIS_URL: redis.url } });
     const api = client(vg.url);
     const user = await signup(api);
     const pending = await login(api, user);
@@ -73,14 +70,14 @@ describe('dependency failures', () => {
     expectStatus(health, 200);
 
     // Redis comes back on the same port: verigate reconnects on its own.
-    await own(startRedis({ port: redis.port }));
+    await startRedis({ port: redis.port });
     await eventually(async () => (await api.get('/readyz')).status === 200, 5000, '/readyz 200 after Redis came back');
     await login(api, other);
   });
 
   test('mongodb_down_is_503_and_readyz_names_it', async () => {
-    const mongo = await own(startJongodb());
-    const vg = await own(startVerigate({ env: { MONGODB_URI: `${mongo.uri}/vg_e2e_down` } }));
+    const mongo = await startJongodb();
+    const vg = await startVerigate({ env: { MONGODB_URI: `${mongo.uri}/vg_e2e_down` } });
     const api = client(vg.url);
     const user = await signup(api);
     await mongo.kill();
@@ -93,8 +90,8 @@ describe('dependency failures', () => {
   });
 
   test('twilio_start_errors_map_to_documented_answers', async () => {
-    const [redis, emu] = await Promise.all([own(startRedis()), own(startEmulator())]);
-    const vg = await own(startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url } }));
+    const [redis, emu] = await Promise.all([startRedis(), startEmulator()]);
+    const vg = await startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url } });
     const api = client(vg.url);
     const user = await signup(api);
     const cases = [
@@ -122,8 +119,8 @@ describe('dependency failures', () => {
   });
 
   test('twilio_check_errors_map_to_documented_answers', async () => {
-    const [redis, emu] = await Promise.all([own(startRedis()), own(startEmulator())]);
-    const vg = await own(startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url } }));
+    const [redis, emu] = await Promise.all([startRedis(), startEmulator()]);
+    const vg = await startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url } });
     const api = client(vg.url);
     const user = await signup(api);
 
@@ -149,8 +146,8 @@ describe('dependency failures', () => {
   });
 
   test('code_expired_at_twilio_is_401_and_ends_the_login', async () => {
-    const [redis, emu] = await Promise.all([own(startRedis()), own(startEmulator({ codeTtl: 1 }))]);
-    const vg = await own(startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url } }));
+    const [redis, emu] = await Promise.all([startRedis(), startEmulator({ codeTtl: 1 })]);
+    const vg = await startVerigate({ env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url } });
     const api = client(vg.url);
     const user = await signup(api);
     const lg = await login(api, user);

@@ -5,9 +5,9 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
-const { closeMongo, dropDatabase } = require('./lib/stores');
+const { closeMongo } = require('./lib/stores');
 const { newUser, signup, emulatorRecord } = require('./lib/flow');
-const { startVerigate, stopAll } = require('./lib/procs');
+const { startVerigate, cleanupSpawned } = require('./lib/procs');
 
 const api = client(env.VG_URL);
 const KIB16 = 16 * 1024;
@@ -20,8 +20,7 @@ describe('http edge', () => {
   let own;
   before(async () => { own = await startVerigate(); });
   after(async () => {
-    await stopAll(own);
-    if (own) await dropDatabase(own.db).catch(() => {});
+    await cleanupSpawned();
     await closeMongo();
   });
 

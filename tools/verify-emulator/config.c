@@ -58,30 +58,31 @@ static bool valid_bind_address(const char *text)
 static enum emu_config_result read_argv(struct raw_settings *raw, int argc, char **argv, char *err,
                                         size_t err_len)
 {
-    static const struct option options[] = {
-        {"port", required_argument, NULL, 'p'},        {"bind", required_argument, NULL, 'b'},
-        {"account-sid", required_argument, NULL, 'a'}, {"auth-token", required_argument, NULL, 't'},
-        {"service-sid", required_argument, NULL, 's'}, {"code-ttl", required_argument, NULL, 'e'},
-        {"code-length", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    /* Every valued option returns 0 from getopt_long; its index picks the setting it fills. */
+    static const struct option options[] = {{"port", required_argument, NULL, 0},
+                                            {"bind", required_argument, NULL, 0},
+                                            {"account-sid", required_argument, NULL, 0},
+                                            {"auth-token", required_argument, NULL, 0},
+                                            {"service-sid", required_argument, NULL, 0},
+                                            {"code-ttl", required_argument, NULL, 0},
+                                            {"code-length", required_argument, NULL, 0},
+                                            {"help", no_argument, NULL, 'h'},
+                                            {NULL, 0, NULL, 0}};
+    const char **settings[] = {&raw->port,       &raw->bind,        &raw->account_sid,
+                               &raw->auth_token, &raw->service_sid, &raw->code_ttl,
+                               &raw->code_length};
+    int index = 0;
     int opt;
 
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
-        switch (opt) {
-        case 'p': raw->port = optarg; break;
-        case 'b': raw->bind = optarg; break;
-        case 'a': raw->account_sid = optarg; break;
-        case 't': raw->auth_token = optarg; break;
-        case 's': raw->service_sid = optarg; break;
-        case 'e': raw->code_ttl = optarg; break;
-        case 'l': raw->code_length = optarg; break;
-        case 'h': return EMU_CONFIG_HELP;
-        case ':':
-            snprintf(err, err_len, "%s needs a value", argv[optind - 1]);
-            return EMU_CONFIG_INVALID;
-        default:
-            snprintf(err, err_len, "unknown argument %s", argv[optind - 1]);
+    while ((opt = getopt_long(argc, argv, ":h", options, &index)) != -1) {
+        if (opt == 0) {
+            *settings[index] = optarg;
+        } else if (opt == 'h') {
+            return EMU_CONFIG_HELP;
+        } else {
+            snprintf(err, err_len, "%s %s", argv[optind - 1],
+                     opt == ':' ? "needs a value" : "is not a known argument");
             return EMU_CONFIG_INVALID;
         }
     }
@@ -98,8 +99,8 @@ static enum emu_config_result invalid(char *err, size_t err_len, const char *wha
     return EMU_CONFIG_INVALID;
 }
 
-enum emu_config_result emu_config_load(struct emu_config *config, int argc, char **argv,
-                                       char *err, size_t err_len)
+enum emu_config_result emu_config_load(struct emu_config *config, int argc, char **argv, char *err,
+                                       size_t err_len)
 {
     struct raw_settings raw = {
         .port = getenv("VERIFY_EMULATOR_PORT"),
@@ -132,7 +133,8 @@ enum emu_config_result emu_config_load(struct emu_config *config, int argc, char
     config->default_auth_token = raw.auth_token == NULL;
     if (raw.auth_token == NULL)
         raw.auth_token = EMU_DEFAULT_AUTH_TOKEN;
-    if (*raw.auth_token == '\0' || strlen(raw.auth_token) > EMU_TOKEN_MAX || strchr(raw.auth_token, ':'))
+    if (*raw.auth_token == '\0' || strlen(raw.auth_token) > EMU_TOKEN_MAX ||
+        strchr(raw.auth_token, ':'))
         return invalid(err, err_len, "--auth-token must be 1-128 characters without ':'");
     snprintf(config->auth_token, sizeof config->auth_token, "%s", raw.auth_token);
     if (raw.service_sid == NULL)

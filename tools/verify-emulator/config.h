@@ -26,8 +26,9 @@ enum emu_config_result { EMU_CONFIG_OK, EMU_CONFIG_HELP, EMU_CONFIG_INVALID };
 /* The text printed for --help and after an invalid argument. */
 extern const char emu_config_usage[];
 
-/* Fills *config from argv and the environment. EMU_CONFIG_INVALID leaves a one-line reason in err. */
-enum emu_config_result emu_config_load(struct emu_config *config, int argc, char **argv,
-                                       char *err, size_t err_len);
+/* Fills *config from argv, then the environment for what argv left unset. EMU_CONFIG_INVALID
+ * leaves a one-line reason in err. */
+enum emu_config_result emu_config_load(struct emu_config *config, int argc, char **argv, char *err,
+                                       size_t err_len);
 
 #endif

@@ -18,7 +18,8 @@ struct emulator {
     time_t started;
 };
 
-/* The catch-all ulfius endpoint: routes every request (see dispatch.c). user_data is a struct emulator. */
+/* The catch-all ulfius endpoint: routes every request (see dispatch.c). user_data is a struct
+ * emulator. */
 int emu_dispatch(const struct _u_request *request, struct _u_response *response, void *user_data);
 
 #endif

@@ -46,8 +46,8 @@ void emu_faults_destroy(struct emu_faults *faults)
     free(faults);
 }
 
-void emu_faults_arm(struct emu_faults *faults, enum emu_operation op,
-                    const struct emu_fault *fault, int count)
+void emu_faults_arm(struct emu_faults *faults, enum emu_operation op, const struct emu_fault *fault,
+                    int count)
 {
     pthread_mutex_lock(&faults->lock);
     faults->armed[op] = *fault;

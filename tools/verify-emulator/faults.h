@@ -28,8 +28,8 @@ struct emu_faults *emu_faults_create(void);
 void emu_faults_destroy(struct emu_faults *faults);
 
 /* Arms fault for the next count calls of op, replacing whatever was armed for op. */
-void emu_faults_arm(struct emu_faults *faults, enum emu_operation op,
-                    const struct emu_fault *fault, int count);
+void emu_faults_arm(struct emu_faults *faults, enum emu_operation op, const struct emu_fault *fault,
+                    int count);
 
 /* Consumes one armed call of op: true and *out filled when a fault applies to this call. */
 bool emu_faults_take(struct emu_faults *faults, enum emu_operation op, struct emu_fault *out);

@@ -39,9 +39,9 @@ static void latest_verification(struct emulator *emu, const struct _u_request *r
         return;
     }
     emu_reply_json(response, &ignored, 200,
-                   json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "to", v.to, "code", v.code,
-                             "status", emu_status_name(v.status), "sid", v.sid, "sends", v.sends,
-                             "checks", v.checks));
+                   json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "to", v.to, "code", v.code, "status",
+                             emu_status_name(v.status), "sid", v.sid, "sends", v.sends, "checks",
+                             v.checks));
 }
 
 /* Reads an optional integer member within [min, max]; false when present but not such a number. */
@@ -72,7 +72,8 @@ static const char *parse_fault(json_t *body, enum emu_operation *op, struct emu_
         return "operation must be start, check, fetch or update";
     if (!optional_int(body, "status", 400, 599, &fault->status))
         return "status must be an HTTP error status (400-599)";
-    if (!optional_int(body, "code", 1, 99999, &fault->code) || (fault->status != 0) != (fault->code != 0))
+    if (!optional_int(body, "code", 1, 99999, &fault->code) ||
+        (fault->status != 0) != (fault->code != 0))
         return "status and code go together; code must be a Twilio error code";
     if (!optional_int(body, "count", 1, EMU_FAULT_MAX_COUNT, count))
         return "count must be from 1 to 1000";

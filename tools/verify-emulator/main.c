@@ -44,7 +44,7 @@ static void print_banner(const struct emu_config *config)
     fflush(stdout);
 }
 
-/* Blocks until SIGINT or SIGTERM arrives; they are blocked in every thread, so only this sees them. */
+/* Waits for SIGINT or SIGTERM: blocked in every thread, they reach only this sigwait. */
 static void wait_for_stop(const sigset_t *stop_signals)
 {
     int signal_number;

@@ -8,8 +8,11 @@
 
 static const char *channel_label(const char *channel)
 {
-    static const char *const labels[][2] = {
-        {"sms", "SMS"}, {"call", "Call"}, {"email", "Email"}, {"whatsapp", "WhatsApp"}, {"sna", "SNA"}};
+    static const char *const labels[][2] = {{"sms", "SMS"},
+                                            {"call", "Call"},
+                                            {"email", "Email"},
+                                            {"whatsapp", "WhatsApp"},
+                                            {"sna", "SNA"}};
     size_t i;
 
     for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {

@@ -1,5 +1,6 @@
-/* outbox: where the emulator "delivers" codes, namely one line per send on stdout, so a developer or
- * a test can read the code. The number is masked to its last 4 digits; the code is printed whole. */
+/* outbox: where the emulator "delivers" codes, namely one line per send on stdout, so a developer
+ * or a test can read the code. The number is masked to its last 4 digits; the code is printed
+ * whole. */
 #ifndef EMU_OUTBOX_H
 #define EMU_OUTBOX_H
 

@@ -38,8 +38,8 @@ static json_t *render_attempts(const struct emu_verification *v)
         emu_format_time(a->time, time);
         /* json_array_append_new steals the reference, also when it fails. */
         if (json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "time", time, "channel",
-                                                  attempt_channel_name(a->channel),
-                                                  "attempt_sid", a->sid)) != 0) {
+                                                  attempt_channel_name(a->channel), "attempt_sid",
+                                                  a->sid)) != 0) {
             json_decref(list);
             list = NULL;
         }
@@ -90,16 +90,15 @@ json_t *emu_render_service(const struct emu_config *config, time_t created)
     snprintf(url, sizeof url, EMU_API_BASE "%s", config->service_sid);
     snprintf(checks, sizeof checks, "%s/VerificationCheck", url);
     snprintf(verifications, sizeof verifications, "%s/Verifications", url);
-    return json_pack("{s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b, s:n, s:b, s:b, s:n, s:b,"
-                     " s:s, s:s, s:s, s:{s:s, s:s}}",
-                     "sid", config->service_sid, "account_sid", config->account_sid,
-                     "friendly_name", "verify-emulator", "code_length", config->code_length,
-                     "lookup_enabled", 0, "psd2_enabled", 0, "skip_sms_to_landlines", 0,
-                     "dtmf_input_required", 0, "tts_name", "do_not_share_warning_enabled", 0,
-                     "custom_code_enabled", 0, "default_template_sid",
-                     "verify_event_subscription_enabled", 0, "date_created", date, "date_updated",
-                     date, "url", url, "links", "verification_checks", checks, "verifications",
-                     verifications);
+    return json_pack(
+        "{s:s, s:s, s:s, s:i, s:b, s:b, s:b, s:b, s:n, s:b, s:b, s:n, s:b,"
+        " s:s, s:s, s:s, s:{s:s, s:s}}",
+        "sid", config->service_sid, "account_sid", config->account_sid, "friendly_name",
+        "verify-emulator", "code_length", config->code_length, "lookup_enabled", 0, "psd2_enabled",
+        0, "skip_sms_to_landlines", 0, "dtmf_input_required", 0, "tts_name",
+        "do_not_share_warning_enabled", 0, "custom_code_enabled", 0, "default_template_sid",
+        "verify_event_subscription_enabled", 0, "date_created", date, "date_updated", date, "url",
+        url, "links", "verification_checks", checks, "verifications", verifications);
 }
 
 json_t *emu_render_error(int status, int code, const char *message)

@@ -20,7 +20,8 @@ void emu_printable_copy(char *out, size_t out_len, const char *text)
 void emu_reply_json(struct _u_response *response, struct emu_outcome *outcome, int status,
                     json_t *body)
 {
-    if (body == NULL || ulfius_set_json_body_response(response, (unsigned int)status, body) != U_OK) {
+    if (body == NULL ||
+        ulfius_set_json_body_response(response, (unsigned int)status, body) != U_OK) {
         ulfius_set_string_body_response(response, 500, "out of memory");
         status = 500;
     }

@@ -49,9 +49,9 @@ void emu_reqlog_add(struct emu_reqlog *log, const struct emu_request_record *rec
 
 static json_t *record_to_json(const struct emu_request_record *r)
 {
-    return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o}", "method", r->method, "path", r->path,
-                     "to", r->to[0] != '\0' ? json_string(r->to) : json_null(),
-                     "code_present", r->code_present, "status", r->status, "twilio_code",
+    return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o}", "method", r->method, "path", r->path, "to",
+                     r->to[0] != '\0' ? json_string(r->to) : json_null(), "code_present",
+                     r->code_present, "status", r->status, "twilio_code",
                      r->twilio_code != 0 ? json_integer(r->twilio_code) : json_null());
 }
 
@@ -69,7 +69,8 @@ json_t *emu_reqlog_to_json(struct emu_reqlog *log)
     oldest = (log->next + log->capacity - count) % log->capacity;
     for (i = 0; i < count; i++) {
         /* json_array_append_new steals the record's reference, also on failure. */
-        if (json_array_append_new(list, record_to_json(&log->records[(oldest + i) % log->capacity])) != 0)
+        if (json_array_append_new(list,
+                                  record_to_json(&log->records[(oldest + i) % log->capacity])) != 0)
             break;
     }
     pthread_mutex_unlock(&log->lock);

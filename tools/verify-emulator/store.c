@@ -222,7 +222,8 @@ enum emu_store_result emu_store_update(struct emu_store *store, const char *sid,
 }
 
 enum emu_store_result emu_store_check(struct emu_store *store, const char *to, const char *sid,
-                                      const char *code, int64_t now_ms, struct emu_verification *out)
+                                      const char *code, int64_t now_ms,
+                                      struct emu_verification *out)
 {
     time_t now = (time_t)(now_ms / 1000);
     enum emu_store_result result = EMU_STORE_OK;

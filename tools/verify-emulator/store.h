@@ -89,7 +89,8 @@ enum emu_store_result emu_store_update(struct emu_store *store, const char *sid,
  * pending set) or pending (one more failed check); EMU_STORE_MAX_CHECKS once EMU_MAX_CHECKS checks
  * were already made (status becomes max_attempts_reached and it leaves the pending set). */
 enum emu_store_result emu_store_check(struct emu_store *store, const char *to, const char *sid,
-                                      const char *code, int64_t now_ms, struct emu_verification *out);
+                                      const char *code, int64_t now_ms,
+                                      struct emu_verification *out);
 
 /* Test hook: the latest verification for to, pending or finished. False when none is known. */
 bool emu_store_latest(struct emu_store *store, const char *to, int64_t now_ms,

@@ -32,7 +32,7 @@ static void invalid_parameter(const struct call *c, const char *name)
     emu_reply_error(c->response, c->outcome, 400, 60200, message);
 }
 
-/* Applies an armed fault: waits its delay, then answers its error if it has one (true: answered). */
+/* Applies an armed fault: waits its delay, then answers its error if it has one. True: answered. */
 static bool answer_fault(const struct call *c, enum emu_operation op)
 {
     struct emu_fault fault;
@@ -57,7 +57,7 @@ static bool answer_fault(const struct call *c, enum emu_operation op)
 static bool valid_recipient(const char *to, const char *channel)
 {
     return channel != NULL && strcmp(channel, "email") == 0 ? emu_valid_email(to)
-                                                              : emu_valid_e164(to);
+                                                            : emu_valid_e164(to);
 }
 
 static void start_verification(const struct call *c, const char *unused)
@@ -80,8 +80,7 @@ static void start_verification(const struct call *c, const char *unused)
     switch (emu_store_start(c->emu->store, to, channel, emu_clock_ms(), &v)) {
     case EMU_STORE_OK:
         emu_outbox_deliver(channel, v.to, v.code);
-        emu_reply_json(c->response, c->outcome, 201,
-                       emu_render_verification(c->emu->config, &v));
+        emu_reply_json(c->response, c->outcome, 201, emu_render_verification(c->emu->config, &v));
         return;
     case EMU_STORE_MAX_SENDS:
         emu_reply_error(c->response, c->outcome, 429, 60203, "Max send attempts reached");
@@ -151,7 +150,8 @@ static void check_code(const struct call *c, const char *unused)
         return;
     }
     /* One of To and VerificationSid is required; Twilio names To when both are missing. */
-    if ((to == NULL && sid == NULL) || (to != NULL && !emu_valid_e164(to) && !emu_valid_email(to))) {
+    if ((to == NULL && sid == NULL) ||
+        (to != NULL && !emu_valid_e164(to) && !emu_valid_email(to))) {
         invalid_parameter(c, "To");
         return;
     }

@@ -7,9 +7,12 @@ const crypto = require('node:crypto');
 const net = require('node:net');
 const path = require('node:path');
 const { env } = require('./env');
-const { withDatabase } = require('./stores');
+const { withDatabase, dropDatabase } = require('./stores');
 
+// Every process spawned by this test file, running or not. Children are unref'd so that a
+// failed hook can never keep the test file alive; the exit handler kills whatever is left.
 const live = new Set();
+const handles = [];
 process.on('exit', () => { for (const p of live) { try { p.kill('SIGKILL'); } catch (e) { /* gone */ } } });
 
 function freePort() {
@@ -27,6 +30,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function launch(name, cmd, args, childEnv) {
   const proc = spawn(cmd, args, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
+  proc.unref();
+  proc.stdout.unref();
+  proc.stderr.unref();
   const h = { name, proc, out: '', err: '', exited: false, code: null, signal: null, spawnError: null };
   proc.stdout.on('data', (d) => { h.out += d; });
   proc.stderr.on('data', (d) => { h.err += d; });
@@ -43,6 +49,7 @@ function launch(name, cmd, args, childEnv) {
     clearTimeout(t);
   };
   h.kill = () => h.stop('SIGKILL');
+  handles.push(h);
   return h;
 }
 
@@ -130,7 +137,8 @@ async function startRedis(opts = {}) {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], childEnv({}));
   h.port = port;
   h.url = `redis://127.0.0.1:${port}/0`;
-  await waitUntil(h, () => execFileSync(env.REDIS_CLI_BIN, ['-p', String(port), 'PING'], { encoding: 'utf8', timeout: 2000 }).trim() === 'PONG', 10000, 'answering PING');
+  await waitUntil(h, () => execFileSync(env.REDIS_CLI_BIN, ['-p', String(port), 'PING'],
+    { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim() === 'PONG', 10000, 'answering PING');
   return h;
 }
 
@@ -145,9 +153,20 @@ async function startJongodb(opts = {}) {
   return h;
 }
 
-// Stops every handle given, ignoring the ones that are already gone or were never started.
-async function stopAll(...handles) {
-  await Promise.all(handles.filter(Boolean).map((h) => h.stop().catch(() => {})));
+// Stops every handle given (with none: everything this file spawned), ignoring the ones that
+// are already gone or were never started.
+async function stopAll(...some) {
+  const list = some.length ? some : handles;
+  await Promise.all(list.filter(Boolean).map((h) => h.stop().catch(() => {})));
 }
 
-module.exports = { freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, stopAll, baseConfig };
+// For after(): stops everything this file spawned and drops the databases of its own verigate
+// instances (only the random vg_e2e_* ones: never the shared database).
+async function cleanupSpawned() {
+  await stopAll();
+  for (const h of handles) {
+    if (h.db && h.db.startsWith('vg_e2e_')) await dropDatabase(h.db).catch(() => {});
+  }
+}
+
+module.exports = { freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, stopAll, cleanupSpawned, baseConfig };

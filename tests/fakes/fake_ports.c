@@ -1,0 +1,383 @@
+/* fake_ports.c: the in-memory fakes of fake_ports.h, for core unit tests only. */
+#include "fake_ports.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- clock ---- */
+
+static int64_t clock_now(void *self) {
+  return ((struct fake_clock *)self)->now;
+}
+
+struct clock_port fake_clock_port(struct fake_clock *c) {
+  return (struct clock_port){.self = c, .now = clock_now};
+}
+
+/* ---- user_store ---- */
+
+static struct vg_user *user_where(struct fake_user_store *s, size_t offset, const char *value) {
+  for (int i = 0; i < s->count; i++)
+    if (strcmp((char *)&s->users[i] + offset, value) == 0) return &s->users[i];
+  return NULL;
+}
+
+static vg_result users_insert(void *self, struct vg_user *user, enum vg_unique_field *taken) {
+  struct fake_user_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  *taken = VG_UNIQUE_UNKNOWN;
+  if (user_where(s, offsetof(struct vg_user, email), user->email)) *taken = VG_UNIQUE_EMAIL;
+  else if (user_where(s, offsetof(struct vg_user, username), user->username))
+    *taken = VG_UNIQUE_USERNAME;
+  else if (user_where(s, offsetof(struct vg_user, phone), user->phone)) *taken = VG_UNIQUE_PHONE;
+  if (*taken != VG_UNIQUE_UNKNOWN) return VG_ERR_CONFLICT;
+  if (s->count == FAKE_USERS_MAX) return VG_ERR_INTERNAL;
+  snprintf(user->id, sizeof user->id, "%024x", (unsigned)++s->next_id);
+  s->users[s->count++] = *user;
+  return VG_OK;
+}
+
+static vg_result users_find_by_email(void *self, const char *email, struct vg_user *out) {
+  struct fake_user_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct vg_user *u = user_where(s, offsetof(struct vg_user, email), email);
+  if (!u) return VG_ERR_NOT_FOUND;
+  *out = *u;
+  return VG_OK;
+}
+
+static vg_result users_find_by_id(void *self, const char *id, struct vg_user *out) {
+  struct fake_user_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct vg_user *u = fake_user_store_by_id(s, id);
+  if (!u) return VG_ERR_NOT_FOUND;
+  *out = *u;
+  return VG_OK;
+}
+
+static vg_result users_set_phone_verified(void *self, const char *id) {
+  struct fake_user_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct vg_user *u = fake_user_store_by_id(s, id);
+  if (!u) return VG_ERR_NOT_FOUND;
+  u->phone_verified = true;
+  return VG_OK;
+}
+
+static vg_result users_ping(void *self) {
+  return ((struct fake_user_store *)self)->down ? VG_ERR_UNAVAILABLE : VG_OK;
+}
+
+struct user_store fake_user_store_port(struct fake_user_store *s) {
+  return (struct user_store){.self = s,
+                             .insert = users_insert,
+                             .find_by_email = users_find_by_email,
+                             .find_by_id = users_find_by_id,
+                             .set_phone_verified = users_set_phone_verified,
+                             .ping = users_ping};
+}
+
+struct vg_user *fake_user_store_by_id(struct fake_user_store *s, const char *id) {
+  return user_where(s, offsetof(struct vg_user, id), id);
+}
+
+bool fake_user_store_delete(struct fake_user_store *s, const char *id) {
+  struct vg_user *u = fake_user_store_by_id(s, id);
+  if (!u) return false;
+  *u = s->users[--s->count];
+  return true;
+}
+
+/* ---- pending_store ---- */
+
+void fake_pending_store_init(struct fake_pending_store *s, struct fake_clock *clock) {
+  memset(s, 0, sizeof *s);
+  s->clock = clock;
+}
+
+static struct fake_pending_entry *entry(struct fake_pending_store *s, const char *jti) {
+  for (int i = 0; i < FAKE_PENDING_MAX; i++) {
+    struct fake_pending_entry *e = &s->entries[i];
+    if (!e->used) continue;
+    if (e->expires_at <= s->clock->now) e->used = false; /* expired, as Redis would */
+    else if (strcmp(e->jti, jti) == 0) return e;
+  }
+  return NULL;
+}
+
+static struct fake_lock *lock_of(struct fake_pending_store *s, const char *jti) {
+  for (int i = 0; i < FAKE_PENDING_MAX; i++) {
+    struct fake_lock *l = &s->locks[i];
+    if (!l->used) continue;
+    if (l->expires_at <= s->clock->now) l->used = false;
+    else if (strcmp(l->jti, jti) == 0) return l;
+  }
+  return NULL;
+}
+
+static vg_result pending_create(void *self, const char *jti, const struct vg_pending *p, int ttl) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  if (ttl <= 0) return VG_ERR_INTERNAL;
+  struct fake_pending_entry *e = entry(s, jti);
+  for (int i = 0; !e && i < FAKE_PENDING_MAX; i++)
+    if (!s->entries[i].used) e = &s->entries[i];
+  if (!e) return VG_ERR_INTERNAL;
+  e->used = true;
+  snprintf(e->jti, sizeof e->jti, "%s", jti);
+  e->p = *p;
+  e->expires_at = s->clock->now + ttl;
+  s->creates++;
+  s->last_ttl = ttl;
+  return VG_OK;
+}
+
+static vg_result pending_get(void *self, const char *jti, struct vg_pending *out) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  *out = e->p;
+  return VG_OK;
+}
+
+/* The limit is checked before the cooldown, as the Redis script does. */
+static vg_result pending_reserve_send(void *self, const char *jti, int64_t now, int cooldown,
+                                      int max_sends, int *sends, int *retry_after) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  if (e->p.sends >= max_sends) return VG_ERR_RESEND_LIMIT;
+  if (now - e->p.last_send_at < cooldown) {
+    *retry_after = (int)(cooldown - (now - e->p.last_send_at));
+    return VG_ERR_RESEND_COOLDOWN;
+  }
+  *sends = ++e->p.sends;
+  e->p.last_send_at = now;
+  return VG_OK;
+}
+
+static vg_result pending_release_send(void *self, const char *jti, int64_t previous_send_at) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  s->releases++;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  if (e->p.sends > 0) e->p.sends--;
+  e->p.last_send_at = previous_send_at;
+  return VG_OK;
+}
+
+/* Never creates a record: a wrong code for a gone login is not counted anywhere. */
+static vg_result pending_add_attempt(void *self, const char *jti, int *attempts) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  *attempts = ++e->p.attempts;
+  return VG_OK;
+}
+
+/* Like SET NX EX: independent of whether the record exists. */
+static vg_result pending_lock(void *self, const char *jti, int ttl) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  if (lock_of(s, jti)) return VG_ERR_VERIFY_IN_PROGRESS;
+  for (int i = 0; i < FAKE_PENDING_MAX; i++) {
+    struct fake_lock *l = &s->locks[i];
+    if (l->used) continue;
+    l->used = true;
+    snprintf(l->jti, sizeof l->jti, "%s", jti);
+    l->expires_at = s->clock->now + (ttl > 0 ? ttl : 1);
+    return VG_OK;
+  }
+  return VG_ERR_INTERNAL;
+}
+
+static vg_result pending_unlock(void *self, const char *jti) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_lock *l = lock_of(s, jti);
+  if (l) l->used = false;
+  return VG_OK;
+}
+
+static vg_result pending_claim(void *self, const char *jti) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  e->used = false;
+  return VG_OK;
+}
+
+static vg_result pending_remove(void *self, const char *jti) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (e) e->used = false;
+  return VG_OK;
+}
+
+static vg_result pending_ping(void *self) {
+  return ((struct fake_pending_store *)self)->down ? VG_ERR_UNAVAILABLE : VG_OK;
+}
+
+struct pending_store fake_pending_store_port(struct fake_pending_store *s) {
+  return (struct pending_store){.self = s,
+                                .create = pending_create,
+                                .get = pending_get,
+                                .reserve_send = pending_reserve_send,
+                                .release_send = pending_release_send,
+                                .add_attempt = pending_add_attempt,
+                                .lock = pending_lock,
+                                .unlock = pending_unlock,
+                                .claim = pending_claim,
+                                .remove = pending_remove,
+                                .ping = pending_ping};
+}
+
+struct vg_pending *fake_pending_store_find(struct fake_pending_store *s, const char *jti) {
+  struct fake_pending_entry *e = entry(s, jti);
+  return e ? &e->p : NULL;
+}
+
+int fake_pending_store_count(struct fake_pending_store *s) {
+  int n = 0;
+  for (int i = 0; i < FAKE_PENDING_MAX; i++)
+    if (s->entries[i].used && s->entries[i].expires_at > s->clock->now) n++;
+  return n;
+}
+
+bool fake_pending_store_locked(struct fake_pending_store *s, const char *jti) {
+  return lock_of(s, jti) != NULL;
+}
+
+/* ---- otp_sender ---- */
+
+static vg_result otp_start(void *self, const char *phone, char sid[VG_SID_MAX], int *retry_after) {
+  struct fake_otp_sender *o = self;
+  o->starts++;
+  snprintf(o->last_phone, sizeof o->last_phone, "%s", phone);
+  vg_result r = o->next_start;
+  o->next_start = VG_OK;
+  if (r != VG_OK) {
+    *retry_after = o->next_start_retry_after;
+    return r;
+  }
+  snprintf(sid, VG_SID_MAX, "VE%032x", (unsigned)o->starts);
+  return VG_OK;
+}
+
+static vg_result otp_check(void *self, const char *phone, const char *code, int *retry_after) {
+  struct fake_otp_sender *o = self;
+  o->checks++;
+  snprintf(o->last_phone, sizeof o->last_phone, "%s", phone);
+  snprintf(o->last_code, sizeof o->last_code, "%s", code);
+  vg_result r = o->next_check;
+  o->next_check = VG_OK;
+  if (r != VG_OK) {
+    *retry_after = o->next_check_retry_after;
+    return r;
+  }
+  return strcmp(code, o->correct_code) == 0 ? VG_OK : VG_ERR_WRONG_CODE;
+}
+
+static vg_result otp_cancel(void *self, const char *sid) {
+  struct fake_otp_sender *o = self;
+  o->cancels++;
+  snprintf(o->last_canceled_sid, sizeof o->last_canceled_sid, "%s", sid);
+  return VG_OK;
+}
+
+struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o) {
+  return (struct otp_sender){.self = o, .start = otp_start, .check = otp_check, .cancel = otp_cancel};
+}
+
+/* ---- token_service ---- */
+
+static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *sub,
+                              int64_t auth_time, char **token, struct vg_claims *claims) {
+  struct fake_token_service *t = self;
+  *token = NULL;
+  if (t->count == FAKE_TOKENS_MAX) return VG_ERR_INTERNAL;
+  struct fake_issued_token *it = &t->issued[t->count++];
+  memset(it, 0, sizeof *it);
+  it->claims.kind = kind;
+  snprintf(it->claims.sub, sizeof it->claims.sub, "%s", sub);
+  snprintf(it->claims.jti, sizeof it->claims.jti, "jti%d", t->count);
+  it->claims.iat = t->clock->now;
+  it->claims.exp = t->clock->now + (kind == VG_TOKEN_MFA ? t->mfa_ttl : t->access_ttl);
+  it->claims.auth_time = auth_time;
+  char text[FAKE_TOKEN_LEN];
+  snprintf(text, sizeof text, "%s:%s:%s", kind == VG_TOKEN_MFA ? "mfa" : "at", sub,
+           it->claims.jti);
+  memcpy(it->token, text, sizeof text);
+  *token = strdup(it->token);
+  if (!*token) return VG_ERR_INTERNAL;
+  *claims = it->claims;
+  return VG_OK;
+}
+
+static vg_result tokens_verify(void *self, const char *token, struct vg_claims *claims) {
+  struct fake_token_service *t = self;
+  memset(claims, 0, sizeof *claims);
+  for (int i = 0; token && i < t->count; i++) {
+    if (strcmp(t->issued[i].token, token) != 0) continue;
+    if (t->issued[i].claims.exp <= t->clock->now) return VG_ERR_INVALID_TOKEN;
+    *claims = t->issued[i].claims;
+    return VG_OK;
+  }
+  return VG_ERR_INVALID_TOKEN;
+}
+
+static const char *tokens_jwks(void *self) {
+  (void)self;
+  return "{\"keys\":[]}";
+}
+
+struct token_service fake_token_service_port(struct fake_token_service *t) {
+  return (struct token_service){
+      .self = t, .issue = tokens_issue, .verify = tokens_verify, .jwks = tokens_jwks};
+}
+
+/* ---- password_hasher ---- */
+
+static vg_result hasher_hash(void *self, const char *password, char out[VG_HASH_MAX]) {
+  ((struct fake_hasher *)self)->hashes++;
+  snprintf(out, VG_HASH_MAX, "h:%s", password);
+  return VG_OK;
+}
+
+static vg_result hasher_verify(void *self, const char *hash, const char *password) {
+  ((struct fake_hasher *)self)->verifies++;
+  return strncmp(hash, "h:", 2) == 0 && strcmp(hash + 2, password) == 0
+             ? VG_OK
+             : VG_ERR_INVALID_CREDENTIALS;
+}
+
+struct password_hasher fake_hasher_port(struct fake_hasher *h) {
+  return (struct password_hasher){.self = h, .hash = hasher_hash, .verify = hasher_verify};
+}
+
+/* ---- the world ---- */
+
+void fake_world_init(struct fake_world *w) {
+  memset(w, 0, sizeof *w);
+  w->clock.now = FAKE_EPOCH;
+  fake_pending_store_init(&w->pending, &w->clock);
+  snprintf(w->otp.correct_code, sizeof w->otp.correct_code, "123456");
+  w->tokens.clock = &w->clock;
+  w->tokens.mfa_ttl = 300;
+  w->tokens.access_ttl = 900;
+  w->auth.users = fake_user_store_port(&w->users);
+  w->auth.pending = fake_pending_store_port(&w->pending);
+  w->auth.otp = fake_otp_sender_port(&w->otp);
+  w->auth.tokens = fake_token_service_port(&w->tokens);
+  w->auth.hasher = fake_hasher_port(&w->hasher);
+  w->auth.clock = fake_clock_port(&w->clock);
+  auth_init(&w->auth, auth_rules_default());
+}

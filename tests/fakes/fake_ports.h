@@ -1,0 +1,116 @@
+/* fake_ports.h: in-memory fakes of every port of src/ports/, for core unit tests ONLY.
+ * They are single-threaded and bounded, keep everything in the structs below so a test can look
+ * inside, and are never linked into verigate: production uses src/adapters/. */
+#ifndef VG_FAKE_PORTS_H
+#define VG_FAKE_PORTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/auth.h"
+
+/* clock: time stands still until a test moves now. */
+struct fake_clock {
+  int64_t now;
+};
+struct clock_port fake_clock_port(struct fake_clock *c);
+
+/* user_store: an array with the three unique "indexes" (email, username, phone). */
+#define FAKE_USERS_MAX 8
+struct fake_user_store {
+  struct vg_user users[FAKE_USERS_MAX];
+  int count;
+  int next_id;
+  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+};
+struct user_store fake_user_store_port(struct fake_user_store *s);
+/* The stored user with id, or NULL. */
+struct vg_user *fake_user_store_by_id(struct fake_user_store *s, const char *id);
+/* Deletes the user with id; false when there was none. */
+bool fake_user_store_delete(struct fake_user_store *s, const char *id);
+
+/* pending_store: a table keyed by jti with the semantics of src/ports/pending_store.h (and of
+ * the Redis scripts): records and locks expire by the fake clock. */
+#define FAKE_PENDING_MAX 8
+struct fake_pending_entry {
+  bool used;
+  char jti[VG_JTI_MAX];
+  struct vg_pending p;
+  int64_t expires_at;
+};
+struct fake_lock {
+  bool used;
+  char jti[VG_JTI_MAX];
+  int64_t expires_at;
+};
+struct fake_pending_store {
+  struct fake_clock *clock;
+  struct fake_pending_entry entries[FAKE_PENDING_MAX];
+  struct fake_lock locks[FAKE_PENDING_MAX];
+  bool down;     /* every call answers VG_ERR_UNAVAILABLE */
+  int creates;   /* successful creates */
+  int releases;  /* release_send calls */
+  int last_ttl;  /* ttl of the last create */
+};
+void fake_pending_store_init(struct fake_pending_store *s, struct fake_clock *clock);
+struct pending_store fake_pending_store_port(struct fake_pending_store *s);
+/* The live (unexpired) record of jti, or NULL. */
+struct vg_pending *fake_pending_store_find(struct fake_pending_store *s, const char *jti);
+/* Number of live records. */
+int fake_pending_store_count(struct fake_pending_store *s);
+/* True while an unexpired lock is held on jti. */
+bool fake_pending_store_locked(struct fake_pending_store *s, const char *jti);
+
+/* otp_sender: records every call. check approves exactly correct_code; a scripted result
+ * (anything but VG_OK) is returned by the next call of start or check instead, once. */
+#define FAKE_CODE_MAX 16
+struct fake_otp_sender {
+  char correct_code[FAKE_CODE_MAX];
+  vg_result next_start;
+  int next_start_retry_after;
+  vg_result next_check;
+  int next_check_retry_after;
+  int starts, checks, cancels;
+  char last_canceled_sid[VG_SID_MAX];
+  char last_phone[VG_PHONE_MAX];
+  char last_code[FAKE_CODE_MAX];
+};
+struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o);
+
+/* token_service: tokens are "mfa:<sub>:<jti>" or "at:<sub>:<jti>"; only a string this fake
+ * issued verifies, and only before its exp (iat from the fake clock plus the ttl). */
+#define FAKE_TOKENS_MAX 32
+#define FAKE_TOKEN_LEN 96
+struct fake_issued_token {
+  char token[FAKE_TOKEN_LEN];
+  struct vg_claims claims;
+};
+struct fake_token_service {
+  struct fake_clock *clock;
+  int mfa_ttl, access_ttl;
+  struct fake_issued_token issued[FAKE_TOKENS_MAX];
+  int count;
+};
+struct token_service fake_token_service_port(struct fake_token_service *t);
+
+/* password_hasher: hash = "h:" + password; counts both operations. */
+struct fake_hasher {
+  int hashes, verifies;
+};
+struct password_hasher fake_hasher_port(struct fake_hasher *h);
+
+/* Every fake wired into one struct auth with auth_rules_default(), the clock at FAKE_EPOCH,
+ * mfa tokens living 300 s and access tokens 900 s. w must not move after init. */
+#define FAKE_EPOCH 1700000000
+struct fake_world {
+  struct fake_clock clock;
+  struct fake_user_store users;
+  struct fake_pending_store pending;
+  struct fake_otp_sender otp;
+  struct fake_token_service tokens;
+  struct fake_hasher hasher;
+  struct auth auth;
+};
+void fake_world_init(struct fake_world *w);
+
+#endif

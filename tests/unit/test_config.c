@@ -1,0 +1,159 @@
+/* test_config.c: config_load over a fake environment: defaults, and each refusal naming its
+ * variable. */
+#include <string.h>
+
+#include <yder.h>
+
+#include "check.h"
+#include "config.h"
+
+#define ACCOUNT_SID "AC0123456789abcdef0123456789abcdef"
+#define SERVICE_SID "VA0123456789abcdef0123456789ABCDEF"
+
+#define ENV_MAX 16
+static const char *env[ENV_MAX][2];
+static struct config cfg;
+static char err[256];
+
+static const char *get(const char *name, void *ctx) {
+  (void)ctx;
+  for (int i = 0; i < ENV_MAX && env[i][0]; i++)
+    if (strcmp(env[i][0], name) == 0) return env[i][1];
+  return NULL;
+}
+
+/* Replaces or adds name; a NULL value unsets it. */
+static void set(const char *name, const char *value) {
+  int i = 0;
+  while (i < ENV_MAX - 1 && env[i][0] && strcmp(env[i][0], name) != 0) i++;
+  if (!env[i][0]) env[i][0] = name;
+  env[i][1] = value;
+}
+
+/* Only the three required Twilio variables. */
+static void minimal_env(void) {
+  memset(env, 0, sizeof env);
+  set("TWILIO_ACCOUNT_SID", ACCOUNT_SID);
+  set("TWILIO_AUTH_TOKEN", "secret-token");
+  set("TWILIO_VERIFY_SERVICE_SID", SERVICE_SID);
+}
+
+static bool load(void) {
+  err[0] = '\0';
+  return config_load(&cfg, get, NULL, err, sizeof err);
+}
+
+/* With name set to value, loading fails and err names the variable. */
+static bool refused(const char *name, const char *value) {
+  minimal_env();
+  set(name, value);
+  bool ok = load();
+  return !ok && strstr(err, name) != NULL;
+}
+
+static void config_defaults_with_only_twilio_set(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK_STR(err, "");
+  CHECK(cfg.port == 8080);
+  CHECK_STR(cfg.bind_address, "0.0.0.0");
+  CHECK(cfg.http_threads == 16);
+  CHECK(cfg.redis_pool_size == 16);
+  CHECK_STR(cfg.mongodb_uri, "mongodb://127.0.0.1:27017/verigate");
+  CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379/0");
+  CHECK_STR(cfg.twilio_account_sid, ACCOUNT_SID);
+  CHECK_STR(cfg.twilio_auth_token, "secret-token");
+  CHECK_STR(cfg.twilio_service_sid, SERVICE_SID);
+  CHECK_STR(cfg.twilio_base_url, "https://verify.twilio.com");
+  CHECK(cfg.twilio_timeout_ms == 5000);
+  CHECK(cfg.jwt_private_key_file == NULL);
+  CHECK(!cfg.jwt_es256);
+  CHECK_STR(cfg.jwt_issuer, "verigate");
+  CHECK_STR(cfg.jwt_audience, "verigate");
+  CHECK(cfg.mfa_token_ttl == 300);
+  CHECK(cfg.access_token_ttl == 900);
+  CHECK(cfg.resend_cooldown == 30);
+  CHECK(cfg.max_sends == 5);
+  CHECK(cfg.max_attempts == 5);
+  CHECK(cfg.log_level == Y_LOG_LEVEL_INFO);
+}
+
+static void config_takes_set_values(void) {
+  minimal_env();
+  set("PORT", "9000");
+  set("JWT_ALG", "ES256");
+  set("MFA_TOKEN_TTL", "600");
+  set("HTTP_THREADS", "4");
+  set("LOG_LEVEL", "debug");
+  set("TWILIO_VERIFY_BASE_URL", "http://127.0.0.1:4010");
+  CHECK(load());
+  CHECK(cfg.port == 9000);
+  CHECK(cfg.jwt_es256);
+  CHECK(cfg.mfa_token_ttl == 600);
+  CHECK(cfg.http_threads == 4 && cfg.redis_pool_size == 4); /* the pool follows the threads */
+  CHECK(cfg.log_level == Y_LOG_LEVEL_DEBUG);
+  CHECK_STR(cfg.twilio_base_url, "http://127.0.0.1:4010");
+}
+
+static void config_names_each_missing_required_variable(void) {
+  const char *required[] = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                            "TWILIO_VERIFY_SERVICE_SID"};
+  for (int i = 0; i < 3; i++) {
+    CHECK(refused(required[i], NULL));
+    CHECK(refused(required[i], "")); /* empty counts as unset */
+  }
+}
+
+static void config_refuses_bad_ports(void) {
+  CHECK(refused("PORT", "0"));
+  CHECK(refused("PORT", "70000"));
+  CHECK(refused("PORT", "abc"));
+  CHECK(refused("PORT", "80x"));
+  CHECK(refused("PORT", "-1"));
+  CHECK(refused("PORT", "99999999999999999999999"));
+}
+
+static void config_refuses_bad_sids(void) {
+  CHECK(refused("TWILIO_ACCOUNT_SID", "AC123"));
+  CHECK(refused("TWILIO_ACCOUNT_SID", "XX0123456789abcdef0123456789abcdef"));
+  CHECK(refused("TWILIO_ACCOUNT_SID", "AC0123456789abcdef0123456789abcdeg"));
+  CHECK(refused("TWILIO_ACCOUNT_SID", ACCOUNT_SID "0"));
+  CHECK(refused("TWILIO_VERIFY_SERVICE_SID", ACCOUNT_SID));
+  CHECK(refused("TWILIO_VERIFY_SERVICE_SID", "VA0123"));
+  minimal_env();
+  set("TWILIO_ACCOUNT_SID", "SK0123456789abcdef0123456789abcdef"); /* an API key SID */
+  CHECK(load());
+}
+
+static void config_refuses_other_invalid_values(void) {
+  CHECK(refused("JWT_ALG", "HS256"));
+  CHECK(refused("JWT_ALG", "none"));
+  CHECK(refused("MFA_TOKEN_TTL", "601"));
+  CHECK(refused("MFA_TOKEN_TTL", "29"));
+  CHECK(refused("LOG_LEVEL", "loud"));
+  CHECK(refused("MONGODB_URI", "http://db:27017"));
+  CHECK(refused("TWILIO_VERIFY_BASE_URL", "ftp://verify.twilio.com"));
+  CHECK(refused("MAX_CODE_ATTEMPTS", "6"));
+  CHECK(refused("MAX_SENDS_PER_LOGIN", "0"));
+  CHECK(refused("HTTP_THREADS", "0"));
+}
+
+static void config_reports_the_first_problem(void) {
+  minimal_env();
+  set("PORT", "0");
+  set("LOG_LEVEL", "loud");
+  CHECK(!load());
+  CHECK(strstr(err, "PORT") != NULL);
+  CHECK(strstr(err, "LOG_LEVEL") == NULL);
+}
+
+int main(void) {
+  RUN(config_defaults_with_only_twilio_set);
+  RUN(config_takes_set_values);
+  RUN(config_names_each_missing_required_variable);
+  RUN(config_refuses_bad_ports);
+  RUN(config_refuses_bad_sids);
+  RUN(config_refuses_other_invalid_values);
+  RUN(config_reports_the_first_problem);
+  return check_done();
+}

@@ -1,0 +1,501 @@
+/* test_core.c: the use cases of src/core/ against the in-memory fakes of tests/fakes/. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../fakes/fake_ports.h"
+#include "check.h"
+
+static struct fake_world w;
+static struct vg_field_errors errs;
+static char mfa[FAKE_TOKEN_LEN];    /* the mfa_token of the last successful login_alice() */
+static char access[FAKE_TOKEN_LEN]; /* the access_token of the last given_verified_alice() */
+static char alice_id[VG_ID_MAX];
+
+static const struct signup_input ALICE = {
+    .name = "Alice Liddell",
+    .username = "alice",
+    .email = "alice@example.com",
+    .password = "correct horse",
+    .phone = "+15551234567",
+};
+
+static void given_alice(void) {
+  fake_world_init(&w);
+  memset(&errs, 0, sizeof errs);
+  struct vg_user u;
+  CHECK(auth_signup(&w.auth, &ALICE, &errs, &u) == VG_OK);
+  memcpy(alice_id, u.id, sizeof alice_id);
+}
+
+static vg_result login_alice(void) {
+  struct login_output out;
+  memset(&errs, 0, sizeof errs);
+  vg_result r = auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out);
+  if (out.mfa_token) snprintf(mfa, sizeof mfa, "%s", out.mfa_token);
+  free(out.mfa_token);
+  return r;
+}
+
+/* The jti of the last mfa_token: the fake's tokens end in ":<jti>". */
+static const char *mfa_jti(void) {
+  return strrchr(mfa, ':') + 1;
+}
+
+static vg_result verify(const char *token, const char *code, struct verify_output *out) {
+  memset(&errs, 0, sizeof errs);
+  vg_result r = auth_verify(&w.auth, token, code, &errs, out);
+  if (out->access_token) snprintf(access, sizeof access, "%s", out->access_token);
+  free(out->access_token);
+  out->access_token = NULL;
+  return r;
+}
+
+static void given_verified_alice(void) {
+  given_alice();
+  struct verify_output out;
+  CHECK(login_alice() == VG_OK);
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+}
+
+static bool has_error(const char *field, const char *message) {
+  for (int i = 0; i < errs.count; i++)
+    if (strcmp(errs.items[i].field, field) == 0 &&
+        (!message || strcmp(errs.items[i].message, message) == 0))
+      return true;
+  return false;
+}
+
+/* ---- signup ---- */
+
+static void signup_stores_normalised_email_and_hash_not_password(void) {
+  fake_world_init(&w);
+  memset(&errs, 0, sizeof errs);
+  struct signup_input in = ALICE;
+  in.email = "  Alice@Example.COM\t";
+  struct vg_user created;
+  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_OK);
+  CHECK(errs.count == 0);
+  CHECK_STR(created.email, "alice@example.com");
+  CHECK(strlen(created.id) == 24);
+  CHECK(created.created_at == (int64_t)FAKE_EPOCH * 1000);
+  struct vg_user *stored = fake_user_store_by_id(&w.users, created.id);
+  CHECK(stored != NULL);
+  if (!stored) return;
+  CHECK_STR(stored->email, "alice@example.com");
+  CHECK_STR(stored->password_hash, "h:correct horse");
+  CHECK(!stored->phone_verified);
+  const char *fields[] = {stored->name, stored->username, stored->email, stored->phone,
+                          stored->password_hash};
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    CHECK(strcmp(fields[i], ALICE.password) != 0);
+}
+
+static void signup_reports_every_bad_field_at_once(void) {
+  fake_world_init(&w);
+  memset(&errs, 0, sizeof errs);
+  struct signup_input in = {.name = "", .username = "a!", .email = "nobody", .password = "short",
+                            .phone = "5551234567"};
+  struct vg_user created;
+  int hashes = w.hasher.hashes;
+  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
+  CHECK(errs.count == 5);
+  const char *order[] = {"name", "username", "email", "password", "phone"};
+  for (int i = 0; i < 5 && i < errs.count; i++) CHECK_STR(errs.items[i].field, order[i]);
+  CHECK(w.users.count == 0);
+  CHECK(w.hasher.hashes == hashes);
+}
+
+static void signup_reports_missing_fields_as_required(void) {
+  fake_world_init(&w);
+  memset(&errs, 0, sizeof errs);
+  struct signup_input in = {0};
+  struct vg_user created;
+  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
+  CHECK(errs.count == 5);
+  CHECK(has_error("name", "is required") && has_error("username", "is required") &&
+        has_error("email", "is required") && has_error("password", "is required") &&
+        has_error("phone", "is required"));
+}
+
+static void signup_keeps_a_field_error_the_caller_already_reported(void) {
+  fake_world_init(&w);
+  memset(&errs, 0, sizeof errs);
+  vg_field_errors_add(&errs, "email", "must be a string");
+  struct signup_input in = ALICE;
+  in.email = NULL;
+  struct vg_user created;
+  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
+  CHECK(errs.count == 1);
+  CHECK(has_error("email", "must be a string"));
+}
+
+static vg_result signup_variant(const char *username, const char *email, const char *phone) {
+  struct signup_input in = ALICE;
+  in.username = username;
+  in.email = email;
+  in.phone = phone;
+  struct vg_user created;
+  memset(&errs, 0, sizeof errs);
+  return auth_signup(&w.auth, &in, &errs, &created);
+}
+
+static void signup_duplicate_names_the_taken_field(void) {
+  given_alice();
+  CHECK(signup_variant("bob", "ALICE@example.com ", "+15550000001") == VG_ERR_CONFLICT);
+  CHECK(errs.count == 1 && has_error("email", "is already registered"));
+  CHECK(signup_variant("alice", "bob@example.com", "+15550000001") == VG_ERR_CONFLICT);
+  CHECK(errs.count == 1 && has_error("username", NULL));
+  CHECK(signup_variant("bob", "bob@example.com", ALICE.phone) == VG_ERR_CONFLICT);
+  CHECK(errs.count == 1 && has_error("phone", NULL));
+  CHECK(w.users.count == 1);
+  CHECK(signup_variant("bob", "bob@example.com", "+15550000001") == VG_OK);
+  CHECK(w.users.count == 2);
+}
+
+static void signup_reports_store_down_as_unavailable(void) {
+  fake_world_init(&w);
+  w.users.down = true;
+  CHECK(signup_variant("alice", "alice@example.com", ALICE.phone) == VG_ERR_UNAVAILABLE);
+}
+
+/* ---- login ---- */
+
+static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
+  given_alice();
+  const char *cases[][2] = {{"nobody@example.com", ALICE.password},
+                            {ALICE.email, "wrong password"},
+                            {"not-an-email", ALICE.password}};
+  for (int i = 0; i < 3; i++) {
+    int verifies = w.hasher.verifies;
+    struct login_output out;
+    memset(&errs, 0, sizeof errs);
+    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], &errs, &out) ==
+          VG_ERR_INVALID_CREDENTIALS);
+    CHECK(w.hasher.verifies == verifies + 1);
+    CHECK(out.mfa_token == NULL);
+  }
+  CHECK(w.otp.starts == 0);
+  CHECK(fake_pending_store_count(&w.pending) == 0);
+}
+
+static void login_requires_email_and_password(void) {
+  given_alice();
+  struct login_output out;
+  CHECK(auth_login(&w.auth, NULL, NULL, &errs, &out) == VG_ERR_VALIDATION);
+  CHECK(has_error("email", "is required") && has_error("password", "is required"));
+  CHECK(w.hasher.verifies == 0);
+}
+
+static void login_creates_one_pending_login_and_sends_one_sms(void) {
+  given_alice();
+  struct login_output out;
+  CHECK(auth_login(&w.auth, " ALICE@example.com", ALICE.password, &errs, &out) == VG_OK);
+  CHECK(out.mfa_token != NULL && strncmp(out.mfa_token, "mfa:", 4) == 0);
+  if (out.mfa_token) snprintf(mfa, sizeof mfa, "%s", out.mfa_token);
+  free(out.mfa_token);
+  CHECK(out.expires_in == 300);
+  CHECK_STR(out.to, "+*******4567");
+  CHECK_STR(out.user_id, alice_id);
+  CHECK(w.otp.starts == 1);
+  CHECK_STR(w.otp.last_phone, ALICE.phone);
+  CHECK(w.pending.creates == 1 && fake_pending_store_count(&w.pending) == 1);
+  CHECK(w.pending.last_ttl == 300);
+  struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
+  CHECK(p != NULL);
+  if (!p) return;
+  CHECK_STR(p->user_id, alice_id);
+  CHECK_STR(p->phone, ALICE.phone);
+  CHECK(strncmp(p->verification_sid, "VE", 2) == 0);
+  CHECK(p->sends == 1 && p->attempts == 0 && p->last_send_at == FAKE_EPOCH);
+}
+
+static void login_failed_send_leaves_no_pending_login(void) {
+  const vg_result failures[] = {VG_ERR_UPSTREAM, VG_ERR_INVALID_PHONE, VG_ERR_SMS_RATE_LIMITED};
+  for (int i = 0; i < 3; i++) {
+    given_alice();
+    w.otp.next_start = failures[i];
+    w.otp.next_start_retry_after = 42;
+    struct login_output out;
+    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out) == failures[i]);
+    CHECK(out.mfa_token == NULL);
+    CHECK(fake_pending_store_count(&w.pending) == 0 && w.pending.creates == 0);
+    if (failures[i] == VG_ERR_SMS_RATE_LIMITED) CHECK(out.retry_after == 42);
+  }
+}
+
+static void login_reports_pending_store_down_as_unavailable(void) {
+  given_alice();
+  w.pending.down = true;
+  struct login_output out;
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(out.mfa_token == NULL);
+  CHECK(fake_pending_store_count(&w.pending) == 0);
+}
+
+static void login_reports_user_store_down_as_unavailable(void) {
+  given_alice();
+  w.users.down = true;
+  struct login_output out;
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(w.otp.starts == 0);
+}
+
+/* ---- resend ---- */
+
+static void resend_waits_for_the_cooldown(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct resend_output out;
+  w.clock.now = FAKE_EPOCH + 10;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
+  w.clock.now = FAKE_EPOCH + 29;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 1);
+  CHECK(w.otp.starts == 1);
+  w.clock.now = FAKE_EPOCH + 30;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_OK);
+  CHECK(out.retry_after == 30);
+  CHECK_STR(out.to, "+*******4567");
+  CHECK(w.otp.starts == 2);
+  w.clock.now = FAKE_EPOCH + 40;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
+}
+
+static void resend_stops_after_max_sends(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct resend_output out;
+  for (int i = 1; i < 5; i++) {
+    w.clock.now = FAKE_EPOCH + 30 * i;
+    CHECK(auth_resend(&w.auth, mfa, &out) == VG_OK);
+  }
+  CHECK(w.otp.starts == 5);
+  w.clock.now = FAKE_EPOCH + 150;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_LIMIT);
+  CHECK(out.retry_after == 150); /* what is left of the mfa_token's life */
+  CHECK(w.otp.starts == 5);
+}
+
+static void resend_failed_send_gives_back_the_reservation(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct resend_output out;
+  w.clock.now = FAKE_EPOCH + 30;
+  w.otp.next_start = VG_ERR_UPSTREAM;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_UPSTREAM);
+  struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
+  CHECK(p != NULL && p->sends == 1 && p->last_send_at == FAKE_EPOCH);
+  CHECK(w.pending.releases == 1);
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_OK);
+}
+
+static void resend_passes_on_the_sms_rate_limit(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct resend_output out;
+  w.clock.now = FAKE_EPOCH + 30;
+  w.otp.next_start = VG_ERR_SMS_RATE_LIMITED;
+  w.otp.next_start_retry_after = 60;
+  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_SMS_RATE_LIMITED && out.retry_after == 60);
+  struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
+  CHECK(p != NULL && p->sends == 1);
+}
+
+static void resend_refuses_access_and_garbage_tokens(void) {
+  given_verified_alice();
+  struct resend_output out;
+  int starts = w.otp.starts;
+  CHECK(auth_resend(&w.auth, access, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, "", &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, "mfa:forged:jti1", &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(w.otp.starts == starts);
+}
+
+/* ---- verify ---- */
+
+static void verify_counts_down_wrong_codes_then_ends_the_login(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct verify_output out;
+  for (int left = 4; left >= 1; left--) {
+    CHECK(verify(mfa, "000000", &out) == VG_ERR_WRONG_CODE);
+    CHECK(out.attempts_left == left);
+  }
+  CHECK(w.otp.cancels == 0);
+  CHECK(verify(mfa, "000000", &out) == VG_ERR_TOO_MANY_ATTEMPTS);
+  CHECK(fake_pending_store_find(&w.pending, mfa_jti()) == NULL);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+  /* the spent code is cancelled at the provider, so the next login gets a fresh one */
+  CHECK(w.otp.cancels == 1);
+  CHECK(strncmp(w.otp.last_canceled_sid, "VE", 2) == 0);
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(w.otp.checks == 5);
+}
+
+static void verify_right_code_issues_access_token_and_marks_phone_verified(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  w.clock.now = FAKE_EPOCH + 20;
+  struct verify_output out;
+  access[0] = '\0';
+  CHECK(verify(mfa, "123456", &out) == VG_OK);
+  CHECK(strncmp(access, "at:", 3) == 0);
+  CHECK(out.expires_in == 900);
+  CHECK_STR(out.user_id, alice_id);
+  CHECK_STR(w.otp.last_phone, ALICE.phone);
+  CHECK_STR(w.otp.last_code, "123456");
+  struct vg_user *u = fake_user_store_by_id(&w.users, alice_id);
+  CHECK(u != NULL && u->phone_verified);
+  CHECK(fake_pending_store_count(&w.pending) == 0);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+  struct vg_claims *c = &w.tokens.issued[w.tokens.count - 1].claims;
+  CHECK(c->kind == VG_TOKEN_ACCESS && c->auth_time == FAKE_EPOCH + 20);
+  CHECK_STR(c->sub, alice_id);
+}
+
+static void verify_rejects_reused_mfa_token(void) {
+  given_verified_alice();
+  struct verify_output out;
+  int checks = w.otp.checks;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(w.otp.checks == checks);
+}
+
+static void verify_refuses_while_another_verify_holds_the_lock(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  CHECK(w.auth.pending.lock(w.auth.pending.self, mfa_jti(), 15) == VG_OK);
+  struct verify_output out;
+  CHECK(verify(mfa, "123456", &out) == VG_ERR_VERIFY_IN_PROGRESS);
+  CHECK(out.retry_after == 1);
+  CHECK(w.otp.checks == 0);
+  CHECK(fake_pending_store_locked(&w.pending, mfa_jti())); /* not ours to release */
+  w.clock.now = FAKE_EPOCH + 15;                           /* the holder's lock expires */
+  CHECK(verify(mfa, "123456", &out) == VG_OK);
+}
+
+static void verify_expired_at_twilio_removes_the_pending_login(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  w.otp.next_check = VG_ERR_VERIFICATION_EXPIRED;
+  struct verify_output out;
+  CHECK(verify(mfa, "123456", &out) == VG_ERR_VERIFICATION_EXPIRED);
+  CHECK(fake_pending_store_count(&w.pending) == 0);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+  CHECK(verify(mfa, "123456", &out) == VG_ERR_INVALID_TOKEN);
+}
+
+static void verify_upstream_error_keeps_the_pending_login_unlocked(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  w.otp.next_check = VG_ERR_UPSTREAM;
+  struct verify_output out;
+  CHECK(verify(mfa, "123456", &out) == VG_ERR_UPSTREAM);
+  struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
+  CHECK(p != NULL && p->attempts == 0);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+  CHECK(verify(mfa, "123456", &out) == VG_OK);
+}
+
+static void verify_rejects_a_malformed_code_as_validation(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct verify_output out;
+  CHECK(verify(mfa, "12ab56", &out) == VG_ERR_VALIDATION);
+  CHECK(errs.count == 1 && has_error("code", NULL));
+  CHECK(verify(mfa, NULL, &out) == VG_ERR_VALIDATION);
+  CHECK(has_error("code", "is required"));
+  CHECK(w.otp.checks == 0);
+  struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
+  CHECK(p != NULL && p->attempts == 0);
+}
+
+static void verify_refuses_expired_and_access_tokens(void) {
+  given_verified_alice();
+  struct verify_output out;
+  CHECK(verify(access, "123456", &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(login_alice() == VG_OK);
+  w.clock.now += 300;
+  CHECK(verify(mfa, "123456", &out) == VG_ERR_INVALID_TOKEN);
+}
+
+/* ---- dashboard and ready ---- */
+
+static void dashboard_accepts_an_access_token(void) {
+  given_verified_alice();
+  struct dashboard_output out;
+  CHECK(auth_dashboard(&w.auth, access, &out) == VG_OK);
+  CHECK_STR(out.user.id, alice_id);
+  CHECK_STR(out.user.username, "alice");
+  CHECK(out.user.phone_verified);
+  CHECK(out.claims.kind == VG_TOKEN_ACCESS);
+}
+
+static void dashboard_answers_an_mfa_token_with_insufficient_aal(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct dashboard_output out;
+  CHECK(auth_dashboard(&w.auth, mfa, &out) == VG_ERR_INSUFFICIENT_AAL);
+}
+
+static void dashboard_refuses_a_token_of_a_deleted_user(void) {
+  given_verified_alice();
+  CHECK(fake_user_store_delete(&w.users, alice_id));
+  struct dashboard_output out;
+  CHECK(auth_dashboard(&w.auth, access, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_dashboard(&w.auth, NULL, &out) == VG_ERR_INVALID_TOKEN);
+}
+
+static void dashboard_refuses_an_expired_access_token(void) {
+  given_verified_alice();
+  struct dashboard_output out;
+  w.clock.now += 900;
+  CHECK(auth_dashboard(&w.auth, access, &out) == VG_ERR_INVALID_TOKEN);
+}
+
+static void ready_reports_each_store(void) {
+  fake_world_init(&w);
+  bool users_ok = false, pending_ok = false;
+  CHECK(auth_ready(&w.auth, &users_ok, &pending_ok) == VG_OK && users_ok && pending_ok);
+  w.users.down = true;
+  CHECK(auth_ready(&w.auth, &users_ok, &pending_ok) == VG_ERR_UNAVAILABLE);
+  CHECK(!users_ok && pending_ok);
+  w.users.down = false;
+  w.pending.down = true;
+  CHECK(auth_ready(&w.auth, &users_ok, &pending_ok) == VG_ERR_UNAVAILABLE);
+  CHECK(users_ok && !pending_ok);
+}
+
+int main(void) {
+  RUN(signup_stores_normalised_email_and_hash_not_password);
+  RUN(signup_reports_every_bad_field_at_once);
+  RUN(signup_reports_missing_fields_as_required);
+  RUN(signup_keeps_a_field_error_the_caller_already_reported);
+  RUN(signup_duplicate_names_the_taken_field);
+  RUN(signup_reports_store_down_as_unavailable);
+  RUN(login_unknown_email_and_wrong_password_cost_one_verify_each);
+  RUN(login_requires_email_and_password);
+  RUN(login_creates_one_pending_login_and_sends_one_sms);
+  RUN(login_failed_send_leaves_no_pending_login);
+  RUN(login_reports_pending_store_down_as_unavailable);
+  RUN(login_reports_user_store_down_as_unavailable);
+  RUN(resend_waits_for_the_cooldown);
+  RUN(resend_stops_after_max_sends);
+  RUN(resend_failed_send_gives_back_the_reservation);
+  RUN(resend_passes_on_the_sms_rate_limit);
+  RUN(resend_refuses_access_and_garbage_tokens);
+  RUN(verify_counts_down_wrong_codes_then_ends_the_login);
+  RUN(verify_right_code_issues_access_token_and_marks_phone_verified);
+  RUN(verify_rejects_reused_mfa_token);
+  RUN(verify_refuses_while_another_verify_holds_the_lock);
+  RUN(verify_expired_at_twilio_removes_the_pending_login);
+  RUN(verify_upstream_error_keeps_the_pending_login_unlocked);
+  RUN(verify_rejects_a_malformed_code_as_validation);
+  RUN(verify_refuses_expired_and_access_tokens);
+  RUN(dashboard_accepts_an_access_token);
+  RUN(dashboard_answers_an_mfa_token_with_insufficient_aal);
+  RUN(dashboard_refuses_a_token_of_a_deleted_user);
+  RUN(dashboard_refuses_an_expired_access_token);
+  RUN(ready_reports_each_store);
+  return check_done();
+}
