@@ -38,7 +38,8 @@ static long number(struct source *s, const char *name, long fallback, long min, 
   errno = 0;
   long n = strtol(v, &end, 10);
   if (errno || end == v || *end || n < min || n > max) {
-    if (s->ok) snprintf(s->err, s->errlen, "%s must be a whole number from %ld to %ld", name, min, max);
+    if (s->ok)
+      snprintf(s->err, s->errlen, "%s must be a whole number from %ld to %ld", name, min, max);
     s->ok = false;
     return fallback;
   }
@@ -87,7 +88,8 @@ static void load_twilio(struct config *c, struct source *s) {
 static void load_tokens(struct config *c, struct source *s) {
   c->jwt_private_key_file = text(s, "JWT_PRIVATE_KEY_FILE", NULL);
   const char *alg = text(s, "JWT_ALG", "RS256");
-  if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0) fail(s, "JWT_ALG must be RS256 or ES256");
+  if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0)
+    fail(s, "JWT_ALG must be RS256 or ES256");
   c->jwt_es256 = strcmp(alg, "ES256") == 0;
   c->jwt_issuer = text(s, "JWT_ISSUER", "verigate");
   c->jwt_audience = text(s, "JWT_AUDIENCE", "verigate");
@@ -104,7 +106,8 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->bind_address = text(&s, "BIND_ADDRESS", "0.0.0.0");
   c->http_threads = (unsigned)number(&s, "HTTP_THREADS", 16, 1, 512);
   c->mongodb_uri = text(&s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");
-  if (strncmp(c->mongodb_uri, "mongodb://", 10) != 0 && strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
+  if (strncmp(c->mongodb_uri, "mongodb://", 10) != 0 &&
+      strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
     fail(&s, "MONGODB_URI must start with mongodb:// or mongodb+srv://");
   c->redis_url = text(&s, "REDIS_URL", "redis://127.0.0.1:6379/0");
   c->redis_pool_size = (unsigned)number(&s, "REDIS_POOL_SIZE", c->http_threads, 1, 512);

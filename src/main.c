@@ -44,7 +44,9 @@ static int wait_for_stop_signal(const sigset_t *set) {
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--healthcheck") == 0) return healthcheck();
   if (argc > 1) {
-    fprintf(stderr, "usage: verigate [--healthcheck]\n(configuration comes from the environment; see README.md)\n");
+    fprintf(stderr,
+            "usage: verigate [--healthcheck]\n(configuration comes from the environment; see "
+            "README.md)\n");
     return 2;
   }
   sigset_t stop;

@@ -79,7 +79,8 @@ static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, char *err, size_t errl
   char group[32] = "";
   size_t glen = 0;
   if (EVP_PKEY_is_a(pkey, "EC") &&
-      EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen) &&
+      EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                     &glen) &&
       strcmp(group, "prime256v1") == 0)
     return 1;
   snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: ES256 needs an EC P-256 key");

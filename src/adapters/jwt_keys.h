@@ -12,9 +12,9 @@ enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
 
 struct jwt_key {
   enum jwt_key_alg alg;
-  EVP_PKEY *pkey;    /* private key; OpenSSL 3 allows concurrent signs and verifies with it */
+  EVP_PKEY *pkey; /* private key; OpenSSL 3 allows concurrent signs and verifies with it */
   char kid[64];
-  json_t *jwk;       /* public JWK with kid, use, alg */
+  json_t *jwk; /* public JWK with kid, use, alg */
 };
 
 /* Reads the PEM private key at path, or generates one when path is NULL or empty. The key's type

@@ -81,9 +81,12 @@ static int64_t seconds(json_t *obj, const char *name) {
 static vg_result check_claims(const struct jwt_tokens *t, json_t *header, json_t *payload,
                               struct vg_claims *c) {
   if (!string_is(header, "kid", t->key->kid)) return VG_ERR_INVALID_TOKEN;
-  if (string_is(header, "typ", TYP_MFA)) c->kind = VG_TOKEN_MFA;
-  else if (string_is(header, "typ", TYP_ACCESS)) c->kind = VG_TOKEN_ACCESS;
-  else return VG_ERR_INVALID_TOKEN;
+  if (string_is(header, "typ", TYP_MFA))
+    c->kind = VG_TOKEN_MFA;
+  else if (string_is(header, "typ", TYP_ACCESS))
+    c->kind = VG_TOKEN_ACCESS;
+  else
+    return VG_ERR_INVALID_TOKEN;
 
   if (!string_is(payload, "iss", t->issuer) || !string_is(payload, "aud", t->audience) ||
       !string_is(payload, "aal", c->kind == VG_TOKEN_MFA ? "aal1" : "aal2") ||

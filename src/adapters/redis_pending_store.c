@@ -26,12 +26,13 @@ enum redis_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_COUNT };
 
 /* DEL first so a reused jti never inherits stale fields. ARGV: six fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
-    [RS_CREATE] = "redis.call('DEL', KEYS[1])\n"
-                  "redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'phone', ARGV[2],\n"
-                  "  'verification_sid', ARGV[3], 'sends', ARGV[4], 'last_send_at', ARGV[5],\n"
-                  "  'attempts', ARGV[6])\n"
-                  "redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
-                  "return 1\n",
+    [RS_CREATE] =
+        "redis.call('DEL', KEYS[1])\n"
+        "redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'phone', ARGV[2],\n"
+        "  'verification_sid', ARGV[3], 'sends', ARGV[4], 'last_send_at', ARGV[5],\n"
+        "  'attempts', ARGV[6])\n"
+        "redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
+        "return 1\n",
     /* ARGV: now, cooldown, max_sends. Returns {0} gone, {1, sends} ok, {2} limit,
      * {3, retry_after} cooldown. */
     [RS_RESERVE] =
@@ -45,15 +46,17 @@ static const char *const redis_script_body[RS_COUNT] = {
         "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
         "return {1, sends}\n",
     /* ARGV: previous last_send_at. Never creates the key, never counts below zero. */
-    [RS_RELEASE] = "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-                   "if tonumber(redis.call('HGET', KEYS[1], 'sends') or '0') > 0 then\n"
-                   "  redis.call('HINCRBY', KEYS[1], 'sends', -1)\n"
-                   "end\n"
-                   "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
-                   "return 1\n",
+    [RS_RELEASE] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+        "if tonumber(redis.call('HGET', KEYS[1], 'sends') or '0') > 0 then\n"
+        "  redis.call('HINCRBY', KEYS[1], 'sends', -1)\n"
+        "end\n"
+        "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
+        "return 1\n",
     /* Returns the new attempts, or -1 when the key is gone (HINCRBY alone would recreate it). */
-    [RS_ATTEMPT] = "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
-                   "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n",
+    [RS_ATTEMPT] =
+        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+        "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n",
 };
 
 struct redis_pending_store {

@@ -102,7 +102,9 @@ static vg_result map_error(enum map_op op, long status, const char *retry_header
   return upstream(out, TWILIO_FAULT_SERVER);
 }
 
-static bool is_success(long status) { return status == 200 || status == 201; }
+static bool is_success(long status) {
+  return status == 200 || status == 201;
+}
 
 /* A created (or re-sent) verification: all we need is its sid. */
 static vg_result read_verification(const json_t *root, struct twilio_outcome *out) {

@@ -32,9 +32,9 @@ enum twilio_fault {
 
 struct twilio_outcome {
   enum twilio_fault fault;
-  int twilio_code;       /* the error body's "code", 0 when there is none */
-  int retry_after;       /* seconds, set with VG_ERR_SMS_RATE_LIMITED, else 0 */
-  char sid[VG_SID_MAX];  /* the verification's VE… sid, set with VG_OK from start, else "" */
+  int twilio_code;      /* the error body's "code", 0 when there is none */
+  int retry_after;      /* seconds, set with VG_ERR_SMS_RATE_LIMITED, else 0 */
+  char sid[VG_SID_MAX]; /* the verification's VE… sid, set with VG_OK from start, else "" */
 };
 
 /* Maps the answer to POST /v2/Services/{VA}/Verifications. VG_OK (out->sid filled),

@@ -27,9 +27,9 @@ static const struct {
   const char *path; /* under /v2/Services/{VA…}/ */
   tv_map_fn map;
 } tv_ops[TV_OP_COUNT] = {
-  [TV_START] = {"start", "Verifications", twilio_map_start},
-  [TV_CHECK] = {"check", "VerificationCheck", twilio_map_check},
-  [TV_CANCEL] = {"cancel", "Verifications", twilio_map_cancel}, /* + "/{VE…}" */
+    [TV_START] = {"start", "Verifications", twilio_map_start},
+    [TV_CHECK] = {"check", "VerificationCheck", twilio_map_check},
+    [TV_CANCEL] = {"cancel", "Verifications", twilio_map_cancel}, /* + "/{VE…}" */
 };
 
 /* Curl handles live in a mutex-protected stack of idle ones rather than in pthread keys. A
@@ -169,44 +169,46 @@ static void log_outcome(enum tv_op op, const char *phone, long status, size_t le
   char masked[8];
   const char *who = phone != NULL ? mask_phone(phone, masked) : "this verification";
   switch (o->fault) {
-  case TWILIO_FAULT_NONE:
-    break;
-  case TWILIO_FAULT_CREDENTIALS:
-    y_log_message(Y_LOG_LEVEL_ERROR,
-                  "twilio_verify: %s: Twilio rejected the credentials (HTTP %ld, code %d): "
-                  "check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN", name, status, o->twilio_code);
-    break;
-  case TWILIO_FAULT_SERVICE:
-    y_log_message(Y_LOG_LEVEL_ERROR,
-                  "twilio_verify: %s: Twilio does not know the Verify service (HTTP %ld, code %d): "
-                  "check TWILIO_VERIFY_SERVICE_SID and the Twilio base URL", name, status,
-                  o->twilio_code);
-    break;
-  case TWILIO_FAULT_REQUEST:
-    y_log_message(Y_LOG_LEVEL_ERROR,
-                  "twilio_verify: %s: Twilio refused the request (HTTP %ld, code %d): "
-                  "see https://www.twilio.com/docs/errors/%d", name, status, o->twilio_code,
-                  o->twilio_code);
-    break;
-  case TWILIO_FAULT_SERVER:
-    y_log_message(Y_LOG_LEVEL_WARNING, "twilio_verify: %s: Twilio failed (HTTP %ld, code %d)",
-                  name, status, o->twilio_code);
-    break;
-  case TWILIO_FAULT_BODY:
-    y_log_message(Y_LOG_LEVEL_WARNING,
-                  "twilio_verify: %s: HTTP %ld with an unexpected body of %zu bytes", name, status,
-                  len);
-    break;
-  case TWILIO_FAULT_RATE_LIMIT:
-    y_log_message(Y_LOG_LEVEL_WARNING,
-                  "twilio_verify: %s: rate-limited for %s (HTTP %ld, code %d), retry after %d s",
-                  name, who, status, o->twilio_code, o->retry_after);
-    break;
-  case TWILIO_FAULT_PHONE:
-    y_log_message(Y_LOG_LEVEL_WARNING,
-                  "twilio_verify: %s: Twilio will not send to %s (HTTP %ld, code %d)", name, who,
-                  status, o->twilio_code);
-    break;
+    case TWILIO_FAULT_NONE:
+      break;
+    case TWILIO_FAULT_CREDENTIALS:
+      y_log_message(Y_LOG_LEVEL_ERROR,
+                    "twilio_verify: %s: Twilio rejected the credentials (HTTP %ld, code %d): "
+                    "check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN",
+                    name, status, o->twilio_code);
+      break;
+    case TWILIO_FAULT_SERVICE:
+      y_log_message(
+          Y_LOG_LEVEL_ERROR,
+          "twilio_verify: %s: Twilio does not know the Verify service (HTTP %ld, code %d): "
+          "check TWILIO_VERIFY_SERVICE_SID and the Twilio base URL",
+          name, status, o->twilio_code);
+      break;
+    case TWILIO_FAULT_REQUEST:
+      y_log_message(Y_LOG_LEVEL_ERROR,
+                    "twilio_verify: %s: Twilio refused the request (HTTP %ld, code %d): "
+                    "see https://www.twilio.com/docs/errors/%d",
+                    name, status, o->twilio_code, o->twilio_code);
+      break;
+    case TWILIO_FAULT_SERVER:
+      y_log_message(Y_LOG_LEVEL_WARNING, "twilio_verify: %s: Twilio failed (HTTP %ld, code %d)",
+                    name, status, o->twilio_code);
+      break;
+    case TWILIO_FAULT_BODY:
+      y_log_message(Y_LOG_LEVEL_WARNING,
+                    "twilio_verify: %s: HTTP %ld with an unexpected body of %zu bytes", name,
+                    status, len);
+      break;
+    case TWILIO_FAULT_RATE_LIMIT:
+      y_log_message(Y_LOG_LEVEL_WARNING,
+                    "twilio_verify: %s: rate-limited for %s (HTTP %ld, code %d), retry after %d s",
+                    name, who, status, o->twilio_code, o->retry_after);
+      break;
+    case TWILIO_FAULT_PHONE:
+      y_log_message(Y_LOG_LEVEL_WARNING,
+                    "twilio_verify: %s: Twilio will not send to %s (HTTP %ld, code %d)", name, who,
+                    status, o->twilio_code);
+      break;
   }
 }
 
@@ -314,8 +316,8 @@ struct twilio_verify *twilio_verify_create(const struct twilio_verify_config *cf
   int base_len = (int)strlen(cfg->base_url);
   while (base_len > 0 && cfg->base_url[base_len - 1] == '/') base_len--;
   for (int op = 0; op < TV_OP_COUNT; op++) {
-    if (asprintf(&tv->url[op], "%.*s/v2/Services/%s/%s", base_len, cfg->base_url,
-                 cfg->service_sid, tv_ops[op].path) < 0) {
+    if (asprintf(&tv->url[op], "%.*s/v2/Services/%s/%s", base_len, cfg->base_url, cfg->service_sid,
+                 tv_ops[op].path) < 0) {
       tv->url[op] = NULL;
       goto fail;
     }

@@ -18,10 +18,10 @@
 
 /* The rules of the second factor (defaults in auth_rules_default). */
 struct auth_rules {
-  int resend_cooldown;   /* seconds between two SMS of one login; 0 = none */
-  int max_sends;         /* SMS per pending login, the first included */
-  int max_attempts;      /* wrong codes per pending login; the last one ends the login */
-  int verify_lock_ttl;   /* seconds a /verify holds its login; above the Twilio timeout */
+  int resend_cooldown; /* seconds between two SMS of one login; 0 = none */
+  int max_sends;       /* SMS per pending login, the first included */
+  int max_attempts;    /* wrong codes per pending login; the last one ends the login */
+  int verify_lock_ttl; /* seconds a /verify holds its login; above the Twilio timeout */
 };
 
 struct auth {
@@ -72,8 +72,8 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_outpu
 struct verify_output {
   char *access_token; /* free() it */
   int expires_in;
-  int attempts_left;  /* with VG_ERR_WRONG_CODE */
-  int retry_after;    /* with the 429s and 409 */
+  int attempts_left; /* with VG_ERR_WRONG_CODE */
+  int retry_after;   /* with the 429s and 409 */
   char user_id[VG_ID_MAX];
 };
 

@@ -5,23 +5,23 @@
 
 typedef enum vg_result {
   VG_OK = 0,
-  VG_ERR_VALIDATION,            /* bad input; field errors say which */
-  VG_ERR_CONFLICT,              /* a unique field (email, username, phone) is taken */
-  VG_ERR_INVALID_CREDENTIALS,   /* unknown email or wrong password: one answer for both */
-  VG_ERR_INVALID_TOKEN,         /* missing, malformed, expired, forged or already used token */
-  VG_ERR_INSUFFICIENT_AAL,      /* a valid mfa_token where an access_token is required */
-  VG_ERR_WRONG_CODE,            /* the code did not match; attempts remain */
-  VG_ERR_TOO_MANY_ATTEMPTS,     /* the last allowed wrong code: the pending login is gone */
-  VG_ERR_VERIFY_IN_PROGRESS,    /* another /verify for the same login is running */
-  VG_ERR_RESEND_COOLDOWN,       /* too soon after the previous send */
-  VG_ERR_RESEND_LIMIT,          /* this pending login used all its sends */
-  VG_ERR_VERIFICATION_EXPIRED,  /* Twilio no longer knows the verification */
-  VG_ERR_INVALID_PHONE,         /* Twilio refused the number (60200) */
-  VG_ERR_SMS_RATE_LIMITED,      /* Twilio rate limit (60203, 60212, 20429) */
-  VG_ERR_UPSTREAM,              /* Twilio unreachable, timed out, 5xx, or misconfigured */
-  VG_ERR_UNAVAILABLE,           /* MongoDB or Redis unreachable */
-  VG_ERR_NOT_FOUND,             /* a store lookup found nothing (internal; never shown as such) */
-  VG_ERR_INTERNAL,              /* a bug or an allocation failure */
+  VG_ERR_VALIDATION,           /* bad input; field errors say which */
+  VG_ERR_CONFLICT,             /* a unique field (email, username, phone) is taken */
+  VG_ERR_INVALID_CREDENTIALS,  /* unknown email or wrong password: one answer for both */
+  VG_ERR_INVALID_TOKEN,        /* missing, malformed, expired, forged or already used token */
+  VG_ERR_INSUFFICIENT_AAL,     /* a valid mfa_token where an access_token is required */
+  VG_ERR_WRONG_CODE,           /* the code did not match; attempts remain */
+  VG_ERR_TOO_MANY_ATTEMPTS,    /* the last allowed wrong code: the pending login is gone */
+  VG_ERR_VERIFY_IN_PROGRESS,   /* another /verify for the same login is running */
+  VG_ERR_RESEND_COOLDOWN,      /* too soon after the previous send */
+  VG_ERR_RESEND_LIMIT,         /* this pending login used all its sends */
+  VG_ERR_VERIFICATION_EXPIRED, /* Twilio no longer knows the verification */
+  VG_ERR_INVALID_PHONE,        /* Twilio refused the number (60200) */
+  VG_ERR_SMS_RATE_LIMITED,     /* Twilio rate limit (60203, 60212, 20429) */
+  VG_ERR_UPSTREAM,             /* Twilio unreachable, timed out, 5xx, or misconfigured */
+  VG_ERR_UNAVAILABLE,          /* MongoDB or Redis unreachable */
+  VG_ERR_NOT_FOUND,            /* a store lookup found nothing (internal; never shown as such) */
+  VG_ERR_INTERNAL,             /* a bug or an allocation failure */
   VG_RESULT_COUNT
 } vg_result;
 

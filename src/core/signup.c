@@ -13,10 +13,14 @@ static const char *check_email(const char *value) {
 
 static const char *taken_field(enum vg_unique_field taken) {
   switch (taken) {
-    case VG_UNIQUE_EMAIL: return "email";
-    case VG_UNIQUE_USERNAME: return "username";
-    case VG_UNIQUE_PHONE: return "phone";
-    default: return "account";
+    case VG_UNIQUE_EMAIL:
+      return "email";
+    case VG_UNIQUE_USERNAME:
+      return "username";
+    case VG_UNIQUE_PHONE:
+      return "phone";
+    default:
+      return "account";
   }
 }
 

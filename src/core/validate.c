@@ -25,10 +25,17 @@ static size_t utf8_sequence(const unsigned char *s) {
   if (s[0] < 0x80) return 1;
   size_t len;
   uint32_t cp;
-  if ((s[0] & 0xE0) == 0xC0) { len = 2; cp = s[0] & 0x1F; }
-  else if ((s[0] & 0xF0) == 0xE0) { len = 3; cp = s[0] & 0x0F; }
-  else if ((s[0] & 0xF8) == 0xF0) { len = 4; cp = s[0] & 0x07; }
-  else return 0;
+  if ((s[0] & 0xE0) == 0xC0) {
+    len = 2;
+    cp = s[0] & 0x1F;
+  } else if ((s[0] & 0xF0) == 0xE0) {
+    len = 3;
+    cp = s[0] & 0x0F;
+  } else if ((s[0] & 0xF8) == 0xF0) {
+    len = 4;
+    cp = s[0] & 0x07;
+  } else
+    return 0;
   for (size_t i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (s[i] & 0x3F);

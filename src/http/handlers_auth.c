@@ -21,9 +21,8 @@ void handle_signup(struct http_call *c) {
   json_decref(body);
   if (r != VG_OK) {
     http_log(c, Y_LOG_LEVEL_INFO, "signup refused: %s", problem_for_result(r).type);
-    problem_send_result(c->res, r,
-                        r == VG_ERR_CONFLICT ? "This account is already registered" : NULL,
-                        &errs, NULL);
+    problem_send_result(
+        c->res, r, r == VG_ERR_CONFLICT ? "This account is already registered" : NULL, &errs, NULL);
     return;
   }
   http_log(c, Y_LOG_LEVEL_INFO, "signup user=%s", user.id);
@@ -44,9 +43,8 @@ void handle_login(struct http_call *c) {
   json_decref(body);
   if (r != VG_OK) {
     http_log(c, Y_LOG_LEVEL_INFO, "login refused: %s", problem_for_result(r).type);
-    json_t *extra = r == VG_ERR_SMS_RATE_LIMITED
-                        ? json_pack("{s:i}", "retry_after", out.retry_after)
-                        : NULL;
+    json_t *extra =
+        r == VG_ERR_SMS_RATE_LIMITED ? json_pack("{s:i}", "retry_after", out.retry_after) : NULL;
     problem_send_result(c->res, r,
                         r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
                         &errs, extra);
@@ -68,17 +66,17 @@ void handle_resend(struct http_call *c) {
   vg_result r = auth_resend(c->auth, http_bearer_token(c->req), &out);
   if (r != VG_OK) {
     http_log(c, Y_LOG_LEVEL_INFO, "resend refused: %s", problem_for_result(r).type);
-    bool waits = r == VG_ERR_RESEND_COOLDOWN || r == VG_ERR_RESEND_LIMIT ||
-                 r == VG_ERR_SMS_RATE_LIMITED;
+    bool waits =
+        r == VG_ERR_RESEND_COOLDOWN || r == VG_ERR_RESEND_LIMIT || r == VG_ERR_SMS_RATE_LIMITED;
     problem_send_result(c->res, r, NULL, NULL,
                         waits ? json_pack("{s:i}", "retry_after", out.retry_after) : NULL);
     return;
   }
   http_log(c, Y_LOG_LEVEL_INFO, "code resent user=%s to=%s", out.user_id, out.to);
-  json_send(c->res, 202,
-            json_pack("{s:s, s:s, s:i}", "channel", "sms", "to", out.to, "retry_after",
-                      out.retry_after),
-            JSON_PLAIN);
+  json_send(
+      c->res, 202,
+      json_pack("{s:s, s:s, s:i}", "channel", "sms", "to", out.to, "retry_after", out.retry_after),
+      JSON_PLAIN);
 }
 
 static json_t *verify_extra(vg_result r, const struct verify_output *out) {
@@ -104,8 +102,8 @@ void handle_verify(struct http_call *c) {
   vg_result r = auth_verify(c->auth, http_bearer_token(c->req), code, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "verify refused user=%s: %s",
-             out.user_id[0] ? out.user_id : "-", problem_for_result(r).type);
+    http_log(c, Y_LOG_LEVEL_INFO, "verify refused user=%s: %s", out.user_id[0] ? out.user_id : "-",
+             problem_for_result(r).type);
     problem_send_result(c->res, r,
                         r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again" : NULL,
                         &errs, verify_extra(r, &out));

@@ -19,18 +19,17 @@ void handle_dashboard(struct http_call *c) {
   struct dashboard_output out;
   vg_result r = auth_dashboard(c->auth, http_bearer_token(c->req), &out);
   if (r != VG_OK) {
-    problem_send_result(c->res, r,
-                        r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL,
-                        NULL, NULL);
+    problem_send_result(
+        c->res, r, r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL, NULL, NULL);
     return;
   }
   char created[32];
   format_time(out.user.created_at, created);
-  json_t *body = json_pack(
-      "{s:{s:s, s:s, s:s, s:s, s:s, s:b, s:s}, s:{s:s, s:[s,s], s:I}}", "user", "id", out.user.id,
-      "name", out.user.name, "username", out.user.username, "email", out.user.email, "phone",
-      out.user.phone, "phone_verified", out.user.phone_verified, "created_at", created, "auth",
-      "aal", "aal2", "amr", "pwd", "sms", "auth_time", (json_int_t)out.claims.auth_time);
+  json_t *body = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:b, s:s}, s:{s:s, s:[s,s], s:I}}", "user",
+                           "id", out.user.id, "name", out.user.name, "username", out.user.username,
+                           "email", out.user.email, "phone", out.user.phone, "phone_verified",
+                           out.user.phone_verified, "created_at", created, "auth", "aal", "aal2",
+                           "amr", "pwd", "sms", "auth_time", (json_int_t)out.claims.auth_time);
   json_send(c->res, 200, body, JSON_PLAIN);
 }
 

@@ -11,8 +11,9 @@ void json_send(struct _u_response *res, int status, json_t *body, enum json_medi
   json_decref(body);
   if (!text) {
     status = 500;
-    text = strdup("{\"type\":\"/problems/internal-error\",\"title\":\"Internal error\","
-                  "\"status\":500,\"detail\":\"Internal error\"}");
+    text = strdup(
+        "{\"type\":\"/problems/internal-error\",\"title\":\"Internal error\","
+        "\"status\":500,\"detail\":\"Internal error\"}");
     media = JSON_PROBLEM;
   }
   ulfius_set_string_body_response(res, (unsigned int)status, text ? text : "");
@@ -54,10 +55,10 @@ bool json_read_object(const struct _u_request *req, struct _u_response *res, boo
   json_t *body = json_loadb(req->binary_body, len, JSON_REJECT_DUPLICATES, &error);
   if (!json_is_object(body)) {
     json_decref(body);
-    problem_send(res, problem_for_http(HTTP_ERR_MALFORMED_REQUEST),
-                 body ? "The request body must be a JSON object"
-                      : "The request body is not valid JSON",
-                 NULL);
+    problem_send(
+        res, problem_for_http(HTTP_ERR_MALFORMED_REQUEST),
+        body ? "The request body must be a JSON object" : "The request body is not valid JSON",
+        NULL);
     return false;
   }
   *out = body;

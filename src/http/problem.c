@@ -19,8 +19,7 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
                                    "Verification already in progress"},
     [VG_ERR_RESEND_COOLDOWN] = {429, "/problems/resend-cooldown", "Code sent too recently"},
     [VG_ERR_RESEND_LIMIT] = {429, "/problems/resend-limit", "Too many codes sent"},
-    [VG_ERR_VERIFICATION_EXPIRED] = {401, "/problems/verification-expired",
-                                     "Verification expired"},
+    [VG_ERR_VERIFICATION_EXPIRED] = {401, "/problems/verification-expired", "Verification expired"},
     [VG_ERR_INVALID_PHONE] = {422, "/problems/phone-not-deliverable",
                               "Phone number cannot receive SMS"},
     [VG_ERR_SMS_RATE_LIMITED] = {429, "/problems/sms-rate-limited", "SMS rate limit reached"},
@@ -54,8 +53,8 @@ struct problem_kind problem_for_http(enum http_error e) {
 
 void problem_send(struct _u_response *res, struct problem_kind kind, const char *detail,
                   json_t *extra) {
-  json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", kind.type, "title", kind.title,
-                           "status", kind.status, "detail", detail ? detail : kind.title);
+  json_t *body = json_pack("{s:s, s:s, s:i, s:s}", "type", kind.type, "title", kind.title, "status",
+                           kind.status, "detail", detail ? detail : kind.title);
   if (body && extra) json_object_update(body, extra);
   json_t *retry = extra ? json_object_get(extra, "retry_after") : NULL;
   if (json_is_integer(retry)) {

@@ -74,8 +74,10 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
   struct http_call call = {.req = req, .res = res, .auth = b->server->auth};
   request_id(req, call.request_id);
   u_map_put(res->map_header, "X-Request-Id", call.request_id);
-  if (b->route) b->route->handler(&call);
-  else handle_unrouted(&call);
+  if (b->route)
+    b->route->handler(&call);
+  else
+    handle_unrouted(&call);
   http_log(&call, Y_LOG_LEVEL_INFO, "%s %.80s %ld %.1fms", req->http_verb, req->url_path,
            res->status, elapsed_ms(&start));
   return U_CALLBACK_COMPLETE;

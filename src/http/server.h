@@ -9,7 +9,7 @@
 struct http_server_config {
   const char *bind_address; /* IPv4 literal */
   unsigned port;
-  unsigned threads;           /* handlers block on MongoDB, Redis and Twilio: more than cores */
+  unsigned threads; /* handlers block on MongoDB, Redis and Twilio: more than cores */
   unsigned connection_limit;
   unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
 };

@@ -12,9 +12,9 @@ struct otp_sender {
    * in seconds), VG_ERR_UPSTREAM. */
   vg_result (*start)(void *self, const char *phone, char sid[VG_SID_MAX], int *retry_after);
   /* Checks code against the verification pending for phone (by To, not by SID: a resend after
-   * Twilio dropped a verification starts a new one with a new SID). VG_OK: approved. VG_ERR_WRONG_CODE: still pending.
-   * VG_ERR_VERIFICATION_EXPIRED: unknown, expired or already approved. VG_ERR_TOO_MANY_ATTEMPTS,
-   * VG_ERR_SMS_RATE_LIMITED (*retry_after), VG_ERR_UPSTREAM. */
+   * Twilio dropped a verification starts a new one with a new SID). VG_OK: approved.
+   * VG_ERR_WRONG_CODE: still pending. VG_ERR_VERIFICATION_EXPIRED: unknown, expired or already
+   * approved. VG_ERR_TOO_MANY_ATTEMPTS, VG_ERR_SMS_RATE_LIMITED (*retry_after), VG_ERR_UPSTREAM. */
   vg_result (*check)(void *self, const char *phone, const char *code, int *retry_after);
   /* Ends verification sid so its code no longer works. VG_OK also when it is already gone;
    * VG_ERR_UPSTREAM when Twilio cannot be told. */

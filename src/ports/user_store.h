@@ -8,11 +8,11 @@
 #include "core/result.h"
 #include "ports/password_hasher.h"
 
-#define VG_ID_MAX 25        /* 24 hex characters of an ObjectId + NUL */
-#define VG_NAME_MAX 401     /* 100 characters of up to 4 UTF-8 bytes + NUL */
+#define VG_ID_MAX 25    /* 24 hex characters of an ObjectId + NUL */
+#define VG_NAME_MAX 401 /* 100 characters of up to 4 UTF-8 bytes + NUL */
 #define VG_USERNAME_MAX 33
 #define VG_EMAIL_MAX 255
-#define VG_PHONE_MAX 17     /* '+' and at most 15 digits + NUL */
+#define VG_PHONE_MAX 17 /* '+' and at most 15 digits + NUL */
 
 struct vg_user {
   char id[VG_ID_MAX];

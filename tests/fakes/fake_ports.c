@@ -28,10 +28,12 @@ static vg_result users_insert(void *self, struct vg_user *user, enum vg_unique_f
   struct fake_user_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
   *taken = VG_UNIQUE_UNKNOWN;
-  if (user_where(s, offsetof(struct vg_user, email), user->email)) *taken = VG_UNIQUE_EMAIL;
+  if (user_where(s, offsetof(struct vg_user, email), user->email))
+    *taken = VG_UNIQUE_EMAIL;
   else if (user_where(s, offsetof(struct vg_user, username), user->username))
     *taken = VG_UNIQUE_USERNAME;
-  else if (user_where(s, offsetof(struct vg_user, phone), user->phone)) *taken = VG_UNIQUE_PHONE;
+  else if (user_where(s, offsetof(struct vg_user, phone), user->phone))
+    *taken = VG_UNIQUE_PHONE;
   if (*taken != VG_UNIQUE_UNKNOWN) return VG_ERR_CONFLICT;
   if (s->count == FAKE_USERS_MAX) return VG_ERR_INTERNAL;
   snprintf(user->id, sizeof user->id, "%024x", (unsigned)++s->next_id);
@@ -101,8 +103,10 @@ static struct fake_pending_entry *entry(struct fake_pending_store *s, const char
   for (int i = 0; i < FAKE_PENDING_MAX; i++) {
     struct fake_pending_entry *e = &s->entries[i];
     if (!e->used) continue;
-    if (e->expires_at <= s->clock->now) e->used = false; /* expired, as Redis would */
-    else if (strcmp(e->jti, jti) == 0) return e;
+    if (e->expires_at <= s->clock->now)
+      e->used = false; /* expired, as Redis would */
+    else if (strcmp(e->jti, jti) == 0)
+      return e;
   }
   return NULL;
 }
@@ -111,8 +115,10 @@ static struct fake_lock *lock_of(struct fake_pending_store *s, const char *jti) 
   for (int i = 0; i < FAKE_PENDING_MAX; i++) {
     struct fake_lock *l = &s->locks[i];
     if (!l->used) continue;
-    if (l->expires_at <= s->clock->now) l->used = false;
-    else if (strcmp(l->jti, jti) == 0) return l;
+    if (l->expires_at <= s->clock->now)
+      l->used = false;
+    else if (strcmp(l->jti, jti) == 0)
+      return l;
   }
   return NULL;
 }
@@ -294,7 +300,8 @@ static vg_result otp_cancel(void *self, const char *sid) {
 }
 
 struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o) {
-  return (struct otp_sender){.self = o, .start = otp_start, .check = otp_check, .cancel = otp_cancel};
+  return (struct otp_sender){
+      .self = o, .start = otp_start, .check = otp_check, .cancel = otp_cancel};
 }
 
 /* ---- token_service ---- */
@@ -313,8 +320,7 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   it->claims.exp = t->clock->now + (kind == VG_TOKEN_MFA ? t->mfa_ttl : t->access_ttl);
   it->claims.auth_time = auth_time;
   char text[FAKE_TOKEN_LEN];
-  snprintf(text, sizeof text, "%s:%s:%s", kind == VG_TOKEN_MFA ? "mfa" : "at", sub,
-           it->claims.jti);
+  snprintf(text, sizeof text, "%s:%s:%s", kind == VG_TOKEN_MFA ? "mfa" : "at", sub, it->claims.jti);
   memcpy(it->token, text, sizeof text);
   *token = strdup(it->token);
   if (!*token) return VG_ERR_INTERNAL;

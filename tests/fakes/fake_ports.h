@@ -47,10 +47,10 @@ struct fake_pending_store {
   struct fake_clock *clock;
   struct fake_pending_entry entries[FAKE_PENDING_MAX];
   struct fake_lock locks[FAKE_PENDING_MAX];
-  bool down;     /* every call answers VG_ERR_UNAVAILABLE */
-  int creates;   /* successful creates */
-  int releases;  /* release_send calls */
-  int last_ttl;  /* ttl of the last create */
+  bool down;    /* every call answers VG_ERR_UNAVAILABLE */
+  int creates;  /* successful creates */
+  int releases; /* release_send calls */
+  int last_ttl; /* ttl of the last create */
 };
 void fake_pending_store_init(struct fake_pending_store *s, struct fake_clock *clock);
 struct pending_store fake_pending_store_port(struct fake_pending_store *s);

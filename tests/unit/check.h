@@ -9,23 +9,23 @@
 
 static int check_passed, check_failed;
 
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (cond) {                                                                    \
-      check_passed++;                                                              \
-    } else {                                                                       \
-      check_failed++;                                                              \
+#define CHECK(cond)                                                                          \
+  do {                                                                                       \
+    if (cond) {                                                                              \
+      check_passed++;                                                                        \
+    } else {                                                                                 \
+      check_failed++;                                                                        \
       fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n", __FILE__, __LINE__, __func__, #cond); \
-    }                                                                              \
+    }                                                                                        \
   } while (0)
 
 #define CHECK_STR(a, b) CHECK((a) != NULL && (b) != NULL && strcmp((a), (b)) == 0)
 
 /* Runs one named test function and says its name, so a failure points at a behaviour. */
-#define RUN(test)                                                     \
-  do {                                                                \
-    int before_ = check_failed;                                       \
-    test();                                                           \
+#define RUN(test)                                                        \
+  do {                                                                   \
+    int before_ = check_failed;                                          \
+    test();                                                              \
     printf("%s %s\n", check_failed == before_ ? "ok  " : "FAIL", #test); \
   } while (0)
 

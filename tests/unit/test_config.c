@@ -96,8 +96,7 @@ static void config_takes_set_values(void) {
 }
 
 static void config_names_each_missing_required_variable(void) {
-  const char *required[] = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
-                            "TWILIO_VERIFY_SERVICE_SID"};
+  const char *required[] = {"TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_VERIFY_SERVICE_SID"};
   for (int i = 0; i < 3; i++) {
     CHECK(refused(required[i], NULL));
     CHECK(refused(required[i], "")); /* empty counts as unset */

@@ -93,8 +93,8 @@ static void signup_stores_normalised_email_and_hash_not_password(void) {
 static void signup_reports_every_bad_field_at_once(void) {
   fake_world_init(&w);
   memset(&errs, 0, sizeof errs);
-  struct signup_input in = {.name = "", .username = "a!", .email = "nobody", .password = "short",
-                            .phone = "5551234567"};
+  struct signup_input in = {
+      .name = "", .username = "a!", .email = "nobody", .password = "short", .phone = "5551234567"};
   struct vg_user created;
   int hashes = w.hasher.hashes;
   CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
@@ -169,8 +169,7 @@ static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
     int verifies = w.hasher.verifies;
     struct login_output out;
     memset(&errs, 0, sizeof errs);
-    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], &errs, &out) ==
-          VG_ERR_INVALID_CREDENTIALS);
+    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], &errs, &out) == VG_ERR_INVALID_CREDENTIALS);
     CHECK(w.hasher.verifies == verifies + 1);
     CHECK(out.mfa_token == NULL);
   }

@@ -13,7 +13,7 @@ static json_t *body;
 
 /* Sends r into a fresh response and parses its body into body (released by done()). */
 static void answer(vg_result r, const char *detail, const struct vg_field_errors *errs,
-                 json_t *extra) {
+                   json_t *extra) {
   ulfius_init_response(&res);
   problem_send_result(&res, r, detail, errs, extra);
   body = json_loadb(res.binary_body, res.binary_body_length, 0, NULL);

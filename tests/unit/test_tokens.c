@@ -24,7 +24,7 @@
 #define T0 1700000000
 
 static int64_t now = T0;
-static struct jwt_key *key;   /* owned by tokens; read here to forge */
+static struct jwt_key *key; /* owned by tokens; read here to forge */
 static struct jwt_tokens *tokens;
 static struct token_service ts;
 
@@ -47,7 +47,9 @@ static struct jwt_tokens *make_tokens(enum jwt_key_alg alg, struct jwt_key **out
 static size_t b64url_decode(const char *in, size_t len, unsigned char *out) {
   size_t n = 0;
   return sodium_base642bin(out, 4096, in, len, NULL, &n, NULL,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 ? n : 0;
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0
+             ? n
+             : 0;
 }
 
 /* Segment index (0 header, 1 payload, 2 signature) of token, decoded into out. */
@@ -151,8 +153,8 @@ struct forged {
 };
 
 static struct forged good_mfa(void) {
-  return (struct forged){"RS256", key->kid, "mfa+jwt", ISS, AUD, SUB, "forged-jti-1", "aal1",
-                         now, now + 300, 0};
+  return (struct forged){"RS256",        key->kid, "mfa+jwt", ISS,       AUD, SUB,
+                         "forged-jti-1", "aal1",   now,       now + 300, 0};
 }
 
 static void set_str(json_t *o, const char *name, const char *v) {
@@ -518,8 +520,15 @@ static void tokens_reject_garbage(void) {
   char *long_token = malloc(5001);
   memset(long_token, 'a', 5000);
   long_token[5000] = '\0';
-  const char *garbage[] = {"", ".", "..", "a.b", "a.b.c", "a.b.c.d", "eyJhbGciOiJSUzI1NiJ9..",
-                           "not a token at all", long_token};
+  const char *garbage[] = {"",
+                           ".",
+                           "..",
+                           "a.b",
+                           "a.b.c",
+                           "a.b.c.d",
+                           "eyJhbGciOiJSUzI1NiJ9..",
+                           "not a token at all",
+                           long_token};
   for (size_t i = 0; i < sizeof garbage / sizeof *garbage; i++)
     CHECK(verify_str(garbage[i]) == VG_ERR_INVALID_TOKEN);
   CHECK(verify_str(NULL) == VG_ERR_INVALID_TOKEN);

@@ -7,33 +7,37 @@
 #define SID "VEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 static const char VERIFICATION_PENDING[] =
-  "{\"sid\":\"" SID "\",\"service_sid\":\"VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
-  "\"account_sid\":\"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"to\":\"+15017122661\","
-  "\"channel\":\"sms\",\"status\":\"pending\",\"valid\":false,"
-  "\"date_created\":\"2015-07-30T20:00:00Z\","
-  "\"date_updated\":\"2015-07-30T20:00:00Z\",\"lookup\":{},\"amount\":null,\"payee\":null,"
-  "\"send_code_attempts\":[{\"time\":\"2015-07-30T20:00:00Z\",\"channel\":\"SMS\","
-  "\"attempt_sid\":\"VLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}],\"sna\":null,"
-  "\"url\":\"https://verify.twilio.com/v2/Services/VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-  "/Verifications/" SID "\"}";
+    "{\"sid\":\"" SID
+    "\",\"service_sid\":\"VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
+    "\"account_sid\":\"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"to\":\"+15017122661\","
+    "\"channel\":\"sms\",\"status\":\"pending\",\"valid\":false,"
+    "\"date_created\":\"2015-07-30T20:00:00Z\","
+    "\"date_updated\":\"2015-07-30T20:00:00Z\",\"lookup\":{},\"amount\":null,\"payee\":null,"
+    "\"send_code_attempts\":[{\"time\":\"2015-07-30T20:00:00Z\",\"channel\":\"SMS\","
+    "\"attempt_sid\":\"VLaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}],\"sna\":null,"
+    "\"url\":\"https://verify.twilio.com/v2/Services/VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    "/Verifications/" SID "\"}";
 
 /* A VerificationCheck body with the given status and valid. */
-#define CHECK_BODY(status, valid)                                                                \
-  "{\"sid\":\"" SID "\",\"service_sid\":\"VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","                 \
-  "\"account_sid\":\"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"to\":\"+15017122661\","               \
-  "\"channel\":\"sms\",\"status\":\"" status "\",\"valid\":" valid ",\"amount\":null,"            \
-  "\"payee\":null,\"sna_attempts_error_codes\":[],\"date_created\":\"2015-07-30T20:00:00Z\","     \
+#define CHECK_BODY(status, valid)                                                             \
+  "{\"sid\":\"" SID                                                                           \
+  "\",\"service_sid\":\"VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","                                \
+  "\"account_sid\":\"ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"to\":\"+15017122661\","           \
+  "\"channel\":\"sms\",\"status\":\"" status "\",\"valid\":" valid                            \
+  ",\"amount\":null,"                                                                         \
+  "\"payee\":null,\"sna_attempts_error_codes\":[],\"date_created\":\"2015-07-30T20:00:00Z\"," \
   "\"date_updated\":\"2015-07-30T20:00:01Z\"}"
 
 /* A Twilio error body with the given code and HTTP status. */
-#define ERROR_BODY(code, message, status)                                                         \
-  "{\"code\":" #code ",\"message\":\"" message "\",\"more_info\":"                                \
+#define ERROR_BODY(code, message, status)      \
+  "{\"code\":" #code ",\"message\":\"" message \
+  "\",\"more_info\":"                          \
   "\"https://www.twilio.com/docs/errors/" #code "\",\"status\":" #status "}"
 
 static const char AUTH_ERROR[] =
-  "{\"code\":20003,\"detail\":\"Your AccountSid or AuthToken was incorrect.\","
-  "\"message\":\"Authenticate\",\"more_info\":\"https://www.twilio.com/docs/errors/20003\","
-  "\"status\":401}";
+    "{\"code\":20003,\"detail\":\"Your AccountSid or AuthToken was incorrect.\","
+    "\"message\":\"Authenticate\",\"more_info\":\"https://www.twilio.com/docs/errors/20003\","
+    "\"status\":401}";
 
 static const char HTML_ERROR[] = "<html><body><h1>502 Bad Gateway</h1></body></html>";
 
@@ -189,9 +193,11 @@ static void bad_credentials_are_upstream_and_name_the_cause(void) {
 
 static void start_unknown_service_is_upstream_not_expired(void) {
   struct twilio_outcome out;
-  const char *body = ERROR_BODY(
-    20404, "The requested resource /Services/VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Verifications"
-           " was not found", 404);
+  const char *body =
+      ERROR_BODY(20404,
+                 "The requested resource /Services/VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Verifications"
+                 " was not found",
+                 404);
   CHECK(start(404, body, NULL, &out) == VG_ERR_UPSTREAM);
   CHECK(out.fault == TWILIO_FAULT_SERVICE);
   CHECK(start(404, HTML_ERROR, NULL, &out) == VG_ERR_UPSTREAM);
@@ -263,8 +269,10 @@ static void check_without_status_is_upstream(void) {
 static void check_not_found_is_expired(void) {
   struct twilio_outcome out;
   const char *body = ERROR_BODY(
-    20404, "The requested resource /Services/VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/VerificationCheck"
-           " was not found", 404);
+      20404,
+      "The requested resource /Services/VAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/VerificationCheck"
+      " was not found",
+      404);
   CHECK(check(404, body, NULL, &out) == VG_ERR_VERIFICATION_EXPIRED);
   CHECK(out.twilio_code == 20404);
   CHECK(out.fault == TWILIO_FAULT_NONE);

@@ -30,16 +30,18 @@ static void email_is_trimmed_and_lower_cased(void) {
 static void email_rejects_implausible_addresses(void) {
   CHECK(!email(""));
   CHECK(!email("   "));
-  CHECK(!email("alice.example.com"));      /* no '@' */
-  CHECK(!email("alice@bob@example.com"));  /* two '@' */
-  CHECK(!email("@example.com"));           /* empty local part */
-  CHECK(!email("alice@localhost"));        /* no dot in the domain */
-  CHECK(!email("alice@example."));         /* nothing after the dot */
-  CHECK(!email("alice@.com"));             /* nothing before the dot */
+  CHECK(!email("alice.example.com"));       /* no '@' */
+  CHECK(!email("alice@bob@example.com"));   /* two '@' */
+  CHECK(!email("@example.com"));            /* empty local part */
+  CHECK(!email("alice@localhost"));         /* no dot in the domain */
+  CHECK(!email("alice@example."));          /* nothing after the dot */
+  CHECK(!email("alice@.com"));              /* nothing before the dot */
   CHECK(!email("alice smith@example.com")); /* space inside */
   CHECK(!email("alice@exa mple.com"));
-  CHECK(!email("alice\x01@example.com"));  /* control character */
-  CHECK(!email("al\xff" "ce@example.com")); /* not UTF-8 */
+  CHECK(!email("alice\x01@example.com")); /* control character */
+  CHECK(
+      !email("al\xff"
+             "ce@example.com")); /* not UTF-8 */
 }
 
 static void email_allows_254_characters_and_no_more(void) {
@@ -70,7 +72,8 @@ static void name_counts_code_points_not_bytes(void) {
 }
 
 static void name_rejects_invalid_utf8(void) {
-  CHECK(vg_check_name("Al\xff" "ce") != NULL);
+  CHECK(vg_check_name("Al\xff"
+                      "ce") != NULL);
   CHECK(vg_check_name("\xc3") != NULL);             /* truncated sequence */
   CHECK(vg_check_name("\xc0\xaf") != NULL);         /* overlong '/' */
   CHECK(vg_check_name("\xed\xa0\x80") != NULL);     /* surrogate U+D800 */
@@ -94,7 +97,8 @@ static void username_is_3_to_32_of_a_small_alphabet(void) {
   CHECK(vg_check_username("bo") != NULL);
   CHECK(vg_check_username("bob smith") != NULL);
   CHECK(vg_check_username("bob@home") != NULL);
-  CHECK(vg_check_username("b\xc3\xa9" "b") != NULL);
+  CHECK(vg_check_username("b\xc3\xa9"
+                          "b") != NULL);
 }
 
 static void password_is_8_to_128_characters(void) {
@@ -109,12 +113,12 @@ static void password_is_8_to_128_characters(void) {
 
 static void phone_is_e164(void) {
   CHECK(vg_check_phone("+15551234567") == NULL);
-  CHECK(vg_check_phone("+12345678") == NULL);        /* 8 digits */
-  CHECK(vg_check_phone("+123456789012345") == NULL); /* 15 digits */
-  CHECK(vg_check_phone("+1234567") != NULL);         /* 7 */
+  CHECK(vg_check_phone("+12345678") == NULL);         /* 8 digits */
+  CHECK(vg_check_phone("+123456789012345") == NULL);  /* 15 digits */
+  CHECK(vg_check_phone("+1234567") != NULL);          /* 7 */
   CHECK(vg_check_phone("+1234567890123456") != NULL); /* 16 */
-  CHECK(vg_check_phone("15551234567") != NULL);      /* no '+' */
-  CHECK(vg_check_phone("+05551234567") != NULL);     /* country code cannot start with 0 */
+  CHECK(vg_check_phone("15551234567") != NULL);       /* no '+' */
+  CHECK(vg_check_phone("+05551234567") != NULL);      /* country code cannot start with 0 */
   CHECK(vg_check_phone("+1555123456a") != NULL);
   CHECK(vg_check_phone("+1 555 123 4567") != NULL);
   CHECK(vg_check_phone("+") != NULL);

@@ -11,14 +11,14 @@
 #define EMU_BIND_MAX 64
 
 struct emu_config {
-    unsigned int port;
-    char bind[EMU_BIND_MAX];
-    char account_sid[EMU_SID_LEN + 1];
-    char auth_token[EMU_TOKEN_MAX + 1];
-    char service_sid[EMU_SID_LEN + 1];
-    long code_ttl;
-    int code_length;
-    bool default_auth_token; /* the fixed development token, safe to print */
+  unsigned int port;
+  char bind[EMU_BIND_MAX];
+  char account_sid[EMU_SID_LEN + 1];
+  char auth_token[EMU_TOKEN_MAX + 1];
+  char service_sid[EMU_SID_LEN + 1];
+  long code_ttl;
+  int code_length;
+  bool default_auth_token; /* the fixed development token, safe to print */
 };
 
 enum emu_config_result { EMU_CONFIG_OK, EMU_CONFIG_HELP, EMU_CONFIG_INVALID };

@@ -11,11 +11,11 @@
 #include "store.h"
 
 struct emulator {
-    const struct emu_config *config;
-    struct emu_store *store;
-    struct emu_faults *faults;
-    struct emu_reqlog *reqlog;
-    time_t started;
+  const struct emu_config *config;
+  struct emu_store *store;
+  struct emu_faults *faults;
+  struct emu_reqlog *reqlog;
+  time_t started;
 };
 
 /* The catch-all ulfius endpoint: routes every request (see dispatch.c). user_data is a struct

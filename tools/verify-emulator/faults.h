@@ -11,11 +11,11 @@ enum emu_operation { EMU_OP_START, EMU_OP_CHECK, EMU_OP_FETCH, EMU_OP_UPDATE, EM
 /* What one faulted call does: wait delay_ms, then, when status is non-zero, answer the Twilio error
  * (status, code, message) instead of behaving normally, with Retry-After when retry_after >= 0. */
 struct emu_fault {
-    int status;
-    int code;
-    int retry_after;
-    int delay_ms;
-    char message[EMU_FAULT_MESSAGE_MAX];
+  int status;
+  int code;
+  int retry_after;
+  int delay_ms;
+  char message[EMU_FAULT_MESSAGE_MAX];
 };
 
 struct emu_faults;

@@ -6,45 +6,40 @@
 
 #include "store.h"
 
-static const char *channel_label(const char *channel)
-{
-    static const char *const labels[][2] = {{"sms", "SMS"},
-                                            {"call", "Call"},
-                                            {"email", "Email"},
-                                            {"whatsapp", "WhatsApp"},
-                                            {"sna", "SNA"}};
-    size_t i;
+static const char *channel_label(const char *channel) {
+  static const char *const labels[][2] = {{"sms", "SMS"},
+                                          {"call", "Call"},
+                                          {"email", "Email"},
+                                          {"whatsapp", "WhatsApp"},
+                                          {"sna", "SNA"}};
+  size_t i;
 
-    for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
-        if (strcmp(channel, labels[i][0]) == 0)
-            return labels[i][1];
-    }
-    return channel;
+  for (i = 0; i < sizeof labels / sizeof labels[0]; i++) {
+    if (strcmp(channel, labels[i][0]) == 0) return labels[i][1];
+  }
+  return channel;
 }
 
 /* "+15551234567" becomes "+*******4567"; "ann@example.com" becomes "a***@example.com". */
-static void mask_recipient(const char *to, char *out, size_t out_len)
-{
-    const char *at = strchr(to, '@');
-    size_t len = strlen(to);
-    size_t i;
+static void mask_recipient(const char *to, char *out, size_t out_len) {
+  const char *at = strchr(to, '@');
+  size_t len = strlen(to);
+  size_t i;
 
-    if (at != NULL) {
-        snprintf(out, out_len, "%c***%s", to[0], at);
-        return;
-    }
-    for (i = 0; i < len && i + 1 < out_len; i++)
-        out[i] = (i == 0 || i + 4 >= len) ? to[i] : '*';
-    out[i] = '\0';
+  if (at != NULL) {
+    snprintf(out, out_len, "%c***%s", to[0], at);
+    return;
+  }
+  for (i = 0; i < len && i + 1 < out_len; i++) out[i] = (i == 0 || i + 4 >= len) ? to[i] : '*';
+  out[i] = '\0';
 }
 
-void emu_outbox_deliver(const char *channel, const char *to, const char *code)
-{
-    char masked[EMU_TO_MAX];
+void emu_outbox_deliver(const char *channel, const char *to, const char *code) {
+  char masked[EMU_TO_MAX];
 
-    mask_recipient(to, masked, sizeof masked);
-    /* One printf call, so concurrent deliveries never interleave within a line. */
-    printf("verify-emulator: %s to %s: your verigate code is %s\n", channel_label(channel), masked,
-           code);
-    fflush(stdout);
+  mask_recipient(to, masked, sizeof masked);
+  /* One printf call, so concurrent deliveries never interleave within a line. */
+  printf("verify-emulator: %s to %s: your verigate code is %s\n", channel_label(channel), masked,
+         code);
+  fflush(stdout);
 }

@@ -8,8 +8,8 @@
 
 /* What a request was answered with: the HTTP status and the Twilio error code (0 for none). */
 struct emu_outcome {
-    int status;
-    int twilio_code;
+  int status;
+  int twilio_code;
 };
 
 /* Copies text into out (truncated to out_len - 1), with every byte outside printable ASCII

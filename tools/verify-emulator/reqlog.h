@@ -11,12 +11,12 @@
 #define EMU_REQLOG_CAPACITY 1000
 
 struct emu_request_record {
-    char method[8];
-    char path[192];
-    char to[EMU_TO_MAX]; /* the request's To parameter; empty when it had none */
-    bool code_present;   /* whether the request carried a Code parameter */
-    int status;          /* HTTP status answered */
-    int twilio_code;     /* Twilio error code answered, 0 when none */
+  char method[8];
+  char path[192];
+  char to[EMU_TO_MAX]; /* the request's To parameter; empty when it had none */
+  bool code_present;   /* whether the request carried a Code parameter */
+  int status;          /* HTTP status answered */
+  int twilio_code;     /* Twilio error code answered, 0 when none */
 };
 
 struct emu_reqlog;

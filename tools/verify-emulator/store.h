@@ -21,39 +21,39 @@
 #define EMU_CHANNEL_MAX 16
 
 enum emu_status {
-    EMU_STATUS_PENDING,
-    EMU_STATUS_APPROVED,
-    EMU_STATUS_CANCELED,
-    EMU_STATUS_MAX_ATTEMPTS,
-    EMU_STATUS_EXPIRED
+  EMU_STATUS_PENDING,
+  EMU_STATUS_APPROVED,
+  EMU_STATUS_CANCELED,
+  EMU_STATUS_MAX_ATTEMPTS,
+  EMU_STATUS_EXPIRED
 };
 
 struct emu_send_attempt {
-    time_t time;
-    char channel[EMU_CHANNEL_MAX];
-    char sid[EMU_SID_LEN + 1];
+  time_t time;
+  char channel[EMU_CHANNEL_MAX];
+  char sid[EMU_SID_LEN + 1];
 };
 
 struct emu_verification {
-    char sid[EMU_SID_LEN + 1];
-    char to[EMU_TO_MAX];
-    char channel[EMU_CHANNEL_MAX];
-    char code[EMU_CODE_MAX_LEN + 1];
-    enum emu_status status;
-    time_t created;
-    time_t updated;
-    int64_t expires_ms; /* wall-clock milliseconds; code TTL counted from creation */
-    int sends;
-    struct emu_send_attempt attempts[EMU_MAX_SENDS];
-    int checks;
+  char sid[EMU_SID_LEN + 1];
+  char to[EMU_TO_MAX];
+  char channel[EMU_CHANNEL_MAX];
+  char code[EMU_CODE_MAX_LEN + 1];
+  enum emu_status status;
+  time_t created;
+  time_t updated;
+  int64_t expires_ms; /* wall-clock milliseconds; code TTL counted from creation */
+  int sends;
+  struct emu_send_attempt attempts[EMU_MAX_SENDS];
+  int checks;
 };
 
 enum emu_store_result {
-    EMU_STORE_OK,
-    EMU_STORE_NOT_FOUND,
-    EMU_STORE_MAX_SENDS,
-    EMU_STORE_MAX_CHECKS,
-    EMU_STORE_NO_MEMORY
+  EMU_STORE_OK,
+  EMU_STORE_NOT_FOUND,
+  EMU_STORE_MAX_SENDS,
+  EMU_STORE_MAX_CHECKS,
+  EMU_STORE_NO_MEMORY
 };
 
 struct emu_store;
