@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -34,15 +35,27 @@ struct app {
 };
 
 static bool ensure_indexes(struct mongo_user_store *users, char *err, size_t errlen) {
-  for (int waited = 0; waited < INDEX_WAIT_SECONDS; waited++) {
-    vg_result r = mongo_user_store_ensure_indexes(users);
+  time_t deadline = time(NULL) + INDEX_WAIT_SECONDS;
+  for (bool first = true;; first = false) {
+    vg_result r =
+        mongo_user_store_ensure_indexes(users); /* a try lasts up to the selection timeout */
     if (r == VG_OK) return true;
-    if (r != VG_ERR_UNAVAILABLE) break;
-    if (waited == 0) y_log_message(Y_LOG_LEVEL_WARNING, "MongoDB not answering yet; waiting");
+    if (r != VG_ERR_UNAVAILABLE || time(NULL) >= deadline) break;
+    if (first) y_log_message(Y_LOG_LEVEL_WARNING, "MongoDB not answering yet; waiting");
     sleep(1);
   }
   snprintf(err, errlen, "MONGODB_URI: cannot create the unique indexes on users");
   return false;
+}
+
+/* The driver's own messages, through yder like every other line (its trace level dropped). */
+static void mongoc_to_yder(mongoc_log_level_t level, const char *domain, const char *message,
+                           void *data) {
+  (void)data;
+  unsigned long y = level <= MONGOC_LOG_LEVEL_ERROR     ? Y_LOG_LEVEL_ERROR
+                    : level == MONGOC_LOG_LEVEL_WARNING ? Y_LOG_LEVEL_WARNING
+                                                        : Y_LOG_LEVEL_DEBUG;
+  if (level != MONGOC_LOG_LEVEL_TRACE) y_log_message(y, "mongoc %s: %s", domain, message);
 }
 
 static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size_t errlen) {
@@ -113,6 +126,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   mongoc_init();
+  mongoc_log_set_handler(mongoc_to_yder, NULL);
   struct app *app = calloc(1, sizeof *app);
   if (!app) return NULL;
   if (!build_adapters(app, cfg, err, errlen) || !build_core(app, cfg, err, errlen)) goto fail;
