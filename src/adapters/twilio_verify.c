@@ -144,17 +144,20 @@ static void handle_checkin(struct twilio_verify *tv, CURL *curl) {
 }
 
 /* "k1=v1&k2=v2" with both values percent-encoded (a '+' becomes %2B), or NULL. Caller frees. */
+/* k1=v1, and &k2=v2 when k2 is given, with the values percent-encoded. */
 static char *form_encode(CURL *curl, const char *k1, const char *v1, const char *k2,
                          const char *v2) {
   char *e1 = curl_easy_escape(curl, v1, 0);
-  char *e2 = curl_easy_escape(curl, v2, 0);
+  char *e2 = k2 != NULL ? curl_easy_escape(curl, v2, 0) : NULL;
   char *form = NULL;
-  if (e1 != NULL && e2 != NULL && asprintf(&form, "%s=%s&%s=%s", k1, e1, k2, e2) < 0) form = NULL;
+  int n = -1;
+  if (e1 != NULL && k2 == NULL) n = asprintf(&form, "%s=%s", k1, e1);
+  if (e1 != NULL && e2 != NULL) n = asprintf(&form, "%s=%s&%s=%s", k1, e1, k2, e2);
+  if (n < 0) form = NULL;
   curl_free(e2);
   curl_free(e1);
   return form;
 }
-
 /* "***1234": enough of a number to tell users apart in logs, never the whole of it. */
 static const char *mask_phone(const char *phone, char out[8]) {
   size_t len = strlen(phone);

@@ -309,7 +309,27 @@ static void missing_outcome_is_internal(void) {
   CHECK(twilio_map_check(200, "{}", 2, NULL, NULL) == VG_ERR_INTERNAL);
 }
 
+static void cancel_is_ok_when_twilio_cancels_or_already_forgot(void) {
+  struct twilio_outcome out;
+  const char *canceled = "{\"sid\":\"" SID "\",\"status\":\"canceled\"}";
+  CHECK(twilio_map_cancel(200, canceled, strlen(canceled), NULL, &out) == VG_OK);
+  const char *gone = ERROR_BODY(20404, "The requested resource was not found", 404);
+  CHECK(twilio_map_cancel(404, gone, strlen(gone), NULL, &out) == VG_OK);
+}
+
+static void cancel_failures_are_upstream_or_rate_limited(void) {
+  struct twilio_outcome out;
+  CHECK(twilio_map_cancel(502, HTML_ERROR, strlen(HTML_ERROR), NULL, &out) == VG_ERR_UPSTREAM);
+  CHECK(twilio_map_cancel(401, AUTH_ERROR, strlen(AUTH_ERROR), NULL, &out) == VG_ERR_UPSTREAM);
+  CHECK(out.fault == TWILIO_FAULT_CREDENTIALS);
+  const char *busy = ERROR_BODY(20429, "Too many requests", 429);
+  CHECK(twilio_map_cancel(429, busy, strlen(busy), "3", &out) == VG_ERR_SMS_RATE_LIMITED);
+  CHECK(out.retry_after == 3);
+}
+
 int main(void) {
+  RUN(cancel_is_ok_when_twilio_cancels_or_already_forgot);
+  RUN(cancel_failures_are_upstream_or_rate_limited);
   RUN(start_created_pending_verification_returns_its_sid);
   RUN(start_accepts_200_as_well_as_201);
   RUN(start_reads_only_len_bytes_of_the_body);
