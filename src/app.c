@@ -79,10 +79,13 @@ static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size
 }
 
 static bool build_adapters(struct app *app, const struct config *cfg, char *err, size_t errlen) {
-  app->users = mongo_user_store_create(cfg->mongodb_uri, err, errlen);
-  if (!app->users || !ensure_indexes(app->users, err, errlen)) return false;
-  app->pending = redis_pending_store_create(cfg->redis_url, (int)cfg->redis_pool_size, err, errlen);
-  if (!app->pending) return false;
+  char why[200] = "";
+  app->pending =
+      redis_pending_store_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
+  if (!app->pending) {
+    snprintf(err, errlen, "REDIS_URL: %s", why);
+    return false;
+  }
   struct twilio_verify_config tv = {
       .base_url = cfg->twilio_base_url,
       .account_sid = cfg->twilio_account_sid,
@@ -97,7 +100,16 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
     return false;
   }
   app->tokens = build_tokens(cfg, err, errlen);
-  return app->tokens != NULL;
+  if (!app->tokens) return false;
+  /* MongoDB last: everything that only needs the configuration has been checked before the
+   * start waits for the database. */
+  app->users = mongo_user_store_create(cfg->mongodb_uri, why, sizeof why);
+  if (!app->users) {
+    snprintf(err, errlen, "MONGODB_URI: %s", why);
+    return false;
+  }
+  if (!ensure_indexes(app->users, err, errlen)) return false;
+  return true;
 }
 
 static bool build_core(struct app *app, const struct config *cfg, char *err, size_t errlen) {
