@@ -93,6 +93,12 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
   r = a->pending.lock(a->pending.self, claims.jti, a->rules.verify_lock_ttl);
   if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
   if (r != VG_OK) return r;
+  /* Read again under the lock: a request that held it a moment ago may have consumed the login. */
+  r = a->pending.get(a->pending.self, claims.jti, &pending);
+  if (r != VG_OK) {
+    a->pending.unlock(a->pending.self, claims.jti);
+    return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+  }
 
   r = a->otp.check(a->otp.self, pending.phone, code, &out->retry_after);
   switch (r) {

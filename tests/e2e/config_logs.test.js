@@ -6,7 +6,7 @@ const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo } = require('./lib/stores');
 const { newUser, signup, login, codeFor, wrongCode, verify } = require('./lib/flow');
-const { startVerigate, cleanupSpawned, sleep } = require('./lib/procs');
+const { startVerigate, cleanupSpawned, sleep, logLeaks } = require('./lib/procs');
 const J = require('./lib/jwt');
 
 
@@ -92,5 +92,6 @@ describe('configuration and logs', () => {
       const lines = logs.split('\n').filter((l) => re.test(l));
       assert.deepEqual(lines, [], `the log shows the ${what} ${c}`);
     }
+    assert.deepEqual(logLeaks(logs), [], 'no E.164 number and no JWT in the log');
   });
 });

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { env, tool } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { users, closeMongo, redisHash, redisTtl, redisExists, redisKeys } = require('./lib/stores');
-const { newUser, signup, login, codeFor, emulatorRecord, wrongCode, verify, assertMasked } = require('./lib/flow');
+const { signup, login, codeFor, emulatorRecord, wrongCode, verify, assertMasked } = require('./lib/flow');
 const { decode, now } = require('./lib/jwt');
 
 const api = client(env.VG_URL);

@@ -4,9 +4,11 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo } = require('./lib/stores');
+const { logLeaks } = require('./lib/procs');
 const { signup, login, codeFor, signedIn } = require('./lib/flow');
 const J = require('./lib/jwt');
 
@@ -167,5 +169,17 @@ describe('tokens', () => {
     const m = J.decode(lg.mfa_token);
     expectProblem(await api.post('/verify', { code }, { token: J.unsigned(Object.assign({}, m.header, { alg: 'none' }), m.payload) }), 401, 'invalid-token');
     expectStatus(await api.post('/verify', { code }, { token: lg.mfa_token }), 200);
+  });
+
+  test('shared_instance_log_shows_no_tokens_or_phone_numbers', (t) => {
+    // scripts/test runs the shared verigate at LOG_LEVEL=debug and names its log in VG_LOG_FILE;
+    // this file and the others have driven every endpoint through it (with several files at once
+    // some may still be running: what they logged so far is checked).
+    const file = process.env.VG_LOG_FILE;
+    if (!file) return t.skip('VG_LOG_FILE is not set');
+    const logs = fs.readFileSync(file, 'utf8');
+    assert.match(logs, /\/verify/, `${file} has the requests of this file`);
+    assert.deepEqual(logLeaks(logs), [], `${file} shows a phone number or a token`);
+    assert.ok(!logs.includes(me.access_token.split('.')[2]) && !logs.includes(me.mfa_token.split('.')[2]), 'a token signature is in the log');
   });
 });

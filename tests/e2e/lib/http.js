@@ -47,11 +47,14 @@ async function request(base, method, path, opts = {}) {
     if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
   }
   if (opts.token !== undefined) headers.Authorization = `Bearer ${opts.token}`;
-  const resp = await fetch(base + path, {
-    method, headers, body,
-    signal: AbortSignal.timeout(opts.timeoutMs || 20000),
-  });
-  const text = await resp.text();
+  let resp, text;
+  try {
+    resp = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs || 20000) });
+    text = await resp.text();
+  } catch (e) {
+    const why = e.cause ? `${e.cause.code || ''} ${e.cause.message || ''}`.trim() : e.name;
+    throw new Error(`${method} ${base}${path}: ${e.message} (${why}): is verigate still running?`);
+  }
   const res = {
     status: resp.status,
     headers: resp.headers,

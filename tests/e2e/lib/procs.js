@@ -38,7 +38,14 @@ function launch(name, cmd, args, childEnv) {
   proc.stderr.on('data', (d) => { h.err += d; });
   h.exit = new Promise((resolve) => {
     proc.on('error', (e) => { h.spawnError = e; h.exited = true; live.delete(proc); resolve(); });
-    proc.on('exit', (code, signal) => { h.exited = true; h.code = code; h.signal = signal; live.delete(proc); resolve(); });
+    // Done at 'close', once everything the process printed has been read; or 1 s after 'exit'
+    // should a grandchild still hold its pipes.
+    const done = (code, signal) => {
+      if (h.exited) return;
+      h.exited = true; h.code = code; h.signal = signal; live.delete(proc); resolve();
+    };
+    proc.on('close', done);
+    proc.on('exit', (code, signal) => { setTimeout(() => done(code, signal), 1000).unref(); });
   });
   h.output = () => h.out + h.err;
   h.stop = async (signal = 'SIGTERM') => {
@@ -169,4 +176,9 @@ async function cleanupSpawned() {
   }
 }
 
-module.exports = { freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, stopAll, cleanupSpawned, baseConfig };
+// Log lines that show a whole phone number (E.164) or a whole JWT: never allowed in a log.
+function logLeaks(logs) {
+  return logs.split('\n').filter((l) => /\+[1-9][0-9]{7,14}(?![0-9])/.test(l) || /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./.test(l));
+}
+
+module.exports = { logLeaks, freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, stopAll, cleanupSpawned, baseConfig };
