@@ -30,6 +30,7 @@ struct app {
   struct redis_pending_store *pending;
   struct twilio_verify *twilio;
   struct jwt_tokens *tokens;
+  struct sodium_hasher *hasher;
   struct auth auth;
   struct http_server *server;
 };
@@ -101,6 +102,12 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
   }
   app->tokens = build_tokens(cfg, err, errlen);
   if (!app->tokens) return false;
+  /* A queued hash gives up after 2 s (a full default queue drains in well under 1 s). */
+  app->hasher = sodium_hasher_create(cfg->hash_concurrency, cfg->hash_queue, 2000);
+  if (!app->hasher) {
+    snprintf(err, errlen, "cannot create the password hasher");
+    return false;
+  }
   /* MongoDB last: everything that only needs the configuration has been checked before the
    * start waits for the database. */
   app->users = mongo_user_store_create(cfg->mongodb_uri, why, sizeof why);
@@ -117,7 +124,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   app->auth.pending = redis_pending_store_port(app->pending);
   app->auth.otp = twilio_verify_port(app->twilio);
   app->auth.tokens = jwt_tokens_port(app->tokens);
-  app->auth.hasher = sodium_hasher_port();
+  app->auth.hasher = sodium_hasher_port(app->hasher);
   app->auth.clock = system_clock_port();
   struct auth_rules rules = auth_rules_default();
   rules.resend_cooldown = cfg->resend_cooldown;
@@ -162,6 +169,7 @@ void app_stop(struct app *app) {
   if (app) {
     http_server_stop(app->server);
     jwt_tokens_destroy(app->tokens);
+    sodium_hasher_destroy(app->hasher);
     twilio_verify_destroy(app->twilio);
     redis_pending_store_destroy(app->pending);
     mongo_user_store_destroy(app->users);

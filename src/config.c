@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yder.h>
 
@@ -117,6 +118,10 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   /* Twilio itself refuses a 6th send (60203) and a 6th check (60202). */
   c->max_sends = (int)number(&s, "MAX_SENDS_PER_LOGIN", 5, 1, 5);
   c->max_attempts = (int)number(&s, "MAX_CODE_ATTEMPTS", 5, 1, 5);
+  /* Each Argon2id hash holds 64 MiB: concurrency bounds that memory, the queue bounds waiting. */
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cores > 0 ? cores : 1, 1, 64);
+  c->hash_queue = (int)number(&s, "HASH_QUEUE", 4L * c->hash_concurrency, 0, 1024);
   c->log_level = log_level(&s);
   return s.ok;
 }

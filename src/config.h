@@ -26,6 +26,8 @@ struct config {
   int resend_cooldown;
   int max_sends;
   int max_attempts;
+  int hash_concurrency; /* Argon2id hashes at once */
+  int hash_queue;       /* hashes waiting for a slot; beyond, 503 */
   unsigned long log_level; /* a yder Y_LOG_LEVEL_* */
 };
 

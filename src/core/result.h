@@ -20,6 +20,7 @@ typedef enum vg_result {
   VG_ERR_SMS_RATE_LIMITED,     /* Twilio rate limit (60203, 60212, 20429) */
   VG_ERR_UPSTREAM,             /* Twilio unreachable, timed out, 5xx, or misconfigured */
   VG_ERR_UNAVAILABLE,          /* MongoDB or Redis unreachable */
+  VG_ERR_OVERLOADED,           /* too many password hashes running and queued: retry shortly */
   VG_ERR_NOT_FOUND,            /* a store lookup found nothing (internal; never shown as such) */
   VG_ERR_INTERNAL,             /* a bug or an allocation failure */
   VG_RESULT_COUNT

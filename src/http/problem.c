@@ -25,6 +25,7 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
     [VG_ERR_SMS_RATE_LIMITED] = {429, "/problems/sms-rate-limited", "SMS rate limit reached"},
     [VG_ERR_UPSTREAM] = {502, "/problems/sms-provider-unavailable", "SMS provider unavailable"},
     [VG_ERR_UNAVAILABLE] = {503, "/problems/service-unavailable", "Service unavailable"},
+    [VG_ERR_OVERLOADED] = {503, "/problems/overloaded", "Too many logins at once"},
     [VG_ERR_NOT_FOUND] = {500, "/problems/internal-error", "Internal error"},
     [VG_ERR_INTERNAL] = {500, "/problems/internal-error", "Internal error"},
 };
@@ -41,6 +42,8 @@ static const struct problem_kind by_http[HTTP_ERR_COUNT] = {
 
 /* Seconds a client should wait before retrying after a store outage. */
 #define UNAVAILABLE_RETRY_AFTER 5
+/* Seconds to wait when the password-hash queue is full: a hash takes about 0.1 s. */
+#define OVERLOADED_RETRY_AFTER 1
 
 struct problem_kind problem_for_result(vg_result r) {
   if (r <= VG_OK || r >= VG_RESULT_COUNT) return (struct problem_kind){0, NULL, NULL};
@@ -100,6 +103,8 @@ void problem_send_result(struct _u_response *res, vg_result r, const char *detai
      * (its spent code was cancelled at Twilio). */
     if (r == VG_ERR_UNAVAILABLE)
       json_object_set_new(extra, "retry_after", json_integer(UNAVAILABLE_RETRY_AFTER));
+    else if (r == VG_ERR_OVERLOADED)
+      json_object_set_new(extra, "retry_after", json_integer(OVERLOADED_RETRY_AFTER));
     else if (r == VG_ERR_TOO_MANY_ATTEMPTS)
       json_object_set_new(extra, "retry_after", json_integer(0));
   }

@@ -10,7 +10,8 @@ struct password_hasher {
   void *self;
   /* Writes a self-describing hash string (algorithm, cost, salt) into out. */
   vg_result (*hash)(void *self, const char *password, char out[VG_HASH_MAX]);
-  /* VG_OK when password matches hash, VG_ERR_INVALID_CREDENTIALS when not. */
+  /* VG_OK when password matches hash, VG_ERR_INVALID_CREDENTIALS when not. Both calls may
+   * answer VG_ERR_OVERLOADED when too many hashes are already running and waiting. */
   vg_result (*verify)(void *self, const char *hash, const char *password);
 };
 

@@ -1,0 +1,80 @@
+/* test_hasher.c: the Argon2id adapter: real hashes, and the bounded gate in front of them. */
+#include <pthread.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "adapters/sodium_hasher.h"
+#include "check.h"
+
+#define CALLERS 4
+
+static struct password_hasher hasher;
+static char stored[VG_HASH_MAX];
+static pthread_barrier_t start;
+
+static void hash_then_verify_round_trips(void) {
+  struct sodium_hasher *h = sodium_hasher_create(1, 0, 100);
+  hasher = sodium_hasher_port(h);
+  CHECK(hasher.hash(hasher.self, "correct horse", stored) == VG_OK);
+  CHECK(strncmp(stored, "$argon2id$", 10) == 0);
+  CHECK(hasher.verify(hasher.self, stored, "correct horse") == VG_OK);
+  CHECK(hasher.verify(hasher.self, stored, "correct horsf") == VG_ERR_INVALID_CREDENTIALS);
+  sodium_hasher_destroy(h);
+}
+
+static void *verify_once(void *arg) {
+  vg_result *r = arg;
+  pthread_barrier_wait(&start);
+  *r = hasher.verify(hasher.self, stored, "correct horse");
+  return NULL;
+}
+
+/* CALLERS verifies released together against a gate; counts the answers of each kind. */
+static void run_callers(int concurrency, int queue, int wait_ms, int *ok, int *overloaded) {
+  struct sodium_hasher *h = sodium_hasher_create(concurrency, queue, wait_ms);
+  hasher = sodium_hasher_port(h);
+  pthread_t threads[CALLERS];
+  vg_result results[CALLERS];
+  pthread_barrier_init(&start, NULL, CALLERS);
+  for (int i = 0; i < CALLERS; i++) pthread_create(&threads[i], NULL, verify_once, &results[i]);
+  *ok = *overloaded = 0;
+  for (int i = 0; i < CALLERS; i++) {
+    pthread_join(threads[i], NULL);
+    *ok += results[i] == VG_OK;
+    *overloaded += results[i] == VG_ERR_OVERLOADED;
+  }
+  pthread_barrier_destroy(&start);
+  sodium_hasher_destroy(h);
+}
+
+static void full_gate_without_queue_refuses_the_rest(void) {
+  int ok, overloaded;
+  run_callers(1, 0, 5000, &ok, &overloaded);
+  /* One hash takes ~0.1 s, far longer than releasing the threads: one runs, none may wait. */
+  CHECK(ok >= 1);
+  CHECK(overloaded >= 1);
+  CHECK(ok + overloaded == CALLERS);
+}
+
+static void queue_large_enough_serves_everyone(void) {
+  int ok, overloaded;
+  run_callers(1, CALLERS, 10000, &ok, &overloaded);
+  CHECK(ok == CALLERS);
+  CHECK(overloaded == 0);
+}
+
+static void queued_caller_gives_up_after_its_wait(void) {
+  int ok, overloaded;
+  run_callers(1, CALLERS, 1, &ok, &overloaded); /* 1 ms: nobody can wait out a 0.1 s hash */
+  CHECK(ok >= 1);
+  CHECK(overloaded >= 1);
+}
+
+int main(void) {
+  if (sodium_init() < 0) return 1;
+  RUN(hash_then_verify_round_trips);
+  RUN(full_gate_without_queue_refuses_the_rest);
+  RUN(queue_large_enough_serves_everyone);
+  RUN(queued_caller_gives_up_after_its_wait);
+  return check_done();
+}
