@@ -11,18 +11,17 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
-#include <openssl/evp.h>
 #include <yder.h>
 
+#include "adapters/redis_call.h"
 #include "adapters/redis_pool.h"
 #include "adapters/redis_url.h"
 
 #define REDIS_PENDING_PREFIX "vg:pending:"
 #define REDIS_LOCK_PREFIX "vg:lock:"
 #define REDIS_KEY_MAX (sizeof(REDIS_PENDING_PREFIX) + VG_JTI_MAX) /* the longer prefix, NUL */
-#define REDIS_ARGC_MAX 12
 
-enum redis_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_COUNT };
+enum pending_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_COUNT };
 
 /* DEL first so a reused jti never inherits stale fields. ARGV: six fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
@@ -61,88 +60,13 @@ static const char *const redis_script_body[RS_COUNT] = {
 
 struct redis_pending_store {
   struct redis_pool *pool;
-  char sha[RS_COUNT][41]; /* SHA-1 of each script, for EVALSHA */
+  struct redis_script scripts[RS_COUNT];
 };
 
-/* Error replies meaning Redis cannot serve now rather than a bug on our side. */
-static const char *const redis_unavailable_errors[] = {
-    "LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "OOM"};
-
-static vg_result redis_error_reply(const redisReply *r, bool *broken) {
-  y_log_message(Y_LOG_LEVEL_ERROR, "redis: error reply: %.*s", (int)r->len, r->str);
-  for (size_t i = 0; i < sizeof(redis_unavailable_errors) / sizeof(*redis_unavailable_errors);
-       i++) {
-    size_t n = strlen(redis_unavailable_errors[i]);
-    if (r->len >= n && strncmp(r->str, redis_unavailable_errors[i], n) == 0) {
-      /* A fresh connection may reach the new primary, or authenticate again. */
-      *broken = strcmp(redis_unavailable_errors[i], "READONLY") == 0 ||
-                strcmp(redis_unavailable_errors[i], "NOAUTH") == 0;
-      return VG_ERR_UNAVAILABLE;
-    }
-  }
-  return VG_ERR_INTERNAL;
-}
-
-/* Sends argv on c. For a script, argv[0] and argv[1] are filled here: EVALSHA first, EVAL when
- * Redis does not have the script cached yet (after a restart or SCRIPT FLUSH). */
-static redisReply *redis_exec(struct redis_pending_store *s, redisContext *c, int script, int argc,
-                              const char **argv) {
-  size_t lens[REDIS_ARGC_MAX];
-  if (script >= 0) {
-    argv[0] = "EVALSHA";
-    argv[1] = s->sha[script];
-  }
-  for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-  redisReply *r = redisCommandArgv(c, argc, argv, lens);
-  if (script >= 0 && r != NULL && r->type == REDIS_REPLY_ERROR &&
-      strncmp(r->str, "NOSCRIPT", 8) == 0) {
-    freeReplyObject(r);
-    argv[0] = "EVAL";
-    argv[1] = redis_script_body[script];
-    lens[0] = 4;
-    lens[1] = strlen(argv[1]);
-    r = redisCommandArgv(c, argc, argv, lens);
-  }
-  return r;
-}
-
-/* Runs argv on a pooled connection: VG_OK with *out (the caller frees it) for any reply but an
- * error. A connection that sat idle may have been closed by the server (restart, idle timeout):
- * it fails with EOF or a reset before the command runs, so that case is retried once on a new
- * connection instead of failing a request. */
+/* Runs argv with script (-1: a plain command) on the store's pool; see redis_call(). */
 static vg_result redis_run(struct redis_pending_store *s, int script, int argc, const char **argv,
                            redisReply **out) {
-  vg_result res = VG_OK;
-  bool broken = false, reused = false;
-  redisReply *r = NULL;
-  redisContext *c = NULL;
-  *out = NULL;
-  for (int attempt = 0; attempt < 2 && r == NULL; attempt++) {
-    if (c != NULL) redis_pool_checkin(s->pool, c, true);
-    c = redis_pool_checkout(s->pool, &reused);
-    if (c == NULL) return VG_ERR_UNAVAILABLE;
-    r = redis_exec(s, c, script, argc, argv);
-    int e = errno;
-    bool closed =
-        c->err == REDIS_ERR_EOF || (c->err == REDIS_ERR_IO && (e == ECONNRESET || e == EPIPE));
-    if (r == NULL && !(reused && closed)) break;
-  }
-  if (r == NULL) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "redis: %s failed: %s", argv[0], c->errstr);
-    broken = true;
-    res = VG_ERR_UNAVAILABLE;
-    goto cleanup;
-  }
-  if (r->type == REDIS_REPLY_ERROR) {
-    res = redis_error_reply(r, &broken);
-    goto cleanup;
-  }
-  *out = r;
-  r = NULL;
-cleanup:
-  if (r != NULL) freeReplyObject(r);
-  redis_pool_checkin(s->pool, c, broken);
-  return res;
+  return redis_call(s->pool, script >= 0 ? &s->scripts[script] : NULL, argc, argv, out);
 }
 
 /* Builds prefix + jti; -1 for a jti that cannot be one of ours (empty or too long). */
@@ -350,15 +274,6 @@ static vg_result redis_pending_ping(void *self) {
   return pong ? VG_OK : VG_ERR_UNAVAILABLE;
 }
 
-/* Redis names a cached script by the SHA-1 of its text. */
-static int redis_script_sha(const char *body, char hex[41]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_Digest(body, strlen(body), md, &n, EVP_sha1(), NULL) != 1 || n != 20) return -1;
-  for (unsigned int i = 0; i < n; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-  return 0;
-}
-
 struct redis_pending_store *redis_pending_store_create(const char *url, int pool_size, char *err,
                                                        size_t errlen) {
   struct redis_url u;
@@ -370,7 +285,7 @@ struct redis_pending_store *redis_pending_store_create(const char *url, int pool
     goto cleanup;
   }
   for (int i = 0; i < RS_COUNT; i++) {
-    if (redis_script_sha(redis_script_body[i], s->sha[i]) != 0) {
+    if (redis_script_init(&s->scripts[i], redis_script_body[i]) != 0) {
       snprintf(err, errlen, "redis: cannot hash the Lua scripts");
       goto fail;
     }
