@@ -15,6 +15,8 @@
 #include "adapters/jwt_tokens.h"
 #include "adapters/mongo_user_store.h"
 #include "adapters/redis_pending_store.h"
+#include "adapters/redis_rate_limiter.h"
+#include "adapters/redis_session_store.h"
 #include "adapters/sodium_hasher.h"
 #include "adapters/system_clock.h"
 #include "adapters/twilio_verify.h"
@@ -28,6 +30,8 @@
 struct app {
   struct mongo_user_store *users;
   struct redis_pending_store *pending;
+  struct redis_rate_limiter *limiter;
+  struct redis_session_store *sessions;
   struct twilio_verify *twilio;
   struct jwt_tokens *tokens;
   struct sodium_hasher *hasher;
@@ -59,14 +63,32 @@ static void mongoc_to_yder(mongoc_log_level_t level, const char *domain, const c
   if (level != MONGOC_LOG_LEVEL_TRACE) y_log_message(y, "mongoc %s: %s", domain, message);
 }
 
+/* One line per key: which one signs, which only verify, which sign from a later time. */
+static void log_keys(const struct jwt_keyset *keys, const char *alg) {
+  int64_t now = (int64_t)time(NULL);
+  const struct jwt_key *signer = jwt_keyset_signer(keys, now);
+  for (size_t i = 0; i < jwt_keyset_count(keys); i++) {
+    const struct jwt_key *k = jwt_keyset_key(keys, i);
+    int64_t since = jwt_keyset_since(keys, i);
+    if (k == signer)
+      y_log_message(Y_LOG_LEVEL_INFO, "%s key kid=%s signs", alg, k->kid);
+    else if (since > now)
+      y_log_message(Y_LOG_LEVEL_INFO, "%s key kid=%s published; signs from %lld (Unix time)", alg,
+                    k->kid, (long long)since);
+    else
+      y_log_message(Y_LOG_LEVEL_INFO, "%s key kid=%s verifies", alg, k->kid);
+  }
+}
+
 static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size_t errlen) {
   enum jwt_key_alg alg = cfg->jwt_es256 ? JWT_KEY_ES256 : JWT_KEY_RS256;
-  if (!cfg->jwt_private_key_file)
+  if (!cfg->jwt_private_key_file && !cfg->jwt_keys_dir)
     y_log_message(Y_LOG_LEVEL_WARNING,
-                  "JWT_PRIVATE_KEY_FILE is not set: signing with an ephemeral key; tokens will "
-                  "not survive a restart nor be accepted by other instances");
-  struct jwt_key *key = jwt_key_load(cfg->jwt_private_key_file, alg, err, errlen);
-  if (!key) return NULL;
+                  "JWT_PRIVATE_KEY_FILE and JWT_KEYS_DIR are not set: signing with an ephemeral "
+                  "key; tokens will not survive a restart nor be accepted by other instances");
+  struct jwt_keyset *keys =
+      jwt_keyset_load(cfg->jwt_keys_dir, cfg->jwt_private_key_file, alg, err, errlen);
+  if (!keys) return NULL;
   struct jwt_tokens_config tc = {
       .issuer = cfg->jwt_issuer,
       .audience = cfg->jwt_audience,
@@ -74,9 +96,8 @@ static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size
       .access_ttl = cfg->access_token_ttl,
       .leeway = 5,
   };
-  y_log_message(Y_LOG_LEVEL_INFO, "signing with %s key kid=%s", cfg->jwt_es256 ? "ES256" : "RS256",
-                key->kid);
-  return jwt_tokens_create(&tc, key, system_clock_port());
+  log_keys(keys, cfg->jwt_es256 ? "ES256" : "RS256");
+  return jwt_tokens_create(&tc, keys, system_clock_port());
 }
 
 static bool build_adapters(struct app *app, const struct config *cfg, char *err, size_t errlen) {
@@ -84,6 +105,18 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
   app->pending =
       redis_pending_store_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
   if (!app->pending) {
+    snprintf(err, errlen, "REDIS_URL: %s", why);
+    return false;
+  }
+  app->limiter =
+      redis_rate_limiter_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
+  if (!app->limiter) {
+    snprintf(err, errlen, "REDIS_URL: %s", why);
+    return false;
+  }
+  app->sessions =
+      redis_session_store_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
+  if (!app->sessions) {
     snprintf(err, errlen, "REDIS_URL: %s", why);
     return false;
   }
@@ -126,11 +159,26 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   app->auth.tokens = jwt_tokens_port(app->tokens);
   app->auth.hasher = sodium_hasher_port(app->hasher);
   app->auth.clock = system_clock_port();
+  app->auth.limiter = redis_rate_limiter_port(app->limiter);
+  app->auth.sessions = redis_session_store_port(app->sessions);
+  app->auth.abuse = (struct abuse_rules){
+      .login_fails_per_account = cfg->login_fails_per_account,
+      .login_lock_seconds = cfg->login_lock_seconds,
+      .login_fails_per_ip = cfg->login_fails_per_ip,
+      .sms_per_phone_10min = cfg->sms_per_phone_10min,
+      .sms_per_phone_day = cfg->sms_per_phone_day,
+      .sms_per_ip_hour = cfg->sms_per_ip_hour,
+      .sms_max_per_hour = cfg->sms_max_per_hour,
+      .signups_per_ip_hour = cfg->signups_per_ip_hour,
+      .allowed_countries = cfg->sms_allowed_countries,
+  };
   struct auth_rules rules = auth_rules_default();
   rules.resend_cooldown = cfg->resend_cooldown;
   rules.max_sends = cfg->max_sends;
   rules.max_attempts = cfg->max_attempts;
   rules.verify_lock_ttl = (int)(cfg->twilio_timeout_ms / 1000) + 5;
+  rules.refresh_ttl = cfg->refresh_token_ttl;
+  rules.access_ttl = cfg->access_token_ttl;
   if (auth_init(&app->auth, rules) != VG_OK) {
     snprintf(err, errlen, "cannot initialise the password hasher");
     return false;
@@ -155,6 +203,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
       .threads = cfg->http_threads,
       .connection_limit = 4096,
       .connection_timeout = 30,
+      .trusted_proxies = cfg->trusted_proxies,
   };
   app->server = http_server_start(&hc, &app->auth, err, errlen);
   if (!app->server) goto fail;
@@ -172,6 +221,8 @@ void app_stop(struct app *app) {
     sodium_hasher_destroy(app->hasher);
     twilio_verify_destroy(app->twilio);
     redis_pending_store_destroy(app->pending);
+    redis_rate_limiter_destroy(app->limiter);
+    redis_session_store_destroy(app->sessions);
     mongo_user_store_destroy(app->users);
     free(app);
   }

@@ -88,6 +88,9 @@ static void load_twilio(struct config *c, struct source *s) {
 
 static void load_tokens(struct config *c, struct source *s) {
   c->jwt_private_key_file = text(s, "JWT_PRIVATE_KEY_FILE", NULL);
+  c->jwt_keys_dir = text(s, "JWT_KEYS_DIR", NULL);
+  if (c->jwt_private_key_file && c->jwt_keys_dir)
+    fail(s, "JWT_PRIVATE_KEY_FILE and JWT_KEYS_DIR are both set: set one of them");
   const char *alg = text(s, "JWT_ALG", "RS256");
   if (strcmp(alg, "RS256") != 0 && strcmp(alg, "ES256") != 0)
     fail(s, "JWT_ALG must be RS256 or ES256");
@@ -97,6 +100,33 @@ static void load_tokens(struct config *c, struct source *s) {
   /* An mfa_token must not outlive Twilio's 10-minute code. */
   c->mfa_token_ttl = (int)number(s, "MFA_TOKEN_TTL", 300, 30, 600);
   c->access_token_ttl = (int)number(s, "ACCESS_TOKEN_TTL", 900, 60, 86400);
+  c->refresh_token_ttl = (int)number(s, "REFRESH_TOKEN_TTL", 2592000, 3600, 31536000);
+}
+
+/* "1,44,33": calling codes of one to three digits, first non-zero. */
+static bool is_country_list(const char *v) {
+  while (*v) {
+    size_t len = strspn(v, "0123456789");
+    if (len < 1 || len > 3 || v[0] == '0') return false;
+    v += len;
+    if (*v == ',') v++;
+    else if (*v) return false;
+  }
+  return true;
+}
+
+static void load_limits(struct config *c, struct source *s) {
+  c->login_fails_per_account = (int)number(s, "LOGIN_FAILS_PER_ACCOUNT", 5, 0, 1000);
+  c->login_lock_seconds = (int)number(s, "LOGIN_LOCK_SECONDS", 900, 1, 86400);
+  c->login_fails_per_ip = (int)number(s, "LOGIN_FAILS_PER_IP", 50, 0, 100000);
+  c->sms_per_phone_10min = (int)number(s, "SMS_PER_PHONE_10MIN", 5, 0, 1000);
+  c->sms_per_phone_day = (int)number(s, "SMS_PER_PHONE_DAY", 10, 0, 10000);
+  c->sms_per_ip_hour = (int)number(s, "SMS_PER_IP_HOUR", 20, 0, 100000);
+  c->sms_max_per_hour = (int)number(s, "SMS_MAX_PER_HOUR", 1000, 0, 10000000);
+  c->signups_per_ip_hour = (int)number(s, "SIGNUPS_PER_IP_HOUR", 10, 0, 100000);
+  c->sms_allowed_countries = text(s, "SMS_ALLOWED_COUNTRIES", "");
+  if (!is_country_list(c->sms_allowed_countries))
+    fail(s, "SMS_ALLOWED_COUNTRIES must be calling codes separated by commas, like 1,44,33");
 }
 
 bool config_load(struct config *c, const char *(*get)(const char *name, void *ctx), void *ctx,
@@ -122,6 +152,8 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cores > 0 ? cores : 1, 1, 64);
   c->hash_queue = (int)number(&s, "HASH_QUEUE", 4L * c->hash_concurrency, 0, 1024);
+  c->trusted_proxies = text(&s, "TRUSTED_PROXIES", "");
+  load_limits(c, &s);
   c->log_level = log_level(&s);
   return s.ok;
 }

@@ -18,16 +18,24 @@ struct config {
   const char *twilio_base_url;
   long twilio_timeout_ms;
   const char *jwt_private_key_file; /* NULL: an ephemeral key is generated */
+  const char *jwt_keys_dir;         /* NULL: one key (above); else every *.pem in it */
   bool jwt_es256;                   /* false: RS256 */
   const char *jwt_issuer;
   const char *jwt_audience;
   int mfa_token_ttl;
   int access_token_ttl;
+  int refresh_token_ttl;
   int resend_cooldown;
   int max_sends;
   int max_attempts;
   int hash_concurrency; /* Argon2id hashes at once */
   int hash_queue;       /* hashes waiting for a slot; beyond, 503 */
+  const char *trusted_proxies; /* CIDR list; "" trusts no X-Forwarded-For */
+  /* Abuse limits (0 turns one off); README's Security model explains each. */
+  int login_fails_per_account, login_lock_seconds, login_fails_per_ip;
+  int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_max_per_hour;
+  int signups_per_ip_hour;
+  const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
   unsigned long log_level; /* a yder Y_LOG_LEVEL_* */
 };
 

@@ -125,7 +125,8 @@ static int signature_ok(const struct jwt_key *key, const char *input, size_t inp
   return ok;
 }
 
-int jws_verify(const struct jwt_key *key, const char *token, json_t **header, json_t **payload) {
+int jws_verify(const struct jwt_keyset *keys, const char *token, json_t **header,
+               json_t **payload) {
   *header = *payload = NULL;
   size_t len = strnlen(token, JWS_MAX);
   const char *dot1 = memchr(token, '.', len);
@@ -136,8 +137,10 @@ int jws_verify(const struct jwt_key *key, const char *token, json_t **header, js
   unsigned char sig[1024];
   long sig_len = b64url_decode(dot2 + 1, len - (size_t)(dot2 + 1 - token), sig, sizeof sig);
   *header = json_segment(token, (size_t)(dot1 - token));
+  const struct jwt_key *key =
+      jwt_keyset_find(keys, json_string_value(json_object_get(*header, "kid")));
   const char *alg = json_string_value(json_object_get(*header, "alg"));
-  if (sig_len <= 0 || !alg || strcmp(alg, jws_alg_name(key)) != 0 ||
+  if (sig_len <= 0 || !key || !alg || strcmp(alg, jws_alg_name(key)) != 0 ||
       !signature_ok(key, token, (size_t)(dot2 - token), sig, (size_t)sig_len))
     goto fail;
   *payload = json_segment(dot1 + 1, (size_t)(dot2 - dot1 - 1));

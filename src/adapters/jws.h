@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "adapters/jwt_keys.h"
+#include "adapters/jwt_keyset.h"
 
 #define JWS_MAX 4096 /* longest token accepted or produced, in bytes */
 
@@ -14,9 +15,10 @@ const char *jws_alg_name(const struct jwt_key *key);
 /* Signs header and payload (serialised compactly) with key: a malloc'd token, or NULL. */
 char *jws_sign(const struct jwt_key *key, json_t *header, json_t *payload);
 
-/* Verifies token with key. The header's "alg" must be exactly key's algorithm (checked before the
+/* Verifies token with the key of keys that the header's "kid" names (none named, or an unknown
+ * one: refused). The header's "alg" must be exactly that key's algorithm (checked before the
  * signature, so "none", HS256 and every other algorithm are refused whatever they carry). On
  * success returns 1 with *header and *payload set (the caller decrefs both); else 0. */
-int jws_verify(const struct jwt_key *key, const char *token, json_t **header, json_t **payload);
+int jws_verify(const struct jwt_keyset *keys, const char *token, json_t **header, json_t **payload);
 
 #endif

@@ -61,19 +61,21 @@ static int build_jwk(struct jwt_key *key, EVP_PKEY *pkey) {
 static EVP_PKEY *read_pem(const char *path, char *err, size_t errlen) {
   FILE *f = fopen(path, "r");
   if (!f) {
-    snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: cannot open %s", path);
+    snprintf(err, errlen, "cannot open %s", path);
     return NULL;
   }
   EVP_PKEY *pkey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
   fclose(f);
-  if (!pkey) snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: %s holds no PEM private key", path);
+  if (!pkey) snprintf(err, errlen, "%s holds no PEM private key", path);
   return pkey;
 }
 
-static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, char *err, size_t errlen) {
+/* what names the key in a message: its file, or "the generated key". */
+static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, const char *what, char *err,
+                    size_t errlen) {
   if (alg == JWT_KEY_RS256) {
     if (EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= 2048) return 1;
-    snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: RS256 needs an RSA key of at least 2048 bits");
+    snprintf(err, errlen, "%s: RS256 needs an RSA key of at least 2048 bits", what);
     return 0;
   }
   char group[32] = "";
@@ -83,7 +85,7 @@ static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, char *err, size_t errl
                                      &glen) &&
       strcmp(group, "prime256v1") == 0)
     return 1;
-  snprintf(err, errlen, "JWT_PRIVATE_KEY_FILE: ES256 needs an EC P-256 key");
+  snprintf(err, errlen, "%s: ES256 needs an EC P-256 key", what);
   return 0;
 }
 
@@ -98,7 +100,8 @@ struct jwt_key *jwt_key_load(const char *path, enum jwt_key_alg alg, char *err, 
     pkey = alg == JWT_KEY_RS256 ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
     if (!pkey) snprintf(err, errlen, "cannot generate an ephemeral signing key");
   }
-  if (!pkey || !key_fits(pkey, alg, err, errlen)) goto fail;
+  if (!pkey || !key_fits(pkey, alg, path && *path ? path : "the generated key", err, errlen))
+    goto fail;
   key->pkey = pkey;
   if (!build_jwk(key, pkey)) {
     snprintf(err, errlen, "cannot export the public signing key");

@@ -1,4 +1,4 @@
-/* jwt_keys.h: the signing key: loaded from a PEM file or generated, kept parsed for the life of
+/* jwt_keys.h: one signing key: loaded from a PEM file or generated, kept parsed for the life of
  * the process, and published as a JWK (RFC 7517) whose kid is its RFC 7638 thumbprint. */
 #ifndef VG_JWT_KEYS_H
 #define VG_JWT_KEYS_H
@@ -19,7 +19,7 @@ struct jwt_key {
 
 /* Reads the PEM private key at path, or generates one when path is NULL or empty. The key's type
  * must fit alg (RSA of at least 2048 bits for RS256, EC P-256 for ES256). Returns NULL with a
- * message in err on failure. */
+ * message naming the file in err on failure. */
 struct jwt_key *jwt_key_load(const char *path, enum jwt_key_alg alg, char *err, size_t errlen);
 void jwt_key_free(struct jwt_key *key);
 

@@ -1,6 +1,6 @@
 /* jwt_tokens.c: the claims of verigate's two tokens, issued and checked. The signature (with the
- * algorithm pinned) is jws.c's; every other check is here: kid, typ, iss, aud, aal, sub, jti,
- * iat, exp and, for access tokens, auth_time. */
+ * key picked by kid and the algorithm pinned) is jws.c's; every other check is here: typ, iss,
+ * aud, aal, sub, jti, iat, exp and, for access tokens, auth_time and sid. */
 #include "adapters/jwt_tokens.h"
 
 #include <stdio.h>
@@ -14,7 +14,7 @@
 struct jwt_tokens {
   struct jwt_tokens_config cfg;
   char *issuer, *audience;
-  struct jwt_key *key;
+  struct jwt_keyset *keys;
   struct clock_port clock;
   char *jwks; /* {"keys":[...]} */
 };
@@ -33,12 +33,16 @@ static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c
                              t->audience, "sub", c->sub, "jti", c->jti, "iat", (json_int_t)c->iat,
                              "exp", (json_int_t)c->exp, "aal", mfa ? "aal1" : "aal2", "amr",
                              mfa ? json_pack("[s]", "pwd") : json_pack("[s,s]", "pwd", "sms"));
-  if (claims && !mfa) json_object_set_new(claims, "auth_time", json_integer(c->auth_time));
+  if (claims && !mfa) {
+    json_object_set_new(claims, "auth_time", json_integer(c->auth_time));
+    json_object_set_new(claims, "sid", json_string(c->sid));
+  }
   return claims;
 }
 
 static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *sub,
-                              int64_t auth_time, char **token, struct vg_claims *claims) {
+                              int64_t auth_time, const char *sid, char **token,
+                              struct vg_claims *claims) {
   struct jwt_tokens *t = self;
   *token = NULL;
   memset(claims, 0, sizeof *claims);
@@ -47,12 +51,18 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   claims->iat = t->clock.now(t->clock.self);
   claims->exp = claims->iat + (kind == VG_TOKEN_MFA ? t->cfg.mfa_ttl : t->cfg.access_ttl);
   claims->auth_time = auth_time;
+  if (kind == VG_TOKEN_ACCESS) {
+    /* An access token always names its session. */
+    if (!sid || !*sid || strlen(sid) >= sizeof claims->sid) return VG_ERR_INTERNAL;
+    memcpy(claims->sid, sid, strlen(sid) + 1);
+  }
   if (!new_jti(claims->jti)) return VG_ERR_INTERNAL;
 
-  json_t *header = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(t->key), "typ",
-                             kind == VG_TOKEN_MFA ? TYP_MFA : TYP_ACCESS, "kid", t->key->kid);
+  const struct jwt_key *key = jwt_keyset_signer(t->keys, claims->iat);
+  json_t *header = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(key), "typ",
+                             kind == VG_TOKEN_MFA ? TYP_MFA : TYP_ACCESS, "kid", key->kid);
   json_t *payload = claims_json(t, claims);
-  if (header && payload) *token = jws_sign(t->key, header, payload);
+  if (header && payload) *token = jws_sign(key, header, payload);
   json_decref(header);
   json_decref(payload);
   return *token ? VG_OK : VG_ERR_INTERNAL;
@@ -80,7 +90,6 @@ static int64_t seconds(json_t *obj, const char *name) {
 
 static vg_result check_claims(const struct jwt_tokens *t, json_t *header, json_t *payload,
                               struct vg_claims *c) {
-  if (!string_is(header, "kid", t->key->kid)) return VG_ERR_INVALID_TOKEN;
   if (string_is(header, "typ", TYP_MFA))
     c->kind = VG_TOKEN_MFA;
   else if (string_is(header, "typ", TYP_ACCESS))
@@ -99,7 +108,8 @@ static vg_result check_claims(const struct jwt_tokens *t, json_t *header, json_t
   int64_t now = t->clock.now(t->clock.self);
   if (!c->iat || !c->exp || c->iat > now + t->cfg.leeway || c->exp <= now - t->cfg.leeway)
     return VG_ERR_INVALID_TOKEN;
-  if (c->kind == VG_TOKEN_ACCESS && !(c->auth_time = seconds(payload, "auth_time")))
+  if (c->kind == VG_TOKEN_ACCESS && (!(c->auth_time = seconds(payload, "auth_time")) ||
+                                     !copy_string(payload, "sid", c->sid, sizeof c->sid)))
     return VG_ERR_INVALID_TOKEN;
   return VG_OK;
 }
@@ -108,7 +118,7 @@ static vg_result tokens_verify(void *self, const char *token, struct vg_claims *
   struct jwt_tokens *t = self;
   memset(claims, 0, sizeof *claims);
   json_t *header, *payload;
-  if (!token || !jws_verify(t->key, token, &header, &payload)) return VG_ERR_INVALID_TOKEN;
+  if (!token || !jws_verify(t->keys, token, &header, &payload)) return VG_ERR_INVALID_TOKEN;
   vg_result r = check_claims(t, header, payload, claims);
   json_decref(header);
   json_decref(payload);
@@ -119,21 +129,19 @@ static const char *tokens_jwks(void *self) {
   return ((struct jwt_tokens *)self)->jwks;
 }
 
-struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct jwt_key *key,
+struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct jwt_keyset *keys,
                                      struct clock_port clock) {
   struct jwt_tokens *t = calloc(1, sizeof *t);
   if (!t) {
-    jwt_key_free(key);
+    jwt_keyset_free(keys);
     return NULL;
   }
   t->cfg = *cfg;
-  t->key = key;
+  t->keys = keys;
   t->clock = clock;
   t->issuer = strdup(cfg->issuer);
   t->audience = strdup(cfg->audience);
-  json_t *jwks = json_pack("{s:[O]}", "keys", key->jwk);
-  t->jwks = jwks ? json_dumps(jwks, JSON_COMPACT) : NULL;
-  json_decref(jwks);
+  t->jwks = jwt_keyset_jwks(keys);
   if (t->issuer && t->audience && t->jwks) return t;
   jwt_tokens_destroy(t);
   return NULL;
@@ -141,7 +149,7 @@ struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct
 
 void jwt_tokens_destroy(struct jwt_tokens *t) {
   if (!t) return;
-  jwt_key_free(t->key);
+  jwt_keyset_free(t->keys);
   free(t->issuer);
   free(t->audience);
   free(t->jwks);

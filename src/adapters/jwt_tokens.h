@@ -1,11 +1,12 @@
 /* jwt_tokens.h: the token_service port: mfa_tokens (typ mfa+jwt) and RFC 9068 access tokens
- * (typ at+jwt) as JWTs signed with one RS256 or ES256 key (jws.c). */
+ * (typ at+jwt) as JWTs signed with the signing key of a key set, verified with any key of it
+ * (RS256 or ES256, jws.c). */
 #ifndef VG_JWT_TOKENS_H
 #define VG_JWT_TOKENS_H
 
 #include <stddef.h>
 
-#include "adapters/jwt_keys.h"
+#include "adapters/jwt_keyset.h"
 #include "ports/clock.h"
 #include "ports/token_service.h"
 
@@ -17,8 +18,8 @@ struct jwt_tokens_config {
   int leeway;     /* seconds of clock skew allowed on exp and iat */
 };
 
-/* Takes ownership of key. Returns NULL on allocation failure. */
-struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct jwt_key *key,
+/* Takes ownership of keys. Returns NULL on allocation failure. */
+struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct jwt_keyset *keys,
                                      struct clock_port clock);
 void jwt_tokens_destroy(struct jwt_tokens *t);
 struct token_service jwt_tokens_port(struct jwt_tokens *t);

@@ -12,6 +12,22 @@ struct auth_rules auth_rules_default(void) {
       .max_sends = 5,
       .max_attempts = 5,
       .verify_lock_ttl = 15,
+      .refresh_ttl = 2592000,
+      .access_ttl = 900,
+  };
+}
+
+struct abuse_rules abuse_rules_default(void) {
+  return (struct abuse_rules){
+      .login_fails_per_account = 5,
+      .login_lock_seconds = 900,
+      .login_fails_per_ip = 50,
+      .sms_per_phone_10min = 5,
+      .sms_per_phone_day = 10,
+      .sms_per_ip_hour = 20,
+      .sms_max_per_hour = 1000,
+      .signups_per_ip_hour = 10,
+      .allowed_countries = "",
   };
 }
 
@@ -51,7 +67,7 @@ vg_result auth_ready(struct auth *a, bool *users_ok, bool *pending_ok) {
 
 vg_result auth_dashboard(struct auth *a, const char *access_token, struct dashboard_output *out) {
   memset(out, 0, sizeof *out);
-  vg_result r = auth_require_token(a, access_token, VG_TOKEN_ACCESS, &out->claims);
+  vg_result r = auth_require_access(a, access_token, &out->claims);
   if (r != VG_OK) return r;
   r = a->users.find_by_id(a->users.self, out->claims.sub, &out->user);
   /* A token for a user who no longer exists is no longer a valid token. */

@@ -13,6 +13,8 @@
 #include "ports/otp_sender.h"
 #include "ports/password_hasher.h"
 #include "ports/pending_store.h"
+#include "ports/rate_limiter.h"
+#include "ports/session_store.h"
 #include "ports/token_service.h"
 #include "ports/user_store.h"
 
@@ -22,6 +24,22 @@ struct auth_rules {
   int max_sends;       /* SMS per pending login, the first included */
   int max_attempts;    /* wrong codes per pending login; the last one ends the login */
   int verify_lock_ttl; /* seconds a /verify holds its login; above the Twilio timeout */
+  int refresh_ttl;     /* seconds a refresh token lives unless spent */
+  int access_ttl;      /* seconds an access token lives: how long a revocation must be kept */
+};
+
+/* The abuse limits (core/limits.c), each counted in the rate_limiter so that they hold across
+ * every instance. 0 turns a limit off. */
+struct abuse_rules {
+  int login_fails_per_account; /* failed logins per account in 15 min before the lock */
+  int login_lock_seconds;      /* how long the password step of that account stays locked */
+  int login_fails_per_ip;      /* failed logins per client IP in 15 min */
+  int sms_per_phone_10min;
+  int sms_per_phone_day;
+  int sms_per_ip_hour;
+  int sms_max_per_hour; /* for the whole service: beyond, 503 */
+  int signups_per_ip_hour;
+  const char *allowed_countries; /* calling codes "1,44,33"; NULL or "" allows all */
 };
 
 struct auth {
@@ -31,34 +49,40 @@ struct auth {
   struct token_service tokens;
   struct password_hasher hasher;
   struct clock_port clock;
+  struct rate_limiter limiter;
+  struct session_store sessions;
   struct auth_rules rules;
+  struct abuse_rules abuse;
   /* A real hash of a random password, verified against when the email is unknown,
    * so that "no such user" costs the same time as "wrong password". */
   char dummy_hash[VG_HASH_MAX];
 };
 
 struct auth_rules auth_rules_default(void);
+struct abuse_rules abuse_rules_default(void);
 
 /* Takes rules and prepares the dummy hash; the caller has set every port of a before. */
 vg_result auth_init(struct auth *a, struct auth_rules rules);
 
 struct signup_input {
   const char *name, *username, *email, *password, *phone;
+  const char *client_ip; /* "" when unknown */
 };
 
-/* On VG_ERR_VALIDATION errs lists the bad fields; on VG_ERR_CONFLICT errs names the taken one. */
+/* On VG_ERR_VALIDATION errs lists the bad fields; on VG_ERR_CONFLICT errs names the taken one;
+ * on VG_ERR_RATE_LIMITED *retry_after says when this client IP may sign up again. */
 vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_field_errors *errs,
-                      struct vg_user *created);
+                      struct vg_user *created, int *retry_after);
 
 struct login_output {
   char *mfa_token; /* free() it */
   int expires_in;
   char to[VG_MASKED_PHONE_MAX];
   char user_id[VG_ID_MAX];
-  int retry_after; /* with VG_ERR_SMS_RATE_LIMITED */
+  int retry_after; /* with VG_ERR_SMS_RATE_LIMITED and VG_ERR_RATE_LIMITED */
 };
 
-vg_result auth_login(struct auth *a, const char *email, const char *password,
+vg_result auth_login(struct auth *a, const char *email, const char *password, const char *client_ip,
                      struct vg_field_errors *errs, struct login_output *out);
 
 struct resend_output {
@@ -67,11 +91,14 @@ struct resend_output {
   char user_id[VG_ID_MAX];
 };
 
-vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_output *out);
+vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_ip,
+                      struct resend_output *out);
 
 struct verify_output {
   char *access_token; /* free() it */
   int expires_in;
+  char refresh_token[VG_REFRESH_TOKEN_MAX];
+  int refresh_expires_in;
   int attempts_left; /* with VG_ERR_WRONG_CODE */
   int retry_after;   /* with the 429s and 409 */
   char user_id[VG_ID_MAX];
@@ -86,6 +113,32 @@ struct dashboard_output {
 };
 
 vg_result auth_dashboard(struct auth *a, const char *access_token, struct dashboard_output *out);
+
+struct refresh_output {
+  char *access_token; /* free() it */
+  int expires_in;
+  char refresh_token[VG_REFRESH_TOKEN_MAX];
+  int refresh_expires_in;
+  char user_id[VG_ID_MAX]; /* also with a replayed refresh token */
+  bool reused;             /* the refresh token had been spent before: its session is revoked */
+};
+
+/* Spends refresh_token for a new access token and a new refresh token of the same session (the
+ * same sid and auth_time). VG_ERR_VALIDATION when it is missing; VG_ERR_INVALID_TOKEN when it is
+ * unknown, expired, revoked or already spent (then out->reused, and the session is revoked). */
+vg_result auth_refresh(struct auth *a, const char *refresh_token, struct vg_field_errors *errs,
+                       struct refresh_output *out);
+
+struct logout_output {
+  char user_id[VG_ID_MAX];
+  bool global;
+};
+
+/* Ends the session of access_token (scope NULL or "session"), or every session of its user
+ * (scope "global"), and denies the token itself until it expires. VG_ERR_INVALID_TOKEN,
+ * VG_ERR_INSUFFICIENT_AAL for an mfa_token, VG_ERR_VALIDATION for another scope. */
+vg_result auth_logout(struct auth *a, const char *access_token, const char *scope,
+                      struct vg_field_errors *errs, struct logout_output *out);
 
 /* VG_OK when both stores answer; *users_ok and *pending_ok say which did. */
 vg_result auth_ready(struct auth *a, bool *users_ok, bool *pending_ok);

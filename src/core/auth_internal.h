@@ -9,9 +9,26 @@
 vg_result auth_require_token(struct auth *a, const char *token, enum vg_token_kind kind,
                              struct vg_claims *claims);
 
+/* auth_require_token for an access token that is also neither denied nor of a revoked session
+ * (session.c): what every use case behind an access token checks. */
+vg_result auth_require_access(struct auth *a, const char *token, struct vg_claims *claims);
+
+/* Starts a session for user_id and issues its first access token (session.c). */
+vg_result auth_start_session(struct auth *a, const char *user_id, struct verify_output *out);
+
 /* Adds "is required" for a NULL value, or check's message, unless the caller already refused
  * field (for example as the wrong JSON type). check may be NULL. */
 void auth_require_field(struct vg_field_errors *errs, const char *field, const char *value,
                         const char *(*check)(const char *));
+
+/* Abuse limits (limits.c). Each answers VG_OK, or the refusal with *retry_after. */
+vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after);
+void limits_login_failed(struct auth *a, const char *account, const char *ip);
+void limits_login_succeeded(struct auth *a, const char *account);
+vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip, int *retry_after);
+/* Gives back what limits_take_sms took, when the SMS could not be sent after all. */
+void limits_untake_sms(struct auth *a, const char *phone, const char *ip);
+vg_result limits_take_signup(struct auth *a, const char *ip, int *retry_after);
+bool limits_country_allowed(const struct auth *a, const char *phone);
 
 #endif

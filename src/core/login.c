@@ -2,10 +2,36 @@
  * store and the caller holds an mfa_token whose jti names it. */
 #include "core/auth_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-vg_result auth_login(struct auth *a, const char *email, const char *password,
+/* The password step, behind the guessing limits. The account key is the address as typed
+ * (normalised when it can be), so unknown and known addresses are limited alike. */
+static vg_result check_password(struct auth *a, const char *email, const char *password,
+                                const char *ip, struct vg_user *user, int *retry_after) {
+  char account[VG_EMAIL_MAX];
+  bool plausible = vg_email_normalize(email, account, sizeof account);
+  if (!plausible) snprintf(account, sizeof account, "%.*s", VG_EMAIL_MAX - 1, email);
+  vg_result r = limits_login_gate(a, account, ip, retry_after);
+  if (r != VG_OK) return r;
+
+  vg_result found =
+      plausible ? a->users.find_by_email(a->users.self, account, user) : VG_ERR_NOT_FOUND;
+  if (found != VG_OK && found != VG_ERR_NOT_FOUND) return found;
+  /* Always one Argon2id verify, so response time does not tell whether the email exists. */
+  const char *hash = found == VG_OK ? user->password_hash : a->dummy_hash;
+  vg_result match = a->hasher.verify(a->hasher.self, hash, password);
+  if (match != VG_OK && match != VG_ERR_INVALID_CREDENTIALS) return match;
+  if (found != VG_OK || match != VG_OK) {
+    limits_login_failed(a, account, ip);
+    return VG_ERR_INVALID_CREDENTIALS;
+  }
+  limits_login_succeeded(a, account);
+  return VG_OK;
+}
+
+vg_result auth_login(struct auth *a, const char *email, const char *password, const char *client_ip,
                      struct vg_field_errors *errs, struct login_output *out) {
   memset(out, 0, sizeof *out);
   auth_require_field(errs, "email", email, NULL);
@@ -13,22 +39,15 @@ vg_result auth_login(struct auth *a, const char *email, const char *password,
   if (errs->count > 0) return VG_ERR_VALIDATION;
 
   struct vg_user user;
-  char normalised[VG_EMAIL_MAX];
-  vg_result found = vg_email_normalize(email, normalised, sizeof normalised)
-                        ? a->users.find_by_email(a->users.self, normalised, &user)
-                        : VG_ERR_NOT_FOUND;
-  if (found != VG_OK && found != VG_ERR_NOT_FOUND) return found;
-
-  /* Always one Argon2id verify, so response time does not tell whether the email exists. */
-  const char *hash = found == VG_OK ? user.password_hash : a->dummy_hash;
-  vg_result match = a->hasher.verify(a->hasher.self, hash, password);
-  if (found != VG_OK || match != VG_OK)
-    return match == VG_OK || match == VG_ERR_INVALID_CREDENTIALS ? VG_ERR_INVALID_CREDENTIALS
-                                                                 : match;
+  vg_result r = check_password(a, email, password, client_ip, &user, &out->retry_after);
+  if (r != VG_OK) return r;
+  if (!limits_country_allowed(a, user.phone)) return VG_ERR_INVALID_PHONE;
+  r = limits_take_sms(a, user.phone, client_ip, &out->retry_after);
+  if (r != VG_OK) return r;
 
   struct vg_claims claims;
   char *token = NULL;
-  vg_result r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user.id, 0, &token, &claims);
+  r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user.id, 0, NULL, &token, &claims);
   if (r != VG_OK) return r;
 
   int64_t now = a->clock.now(a->clock.self);
@@ -38,7 +57,10 @@ vg_result auth_login(struct auth *a, const char *email, const char *password,
 
   /* Send first, store second: a failed send must leave no pending login behind. */
   r = a->otp.start(a->otp.self, user.phone, pending.verification_sid, &out->retry_after);
-  if (r != VG_OK) goto fail;
+  if (r != VG_OK) {
+    limits_untake_sms(a, user.phone, client_ip); /* nothing was sent */
+    goto fail;
+  }
   int ttl = (int)(claims.exp - now);
   r = a->pending.create(a->pending.self, claims.jti, &pending, ttl > 0 ? ttl : 1);
   if (r != VG_OK) goto fail;

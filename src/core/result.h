@@ -18,6 +18,8 @@ typedef enum vg_result {
   VG_ERR_VERIFICATION_EXPIRED, /* Twilio no longer knows the verification */
   VG_ERR_INVALID_PHONE,        /* Twilio refused the number (60200) */
   VG_ERR_SMS_RATE_LIMITED,     /* Twilio rate limit (60203, 60212, 20429) */
+  VG_ERR_RATE_LIMITED,         /* one of verigate's own abuse limits is reached */
+  VG_ERR_SMS_BUDGET,           /* the global SMS budget per hour is spent */
   VG_ERR_UPSTREAM,             /* Twilio unreachable, timed out, 5xx, or misconfigured */
   VG_ERR_UNAVAILABLE,          /* MongoDB or Redis unreachable */
   VG_ERR_OVERLOADED,           /* too many password hashes running and queued: retry shortly */

@@ -13,7 +13,8 @@ static vg_result load_pending(struct auth *a, const char *mfa_token, struct vg_c
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
-vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_output *out) {
+vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_ip,
+                      struct resend_output *out) {
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   struct vg_pending pending;
@@ -29,9 +30,13 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_outpu
   if (r != VG_OK) return r;
 
   char sid[VG_SID_MAX];
-  r = a->otp.start(a->otp.self, pending.phone, sid, &out->retry_after);
+  r = limits_take_sms(a, pending.phone, client_ip, &out->retry_after);
+  if (r == VG_OK) {
+    r = a->otp.start(a->otp.self, pending.phone, sid, &out->retry_after);
+    if (r != VG_OK) limits_untake_sms(a, pending.phone, client_ip);
+  }
   if (r != VG_OK) {
-    /* Nothing was sent, so the send does not count against cooldown or cap. */
+    /* Nothing was sent, so the send counts against no cooldown, cap or limit. */
     a->pending.release_send(a->pending.self, claims.jti, pending.last_send_at);
     return r;
   }
@@ -41,7 +46,7 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, struct resend_outpu
   return VG_OK;
 }
 
-/* Twilio approved the code: record it, consume the login, mint the access token. */
+/* Twilio approved the code: record it, consume the login, start the session. */
 static vg_result finish(struct auth *a, const struct vg_claims *claims,
                         const struct vg_pending *pending, struct verify_output *out) {
   /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim. */
@@ -49,14 +54,7 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
   r = a->pending.claim(a->pending.self, claims->jti);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-
-  struct vg_claims issued;
-  int64_t now = a->clock.now(a->clock.self);
-  r = a->tokens.issue(a->tokens.self, VG_TOKEN_ACCESS, pending->user_id, now, &out->access_token,
-                      &issued);
-  if (r != VG_OK) return r;
-  out->expires_in = (int)(issued.exp - now);
-  return VG_OK;
+  return auth_start_session(a, pending->user_id, out);
 }
 
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at

@@ -25,14 +25,22 @@ static const char *taken_field(enum vg_unique_field taken) {
 }
 
 vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_field_errors *errs,
-                      struct vg_user *created) {
+                      struct vg_user *created, int *retry_after) {
   memset(created, 0, sizeof *created);
+  *retry_after = 0;
   auth_require_field(errs, "name", in->name, vg_check_name);
   auth_require_field(errs, "username", in->username, vg_check_username);
   auth_require_field(errs, "email", in->email, check_email);
   auth_require_field(errs, "password", in->password, vg_check_password);
   auth_require_field(errs, "phone", in->phone, vg_check_phone);
   if (errs->count > 0) return VG_ERR_VALIDATION;
+  if (!limits_country_allowed(a, in->phone)) {
+    vg_field_errors_add(errs, "phone", "is in a country this service does not send SMS to");
+    return VG_ERR_INVALID_PHONE;
+  }
+  /* Counted before the hash: the hash is what a signup flood would spend. */
+  vg_result r = limits_take_signup(a, in->client_ip, retry_after);
+  if (r != VG_OK) return r;
 
   vg_email_normalize(in->email, created->email, sizeof created->email);
   snprintf(created->name, sizeof created->name, "%s", in->name);
@@ -40,7 +48,7 @@ vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_f
   snprintf(created->phone, sizeof created->phone, "%s", in->phone);
   created->created_at = a->clock.now(a->clock.self) * 1000;
 
-  vg_result r = a->hasher.hash(a->hasher.self, in->password, created->password_hash);
+  r = a->hasher.hash(a->hasher.self, in->password, created->password_hash);
   if (r != VG_OK) return r;
 
   enum vg_unique_field taken = VG_UNIQUE_UNKNOWN;

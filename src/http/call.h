@@ -5,6 +5,7 @@
 #include <ulfius.h>
 
 #include "core/auth.h"
+#include "http/client_ip.h"
 
 #define REQUEST_ID_MAX 65
 
@@ -13,6 +14,7 @@ struct http_call {
   struct _u_response *res;
   struct auth *auth;
   char request_id[REQUEST_ID_MAX];
+  char client_ip[CLIENT_IP_MAX]; /* "" when unknown */
 };
 
 typedef void (*http_handler)(struct http_call *call);
@@ -26,11 +28,17 @@ struct route {
 /* Every endpoint of verigate, ended by a {NULL} entry (routes.c). */
 extern const struct route http_routes[];
 
-/* The handlers (handlers_auth.c, handlers_info.c). */
+/* The handlers (handlers_auth.c, handlers_session.c, handlers_info.c). */
 void handle_signup(struct http_call *call);
 void handle_login(struct http_call *call);
 void handle_resend(struct http_call *call);
 void handle_verify(struct http_call *call);
+void handle_refresh(struct http_call *call);
+void handle_logout(struct http_call *call);
+
+/* The 200 body of /verify and /token/refresh: both tokens with their lifetimes. */
+json_t *http_token_response(const char *access_token, int expires_in, const char *refresh_token,
+                            int refresh_expires_in);
 void handle_dashboard(struct http_call *call);
 void handle_jwks(struct http_call *call);
 void handle_healthz(struct http_call *call);

@@ -5,6 +5,26 @@
 #include "http/json_io.h"
 #include "http/problem.h"
 
+/* Results that tell the client to wait: they carry retry_after and a Retry-After header. */
+static bool says_wait(vg_result r) {
+  return r == VG_ERR_RESEND_COOLDOWN || r == VG_ERR_RESEND_LIMIT || r == VG_ERR_SMS_RATE_LIMITED ||
+         r == VG_ERR_RATE_LIMITED || r == VG_ERR_SMS_BUDGET;
+}
+
+/* Logs and answers a refusal of step; a spent SMS budget is an operator's problem too. */
+static void refuse(struct http_call *c, const char *step, vg_result r, const char *detail,
+                   const struct vg_field_errors *errs, int retry_after) {
+  if (r == VG_ERR_SMS_BUDGET)
+    http_log(c, Y_LOG_LEVEL_ERROR,
+             "%s refused: the SMS budget per hour (SMS_MAX_PER_HOUR) is "
+             "spent; sends resume in %d s",
+             step, retry_after);
+  else
+    http_log(c, Y_LOG_LEVEL_INFO, "%s refused: %s", step, problem_for_result(r).type);
+  problem_send_result(c->res, r, detail, errs,
+                      says_wait(r) ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
+}
+
 void handle_signup(struct http_call *c) {
   json_t *body;
   if (!json_read_object(c->req, c->res, false, &body)) return;
@@ -15,14 +35,15 @@ void handle_signup(struct http_call *c) {
       .email = json_string_member(body, "email", &errs),
       .password = json_string_member(body, "password", &errs),
       .phone = json_string_member(body, "phone", &errs),
+      .client_ip = c->client_ip,
   };
   struct vg_user user;
-  vg_result r = auth_signup(c->auth, &in, &errs, &user);
+  int retry_after = 0;
+  vg_result r = auth_signup(c->auth, &in, &errs, &user, &retry_after);
   json_decref(body);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "signup refused: %s", problem_for_result(r).type);
-    problem_send_result(
-        c->res, r, r == VG_ERR_CONFLICT ? "This account is already registered" : NULL, &errs, NULL);
+    refuse(c, "signup", r, r == VG_ERR_CONFLICT ? "This account is already registered" : NULL,
+           &errs, retry_after);
     return;
   }
   http_log(c, Y_LOG_LEVEL_INFO, "signup user=%s", user.id);
@@ -39,15 +60,11 @@ void handle_login(struct http_call *c) {
   const char *email = json_string_member(body, "email", &errs);
   const char *password = json_string_member(body, "password", &errs);
   struct login_output out;
-  vg_result r = auth_login(c->auth, email, password, &errs, &out);
+  vg_result r = auth_login(c->auth, email, password, c->client_ip, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "login refused: %s", problem_for_result(r).type);
-    json_t *extra =
-        r == VG_ERR_SMS_RATE_LIMITED ? json_pack("{s:i}", "retry_after", out.retry_after) : NULL;
-    problem_send_result(c->res, r,
-                        r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
-                        &errs, extra);
+    refuse(c, "login", r, r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
+           &errs, out.retry_after);
     return;
   }
   http_log(c, Y_LOG_LEVEL_INFO, "login password ok user=%s code sent to=%s", out.user_id, out.to);
@@ -63,13 +80,9 @@ void handle_resend(struct http_call *c) {
   if (!json_read_object(c->req, c->res, true, &body)) return;
   json_decref(body); /* nothing in it is used; it only has to be well-formed */
   struct resend_output out;
-  vg_result r = auth_resend(c->auth, http_bearer_token(c->req), &out);
+  vg_result r = auth_resend(c->auth, http_bearer_token(c->req), c->client_ip, &out);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "resend refused: %s", problem_for_result(r).type);
-    bool waits =
-        r == VG_ERR_RESEND_COOLDOWN || r == VG_ERR_RESEND_LIMIT || r == VG_ERR_SMS_RATE_LIMITED;
-    problem_send_result(c->res, r, NULL, NULL,
-                        waits ? json_pack("{s:i}", "retry_after", out.retry_after) : NULL);
+    refuse(c, "resend", r, NULL, NULL, out.retry_after);
     return;
   }
   http_log(c, Y_LOG_LEVEL_INFO, "code resent user=%s to=%s", out.user_id, out.to);
@@ -111,8 +124,8 @@ void handle_verify(struct http_call *c) {
   }
   http_log(c, Y_LOG_LEVEL_INFO, "verify ok user=%s", out.user_id);
   json_send(c->res, 200,
-            json_pack("{s:s, s:s, s:i}", "access_token", out.access_token, "token_type", "Bearer",
-                      "expires_in", out.expires_in),
+            http_token_response(out.access_token, out.expires_in, out.refresh_token,
+                                out.refresh_expires_in),
             JSON_PLAIN);
   free(out.access_token);
 }

@@ -23,6 +23,8 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
     [VG_ERR_INVALID_PHONE] = {422, "/problems/phone-not-deliverable",
                               "Phone number cannot receive SMS"},
     [VG_ERR_SMS_RATE_LIMITED] = {429, "/problems/sms-rate-limited", "SMS rate limit reached"},
+    [VG_ERR_RATE_LIMITED] = {429, "/problems/rate-limited", "Too many attempts"},
+    [VG_ERR_SMS_BUDGET] = {503, "/problems/sms-budget-exhausted", "SMS budget exhausted"},
     [VG_ERR_UPSTREAM] = {502, "/problems/sms-provider-unavailable", "SMS provider unavailable"},
     [VG_ERR_UNAVAILABLE] = {503, "/problems/service-unavailable", "Service unavailable"},
     [VG_ERR_OVERLOADED] = {503, "/problems/overloaded", "Too many logins at once"},

@@ -12,6 +12,8 @@ const struct route http_routes[] = {
     {"POST", "/login", handle_login},
     {"POST", "/resend", handle_resend},
     {"POST", "/verify", handle_verify},
+    {"POST", "/token/refresh", handle_refresh},
+    {"POST", "/logout", handle_logout},
     {"GET", "/dashboard", handle_dashboard},
     {"GET", "/.well-known/jwks.json", handle_jwks},
     {"GET", "/healthz", handle_healthz},

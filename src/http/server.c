@@ -25,6 +25,7 @@ struct http_server {
   struct _u_instance instance;
   struct sockaddr_in bind;
   struct auth *auth;
+  struct trusted_proxies proxies;
   struct binding *bindings;
   struct binding fallback;
 };
@@ -51,6 +52,16 @@ static void request_id(const struct _u_request *req, char out[REQUEST_ID_MAX]) {
   sodium_bin2hex(out, REQUEST_ID_MAX, raw, sizeof raw);
 }
 
+/* The socket peer (verigate listens on IPv4 only), then X-Forwarded-For from a trusted proxy. */
+static void find_client_ip(const struct http_server *s, const struct _u_request *req,
+                           char out[CLIENT_IP_MAX]) {
+  char peer[CLIENT_IP_MAX] = "";
+  const struct sockaddr *addr = req->client_address;
+  if (addr && addr->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, peer, sizeof peer);
+  client_ip_pick(peer, u_map_get_case(req->map_header, "X-Forwarded-For"), &s->proxies, out);
+}
+
 /* Answers a request no route took: 405 with Allow when the path exists, else 404. */
 static void handle_unrouted(struct http_call *c) {
   char allow[64] = "";
@@ -73,6 +84,7 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
   clock_gettime(CLOCK_MONOTONIC, &start);
   struct http_call call = {.req = req, .res = res, .auth = b->server->auth};
   request_id(req, call.request_id);
+  find_client_ip(b->server, req, call.client_ip);
   u_map_put(res->map_header, "X-Request-Id", call.request_id);
   if (b->route)
     b->route->handler(&call);
@@ -129,6 +141,10 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
   s->bind.sin_port = htons((uint16_t)cfg->port);
   if (inet_pton(AF_INET, cfg->bind_address, &s->bind.sin_addr) != 1) {
     snprintf(err, errlen, "BIND_ADDRESS: '%s' is not an IPv4 address", cfg->bind_address);
+    free(s);
+    return NULL;
+  }
+  if (!trusted_proxies_parse(cfg->trusted_proxies, &s->proxies, err, errlen)) {
     free(s);
     return NULL;
   }

@@ -12,6 +12,7 @@ struct http_server_config {
   unsigned threads; /* handlers block on MongoDB, Redis and Twilio: more than cores */
   unsigned connection_limit;
   unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
+  const char *trusted_proxies; /* TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed */
 };
 
 /* Starts serving; returns NULL with a message in err on failure. auth outlives the server. */

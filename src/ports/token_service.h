@@ -12,20 +12,24 @@ enum vg_token_kind {
   VG_TOKEN_ACCESS, /* typ at+jwt, aal2, amr [pwd, sms] */
 };
 
+#define VG_SESSION_ID_MAX 48 /* a session (refresh-token family) id, NUL included */
+
 struct vg_claims {
   enum vg_token_kind kind;
   char sub[VG_ID_MAX];
   char jti[VG_JTI_MAX];
   int64_t iat;
   int64_t exp;
-  int64_t auth_time; /* access tokens: when the second factor was passed */
+  int64_t auth_time;           /* access tokens: when the second factor was passed */
+  char sid[VG_SESSION_ID_MAX]; /* access tokens: the session they belong to */
 };
 
 struct token_service {
   void *self;
-  /* Signs a new token of kind for sub; fills claims (jti, iat, exp) and *token (free() it). */
+  /* Signs a new token of kind for sub; fills claims (jti, iat, exp) and *token (free() it).
+   * auth_time and sid are claims of access tokens only (an mfa_token passes 0 and NULL). */
   vg_result (*issue)(void *self, enum vg_token_kind kind, const char *sub, int64_t auth_time,
-                     char **token, struct vg_claims *claims);
+                     const char *sid, char **token, struct vg_claims *claims);
   /* VG_OK and claims when token is authentic, unexpired and one of the two kinds with every
    * claim in place; VG_ERR_INVALID_TOKEN otherwise. Which kind is acceptable is core's call. */
   vg_result (*verify)(void *self, const char *token, struct vg_claims *claims);

@@ -307,7 +307,8 @@ struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o) {
 /* ---- token_service ---- */
 
 static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *sub,
-                              int64_t auth_time, char **token, struct vg_claims *claims) {
+                              int64_t auth_time, const char *sid, char **token,
+                              struct vg_claims *claims) {
   struct fake_token_service *t = self;
   *token = NULL;
   if (t->count == FAKE_TOKENS_MAX) return VG_ERR_INTERNAL;
@@ -319,6 +320,7 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   it->claims.iat = t->clock->now;
   it->claims.exp = t->clock->now + (kind == VG_TOKEN_MFA ? t->mfa_ttl : t->access_ttl);
   it->claims.auth_time = auth_time;
+  if (sid) snprintf(it->claims.sid, sizeof it->claims.sid, "%s", sid);
   char text[FAKE_TOKEN_LEN];
   snprintf(text, sizeof text, "%s:%s:%s", kind == VG_TOKEN_MFA ? "mfa" : "at", sub, it->claims.jti);
   memcpy(it->token, text, sizeof text);
@@ -371,6 +373,97 @@ struct password_hasher fake_hasher_port(struct fake_hasher *h) {
 
 /* ---- the world ---- */
 
+static struct fake_counter *counter(struct fake_rate_limiter *r, const struct vg_limit *l,
+                                    bool create) {
+  char key[160];
+  snprintf(key, sizeof key, "%s|%s", l->scope, l->subject);
+  for (int i = 0; i < r->n; i++) {
+    struct fake_counter *c = &r->counters[i];
+    if (strcmp(c->key, key) != 0) continue;
+    if (c->expires > r->clock->now) return c;
+    c->count = 0; /* window over: start a new one */
+    c->expires = r->clock->now + l->window;
+    return create ? c : NULL;
+  }
+  if (!create || r->n == FAKE_COUNTERS_MAX) return NULL;
+  struct fake_counter *c = &r->counters[r->n++];
+  snprintf(c->key, sizeof c->key, "%s", key);
+  c->count = 0;
+  c->expires = r->clock->now + l->window;
+  return c;
+}
+
+static vg_result limiter_find(struct fake_rate_limiter *r, const struct vg_limit *limits, int n,
+                              int *which, int *retry_after) {
+  *which = -1;
+  *retry_after = 0;
+  if (r->down) return VG_ERR_UNAVAILABLE;
+  for (int i = 0; i < n; i++) {
+    if (limits[i].limit <= 0) continue;
+    struct fake_counter *c = counter(r, &limits[i], false);
+    if (c && c->count >= limits[i].limit) {
+      *which = i;
+      *retry_after = (int)(c->expires - r->clock->now);
+      return VG_ERR_RATE_LIMITED;
+    }
+  }
+  return VG_OK;
+}
+
+static vg_result limiter_check(void *self, const struct vg_limit *limits, int n, int *which,
+                               int *retry_after) {
+  return limiter_find(self, limits, n, which, retry_after);
+}
+
+static vg_result limiter_take(void *self, const struct vg_limit *limits, int n, int *which,
+                              int *retry_after) {
+  vg_result res = limiter_find(self, limits, n, which, retry_after);
+  for (int i = 0; res == VG_OK && i < n; i++)
+    if (limits[i].limit > 0) counter(self, &limits[i], true)->count++;
+  return res;
+}
+
+static vg_result limiter_untake(void *self, const struct vg_limit *limits, int n) {
+  struct fake_rate_limiter *r = self;
+  if (r->down) return VG_ERR_UNAVAILABLE;
+  for (int i = 0; i < n; i++) {
+    struct fake_counter *c = limits[i].limit > 0 ? counter(r, &limits[i], false) : NULL;
+    if (c && c->count > 0) c->count--;
+  }
+  return VG_OK;
+}
+
+static vg_result limiter_add(void *self, const struct vg_limit *limit, int *count) {
+  struct fake_rate_limiter *r = self;
+  if (r->down) return VG_ERR_UNAVAILABLE;
+  struct fake_counter *c = counter(r, limit, true);
+  *count = ++c->count;
+  return VG_OK;
+}
+
+static vg_result limiter_clear(void *self, const struct vg_limit *limit) {
+  struct fake_rate_limiter *r = self;
+  if (r->down) return VG_ERR_UNAVAILABLE;
+  struct fake_counter *c = counter(r, limit, false);
+  if (c) c->count = 0;
+  return VG_OK;
+}
+
+struct rate_limiter fake_rate_limiter_port(struct fake_rate_limiter *r) {
+  return (struct rate_limiter){.self = r,
+                               .take = limiter_take,
+                               .check = limiter_check,
+                               .untake = limiter_untake,
+                               .add = limiter_add,
+                               .clear = limiter_clear};
+}
+
+int fake_rate_limiter_count(struct fake_rate_limiter *r, const char *scope, const char *subject) {
+  struct vg_limit l = {scope, subject, 1, 1};
+  struct fake_counter *c = counter(r, &l, false);
+  return c ? c->count : 0;
+}
+
 void fake_world_init(struct fake_world *w) {
   memset(w, 0, sizeof *w);
   w->clock.now = FAKE_EPOCH;
@@ -385,5 +478,10 @@ void fake_world_init(struct fake_world *w) {
   w->auth.tokens = fake_token_service_port(&w->tokens);
   w->auth.hasher = fake_hasher_port(&w->hasher);
   w->auth.clock = fake_clock_port(&w->clock);
+  w->limiter.clock = &w->clock;
+  w->auth.limiter = fake_rate_limiter_port(&w->limiter);
+  fake_session_store_init(&w->sessions, &w->clock);
+  w->auth.sessions = fake_session_store_port(&w->sessions);
+  w->auth.abuse = abuse_rules_default();
   auth_init(&w->auth, auth_rules_default());
 }

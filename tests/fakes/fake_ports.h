@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/auth.h"
+#include "fake_session_store.h"
 
 /* clock: time stands still until a test moves now. */
 struct fake_clock {
@@ -99,6 +100,23 @@ struct fake_hasher {
 };
 struct password_hasher fake_hasher_port(struct fake_hasher *h);
 
+/* rate_limiter: fixed windows keyed by scope + subject, expiring with the fake clock. */
+#define FAKE_COUNTERS_MAX 64
+struct fake_counter {
+  char key[160];
+  int count;
+  int64_t expires;
+};
+struct fake_rate_limiter {
+  struct fake_clock *clock;
+  struct fake_counter counters[FAKE_COUNTERS_MAX];
+  int n;
+  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+};
+struct rate_limiter fake_rate_limiter_port(struct fake_rate_limiter *r);
+/* The live count of scope for subject (0 when none). */
+int fake_rate_limiter_count(struct fake_rate_limiter *r, const char *scope, const char *subject);
+
 /* Every fake wired into one struct auth with auth_rules_default(), the clock at FAKE_EPOCH,
  * mfa tokens living 300 s and access tokens 900 s. w must not move after init. */
 #define FAKE_EPOCH 1700000000
@@ -109,6 +127,8 @@ struct fake_world {
   struct fake_otp_sender otp;
   struct fake_token_service tokens;
   struct fake_hasher hasher;
+  struct fake_rate_limiter limiter;
+  struct fake_session_store sessions;
   struct auth auth;
 };
 void fake_world_init(struct fake_world *w);

@@ -137,6 +137,25 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("HTTP_THREADS", "0"));
 }
 
+static void config_token_lifecycle_settings(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK(cfg.refresh_token_ttl == 2592000 && cfg.jwt_keys_dir == NULL);
+  set("REFRESH_TOKEN_TTL", "3600");
+  set("JWT_KEYS_DIR", "/etc/verigate/keys");
+  CHECK(load());
+  CHECK(cfg.refresh_token_ttl == 3600);
+  CHECK_STR(cfg.jwt_keys_dir, "/etc/verigate/keys");
+  CHECK(refused("REFRESH_TOKEN_TTL", "3599"));
+  CHECK(refused("REFRESH_TOKEN_TTL", "31536001"));
+  /* One key source: both set is refused, naming both. */
+  minimal_env();
+  set("JWT_KEYS_DIR", "/etc/verigate/keys");
+  set("JWT_PRIVATE_KEY_FILE", "/etc/verigate/jwt.pem");
+  CHECK(!load());
+  CHECK(strstr(err, "JWT_KEYS_DIR") && strstr(err, "JWT_PRIVATE_KEY_FILE"));
+}
+
 static void config_reports_the_first_problem(void) {
   minimal_env();
   set("PORT", "0");
@@ -153,6 +172,7 @@ int main(void) {
   RUN(config_refuses_bad_ports);
   RUN(config_refuses_bad_sids);
   RUN(config_refuses_other_invalid_values);
+  RUN(config_token_lifecycle_settings);
   RUN(config_reports_the_first_problem);
   return check_done();
 }

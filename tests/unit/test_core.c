@@ -10,6 +10,9 @@ static struct vg_field_errors errs;
 static char mfa[FAKE_TOKEN_LEN];    /* the mfa_token of the last successful login_alice() */
 static char access[FAKE_TOKEN_LEN]; /* the access_token of the last given_verified_alice() */
 static char alice_id[VG_ID_MAX];
+static int retry; /* retry_after of the last signup */
+#define IP "203.0.113.7"
+
 
 static const struct signup_input ALICE = {
     .name = "Alice Liddell",
@@ -23,14 +26,14 @@ static void given_alice(void) {
   fake_world_init(&w);
   memset(&errs, 0, sizeof errs);
   struct vg_user u;
-  CHECK(auth_signup(&w.auth, &ALICE, &errs, &u) == VG_OK);
+  CHECK(auth_signup(&w.auth, &ALICE, &errs, &u, &retry) == VG_OK);
   memcpy(alice_id, u.id, sizeof alice_id);
 }
 
 static vg_result login_alice(void) {
   struct login_output out;
   memset(&errs, 0, sizeof errs);
-  vg_result r = auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out);
+  vg_result r = auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out);
   if (out.mfa_token) snprintf(mfa, sizeof mfa, "%s", out.mfa_token);
   free(out.mfa_token);
   return r;
@@ -73,7 +76,7 @@ static void signup_stores_normalised_email_and_hash_not_password(void) {
   struct signup_input in = ALICE;
   in.email = "  Alice@Example.COM\t";
   struct vg_user created;
-  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_OK);
+  CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_OK);
   CHECK(errs.count == 0);
   CHECK_STR(created.email, "alice@example.com");
   CHECK(strlen(created.id) == 24);
@@ -97,7 +100,7 @@ static void signup_reports_every_bad_field_at_once(void) {
       .name = "", .username = "a!", .email = "nobody", .password = "short", .phone = "5551234567"};
   struct vg_user created;
   int hashes = w.hasher.hashes;
-  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
+  CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_ERR_VALIDATION);
   CHECK(errs.count == 5);
   const char *order[] = {"name", "username", "email", "password", "phone"};
   for (int i = 0; i < 5 && i < errs.count; i++) CHECK_STR(errs.items[i].field, order[i]);
@@ -110,7 +113,7 @@ static void signup_reports_missing_fields_as_required(void) {
   memset(&errs, 0, sizeof errs);
   struct signup_input in = {0};
   struct vg_user created;
-  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
+  CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_ERR_VALIDATION);
   CHECK(errs.count == 5);
   CHECK(has_error("name", "is required") && has_error("username", "is required") &&
         has_error("email", "is required") && has_error("password", "is required") &&
@@ -124,7 +127,7 @@ static void signup_keeps_a_field_error_the_caller_already_reported(void) {
   struct signup_input in = ALICE;
   in.email = NULL;
   struct vg_user created;
-  CHECK(auth_signup(&w.auth, &in, &errs, &created) == VG_ERR_VALIDATION);
+  CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_ERR_VALIDATION);
   CHECK(errs.count == 1);
   CHECK(has_error("email", "must be a string"));
 }
@@ -136,7 +139,7 @@ static vg_result signup_variant(const char *username, const char *email, const c
   in.phone = phone;
   struct vg_user created;
   memset(&errs, 0, sizeof errs);
-  return auth_signup(&w.auth, &in, &errs, &created);
+  return auth_signup(&w.auth, &in, &errs, &created, &retry);
 }
 
 static void signup_duplicate_names_the_taken_field(void) {
@@ -169,7 +172,7 @@ static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
     int verifies = w.hasher.verifies;
     struct login_output out;
     memset(&errs, 0, sizeof errs);
-    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], &errs, &out) == VG_ERR_INVALID_CREDENTIALS);
+    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], IP, &errs, &out) == VG_ERR_INVALID_CREDENTIALS);
     CHECK(w.hasher.verifies == verifies + 1);
     CHECK(out.mfa_token == NULL);
   }
@@ -180,7 +183,7 @@ static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
 static void login_requires_email_and_password(void) {
   given_alice();
   struct login_output out;
-  CHECK(auth_login(&w.auth, NULL, NULL, &errs, &out) == VG_ERR_VALIDATION);
+  CHECK(auth_login(&w.auth, NULL, NULL, IP, &errs, &out) == VG_ERR_VALIDATION);
   CHECK(has_error("email", "is required") && has_error("password", "is required"));
   CHECK(w.hasher.verifies == 0);
 }
@@ -188,7 +191,7 @@ static void login_requires_email_and_password(void) {
 static void login_creates_one_pending_login_and_sends_one_sms(void) {
   given_alice();
   struct login_output out;
-  CHECK(auth_login(&w.auth, " ALICE@example.com", ALICE.password, &errs, &out) == VG_OK);
+  CHECK(auth_login(&w.auth, " ALICE@example.com", ALICE.password, IP, &errs, &out) == VG_OK);
   CHECK(out.mfa_token != NULL && strncmp(out.mfa_token, "mfa:", 4) == 0);
   if (out.mfa_token) snprintf(mfa, sizeof mfa, "%s", out.mfa_token);
   free(out.mfa_token);
@@ -215,7 +218,7 @@ static void login_failed_send_leaves_no_pending_login(void) {
     w.otp.next_start = failures[i];
     w.otp.next_start_retry_after = 42;
     struct login_output out;
-    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out) == failures[i]);
+    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) == failures[i]);
     CHECK(out.mfa_token == NULL);
     CHECK(fake_pending_store_count(&w.pending) == 0 && w.pending.creates == 0);
     if (failures[i] == VG_ERR_SMS_RATE_LIMITED) CHECK(out.retry_after == 42);
@@ -226,7 +229,7 @@ static void login_reports_pending_store_down_as_unavailable(void) {
   given_alice();
   w.pending.down = true;
   struct login_output out;
-  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) == VG_ERR_UNAVAILABLE);
   CHECK(out.mfa_token == NULL);
   CHECK(fake_pending_store_count(&w.pending) == 0);
 }
@@ -235,7 +238,7 @@ static void login_reports_user_store_down_as_unavailable(void) {
   given_alice();
   w.users.down = true;
   struct login_output out;
-  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, &errs, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) == VG_ERR_UNAVAILABLE);
   CHECK(w.otp.starts == 0);
 }
 
@@ -246,17 +249,17 @@ static void resend_waits_for_the_cooldown(void) {
   CHECK(login_alice() == VG_OK);
   struct resend_output out;
   w.clock.now = FAKE_EPOCH + 10;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
   w.clock.now = FAKE_EPOCH + 29;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 1);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 1);
   CHECK(w.otp.starts == 1);
   w.clock.now = FAKE_EPOCH + 30;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_OK);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
   CHECK(out.retry_after == 30);
   CHECK_STR(out.to, "+*******4567");
   CHECK(w.otp.starts == 2);
   w.clock.now = FAKE_EPOCH + 40;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
 }
 
 static void resend_stops_after_max_sends(void) {
@@ -265,11 +268,11 @@ static void resend_stops_after_max_sends(void) {
   struct resend_output out;
   for (int i = 1; i < 5; i++) {
     w.clock.now = FAKE_EPOCH + 30 * i;
-    CHECK(auth_resend(&w.auth, mfa, &out) == VG_OK);
+    CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
   }
   CHECK(w.otp.starts == 5);
   w.clock.now = FAKE_EPOCH + 150;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_RESEND_LIMIT);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_LIMIT);
   CHECK(out.retry_after == 150); /* what is left of the mfa_token's life */
   CHECK(w.otp.starts == 5);
 }
@@ -280,11 +283,11 @@ static void resend_failed_send_gives_back_the_reservation(void) {
   struct resend_output out;
   w.clock.now = FAKE_EPOCH + 30;
   w.otp.next_start = VG_ERR_UPSTREAM;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_UPSTREAM);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_UPSTREAM);
   struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
   CHECK(p != NULL && p->sends == 1 && p->last_send_at == FAKE_EPOCH);
   CHECK(w.pending.releases == 1);
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_OK);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
 }
 
 static void resend_passes_on_the_sms_rate_limit(void) {
@@ -294,7 +297,7 @@ static void resend_passes_on_the_sms_rate_limit(void) {
   w.clock.now = FAKE_EPOCH + 30;
   w.otp.next_start = VG_ERR_SMS_RATE_LIMITED;
   w.otp.next_start_retry_after = 60;
-  CHECK(auth_resend(&w.auth, mfa, &out) == VG_ERR_SMS_RATE_LIMITED && out.retry_after == 60);
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_SMS_RATE_LIMITED && out.retry_after == 60);
   struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
   CHECK(p != NULL && p->sends == 1);
 }
@@ -303,10 +306,10 @@ static void resend_refuses_access_and_garbage_tokens(void) {
   given_verified_alice();
   struct resend_output out;
   int starts = w.otp.starts;
-  CHECK(auth_resend(&w.auth, access, &out) == VG_ERR_INVALID_TOKEN);
-  CHECK(auth_resend(&w.auth, NULL, &out) == VG_ERR_INVALID_TOKEN);
-  CHECK(auth_resend(&w.auth, "", &out) == VG_ERR_INVALID_TOKEN);
-  CHECK(auth_resend(&w.auth, "mfa:forged:jti1", &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, access, IP, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, NULL, IP, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, "", IP, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, "mfa:forged:jti1", IP, &out) == VG_ERR_INVALID_TOKEN);
   CHECK(w.otp.starts == starts);
 }
 

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "adapters/jwt_keys.h"
+#include "adapters/jwt_keyset.h"
 #include "adapters/jwt_tokens.h"
 #include "check.h"
 
@@ -24,7 +25,7 @@
 #define T0 1700000000
 
 static int64_t now = T0;
-static struct jwt_key *key; /* owned by tokens; read here to forge */
+static const struct jwt_key *key; /* owned by tokens; read here to forge */
 static struct jwt_tokens *tokens;
 static struct token_service ts;
 
@@ -32,13 +33,13 @@ static int64_t clock_now(void *self) {
   return *(int64_t *)self;
 }
 
-static struct jwt_tokens *make_tokens(enum jwt_key_alg alg, struct jwt_key **out_key) {
+static struct jwt_tokens *make_tokens(enum jwt_key_alg alg, const struct jwt_key **out_key) {
   char err[256] = "";
-  struct jwt_key *k = jwt_key_load(NULL, alg, err, sizeof err);
-  if (!k) fprintf(stderr, "jwt_key_load: %s\n", err), exit(1);
+  struct jwt_keyset *keys = jwt_keyset_load(NULL, NULL, alg, err, sizeof err);
+  if (!keys) fprintf(stderr, "jwt_keyset_load: %s\n", err), exit(1);
   struct jwt_tokens_config cfg = {ISS, AUD, 300, 900, LEEWAY};
-  *out_key = k;
-  return jwt_tokens_create(&cfg, k, (struct clock_port){.self = &now, .now = clock_now});
+  *out_key = jwt_keyset_key(keys, 0);
+  return jwt_tokens_create(&cfg, keys, (struct clock_port){.self = &now, .now = clock_now});
 }
 
 /* ---- helpers: base64url, segments, signing ---- */
@@ -150,11 +151,12 @@ struct forged {
   const char *alg, *kid, *typ;
   const char *iss, *aud, *sub, *jti, *aal;
   long long iat, exp, auth_time;
+  const char *sid;
 };
 
 static struct forged good_mfa(void) {
   return (struct forged){"RS256",        key->kid, "mfa+jwt", ISS,       AUD, SUB,
-                         "forged-jti-1", "aal1",   now,       now + 300, 0};
+                         "forged-jti-1", "aal1",   now,       now + 300, 0,   NULL};
 }
 
 static void set_str(json_t *o, const char *name, const char *v) {
@@ -185,6 +187,7 @@ static char *forge(const struct forged *f, enum sign how, const char *secret, si
   set_int(p, "iat", f->iat);
   set_int(p, "exp", f->exp);
   set_int(p, "auth_time", f->auth_time);
+  set_str(p, "sid", f->sid);
   char *hs = json_dumps(h, JSON_COMPACT), *ps = json_dumps(p, JSON_COMPACT);
   char *out = calloc(1, 8192);
   size_t len = 0;
@@ -230,7 +233,8 @@ static vg_result verify_str(const char *t) {
 
 static char *issue(enum vg_token_kind kind, int64_t auth_time, struct vg_claims *claims) {
   char *t = NULL;
-  CHECK(ts.issue(ts.self, kind, SUB, auth_time, &t, claims) == VG_OK);
+  CHECK(ts.issue(ts.self, kind, SUB, auth_time, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, &t,
+                 claims) == VG_OK);
   return t;
 }
 
@@ -267,8 +271,10 @@ static void tokens_access_round_trip_carries_the_claims(void) {
   CHECK(c.kind == VG_TOKEN_ACCESS);
   CHECK_STR(c.sub, SUB);
   CHECK(c.exp == now + 900 && c.auth_time == now - 10);
+  CHECK_STR(c.sid, "session-1");
   json_t *h = segment_json(t, 0), *p = segment_json(t, 1);
   CHECK_STR(json_string_value(json_object_get(h, "typ")), "at+jwt");
+  CHECK_STR(json_string_value(json_object_get(p, "sid")), "session-1");
   CHECK_STR(json_string_value(json_object_get(p, "aal")), "aal2");
   json_t *amr = json_object_get(p, "amr");
   CHECK(json_array_size(amr) == 2 && strcmp(json_string_value(json_array_get(amr, 1)), "sms") == 0);
@@ -333,12 +339,12 @@ static void tokens_jwks_names_the_signing_key_by_its_thumbprint(void) {
 }
 
 static void tokens_es256_round_trip(void) {
-  struct jwt_key *ec_key;
+  const struct jwt_key *ec_key;
   struct jwt_tokens *ec = make_tokens(JWT_KEY_ES256, &ec_key);
   struct token_service es = jwt_tokens_port(ec);
   struct vg_claims issued, c;
   char *t = NULL;
-  CHECK(es.issue(es.self, VG_TOKEN_ACCESS, SUB, now, &t, &issued) == VG_OK);
+  CHECK(es.issue(es.self, VG_TOKEN_ACCESS, SUB, now, "session-1", &t, &issued) == VG_OK);
   CHECK(t && es.verify(es.self, t, &c) == VG_OK && c.kind == VG_TOKEN_ACCESS);
   json_t *h = t ? segment_json(t, 0) : NULL;
   CHECK_STR(json_string_value(json_object_get(h, "alg")), "ES256");
@@ -366,7 +372,10 @@ static void tokens_accept_a_control_token_built_here(void) {
   f.typ = "at+jwt";
   f.aal = "aal2";
   f.auth_time = now;
+  f.sid = "session-1";
   CHECK(verify_forged(&f) == VG_OK);
+  f.sid = NULL; /* an access token names its session */
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
 }
 
 static void tokens_reject_alg_none(void) {

@@ -58,7 +58,8 @@ function mintAccess(sub, kid, over = {}, headerOver = {}) {
   const header = Object.assign({ alg: 'RS256', typ: 'at+jwt', kid }, headerOver);
   const payload = Object.assign({
     iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, sub, iat: t, exp: t + 600, auth_time: t,
-    jti: crypto.randomBytes(16).toString('hex'), aal: 'aal2', amr: ['pwd', 'sms'],
+    jti: crypto.randomBytes(16).toString('hex'), sid: crypto.randomBytes(16).toString('base64url'),
+    aal: 'aal2', amr: ['pwd', 'sms'],
   }, over);
   for (const [k, v] of Object.entries(over)) if (v === undefined) delete payload[k];
   for (const [k, v] of Object.entries(headerOver)) if (v === undefined) delete header[k];

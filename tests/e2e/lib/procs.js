@@ -97,6 +97,11 @@ function baseConfig() {
     JWT_ISSUER: env.JWT_ISSUER,
     JWT_AUDIENCE: env.JWT_AUDIENCE,
     LOG_LEVEL: 'info',
+    // Every test process comes from 127.0.0.1: the per-IP limits are off unless a test of
+    // those limits turns one on (tests/e2e/limits.test.js).
+    LOGIN_FAILS_PER_IP: '0',
+    SMS_PER_IP_HOUR: '0',
+    SIGNUPS_PER_IP_HOUR: '0',
   };
 }
 

@@ -1,0 +1,16 @@
+/* redis_rate_limiter.h: the rate_limiter port on Redis: one counter key per (scope, subject),
+ * `vg:rl:<scope>:<SHA-256 of the subject, 32 hex>`, so no email, phone number or IP address is
+ * ever written into a key name. */
+#ifndef VG_REDIS_RATE_LIMITER_H
+#define VG_REDIS_RATE_LIMITER_H
+
+#include <stddef.h>
+
+#include "ports/rate_limiter.h"
+
+struct redis_rate_limiter *redis_rate_limiter_create(const char *url, int pool_size, char *err,
+                                                     size_t errlen);
+void redis_rate_limiter_destroy(struct redis_rate_limiter *r);
+struct rate_limiter redis_rate_limiter_port(struct redis_rate_limiter *r);
+
+#endif

@@ -1,0 +1,323 @@
+/* redis_session_store.c: refresh-token families, their rotation and revocation, and the access
+ * token deny-list, in Redis. Each operation is one Lua script, so concurrent verigate processes
+ * never interleave inside one: of two refreshes with the same token exactly one spends it. */
+#include "adapters/redis_session_store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <yder.h>
+
+#include "adapters/redis_call.h"
+#include "adapters/redis_url.h"
+
+#define KEY_MAX 96
+#define HASH_HEX (2 * crypto_hash_sha256_BYTES + 1)
+#define REFRESH_TOKEN_LEN (VG_REFRESH_TOKEN_MAX - 1)
+#define REFRESH_TOKEN_BYTES 32 /* 256 bits */
+#define FAMILY_BYTES 16        /* 128 bits: 22 base64url characters */
+
+/* Ends one family: its unspent token goes, it leaves its user's set, and it stays as a revoked
+ * marker for keep seconds (it may have been gone already: the marker is written all the same). */
+#define REVOKE_FUNCTION                                                     \
+  "local function revoke(family, keep)\n"                                   \
+  "  local fkey = 'vg:rf:' .. family\n"                                     \
+  "  local f = redis.call('HMGET', fkey, 'live', 'user_id')\n"              \
+  "  if f[1] and f[1] ~= '' then redis.call('DEL', 'vg:rt:' .. f[1]) end\n" \
+  "  if f[2] then redis.call('SREM', 'vg:uf:' .. f[2], family) end\n"       \
+  "  redis.call('HSET', fkey, 'live', '', 'revoked', '1')\n"                \
+  "  redis.call('EXPIRE', fkey, keep)\n"                                    \
+  "end\n"
+
+/* KEYS: token, family, user's set. ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep.
+ * Families that have expired leave the user's set on the way. */
+static const char START[] =
+    "for _, f in ipairs(redis.call('SMEMBERS', KEYS[3])) do\n"
+    "  if redis.call('EXISTS', 'vg:rf:' .. f) == 0 then redis.call('SREM', KEYS[3], f) end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'family', ARGV[3], 'user_id', ARGV[1], 'auth_time', ARGV[2],\n"
+    "  'used', '0')\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+    "redis.call('HSET', KEYS[2], 'user_id', ARGV[1], 'live', ARGV[4], 'revoked', '0')\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[6])\n"
+    "redis.call('SADD', KEYS[3], ARGV[3])\n"
+    "redis.call('EXPIRE', KEYS[3], ARGV[6])\n"
+    "return 1\n";
+
+/* KEYS: the presented token, its successor. ARGV: successor's hash, ttl, ttl + keep, keep.
+ * {0}: unknown, expired or its family ended. {1, family, user_id, auth_time}: rotated.
+ * {2, user_id}: already spent, so the family is revoked now. */
+static const char ROTATE[] = REVOKE_FUNCTION
+    "local t = redis.call('HMGET', KEYS[1], 'family', 'user_id', 'auth_time', 'used')\n"
+    "if not t[1] then return {0} end\n"
+    "if t[4] ~= '0' then\n"
+    "  revoke(t[1], ARGV[4])\n"
+    "  return {2, t[2]}\n"
+    "end\n"
+    "local fkey = 'vg:rf:' .. t[1]\n"
+    "if redis.call('HGET', fkey, 'revoked') ~= '0' then return {0} end\n"
+    "redis.call('HSET', KEYS[1], 'used', '1')\n"
+    "redis.call('HSET', KEYS[2], 'family', t[1], 'user_id', t[2], 'auth_time', t[3], 'used', '0')\n"
+    "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "redis.call('HSET', fkey, 'live', ARGV[1])\n"
+    "redis.call('EXPIRE', fkey, ARGV[3])\n"
+    "redis.call('EXPIRE', 'vg:uf:' .. t[2], ARGV[3])\n"
+    "return {1, t[1], t[2], t[3]}\n";
+
+/* ARGV: family, keep. */
+static const char REVOKE_SESSION[] = REVOKE_FUNCTION
+    "revoke(ARGV[1], ARGV[2])\n"
+    "return 1\n";
+
+/* KEYS: the user's set. ARGV: keep. Returns how many families were live. */
+static const char REVOKE_USER[] = REVOKE_FUNCTION
+    "local families = redis.call('SMEMBERS', KEYS[1])\n"
+    "for _, f in ipairs(families) do revoke(f, ARGV[1]) end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "return #families\n";
+
+/* KEYS: the jti's deny-list entry, the family. 1 when either says the token is revoked. */
+static const char IS_REVOKED[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
+    "if redis.call('HGET', KEYS[2], 'revoked') == '1' then return 1 end\n"
+    "return 0\n";
+
+struct redis_session_store {
+  struct redis_pool *pool;
+  struct redis_script start, rotate, revoke_session, revoke_user, is_revoked;
+};
+
+/* prefix + id into out; 0 when id is empty or longer than max - 1 (it cannot be one of ours). */
+static int make_key(char out[KEY_MAX], const char *prefix, const char *id, size_t max) {
+  size_t n = id ? strnlen(id, max) : 0;
+  if (n == 0 || n >= max) return 0;
+  snprintf(out, KEY_MAX, "%s%s", prefix, id);
+  return 1;
+}
+
+/* vg:rt:<hex SHA-256 of token> */
+static void token_key(char out[KEY_MAX], const char *token, char hash[HASH_HEX]) {
+  unsigned char md[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(md, (const unsigned char *)token, strlen(token));
+  sodium_bin2hex(hash, HASH_HEX, md, sizeof md);
+  snprintf(out, KEY_MAX, "vg:rt:%s", hash);
+}
+
+/* n random bytes as base64url without padding. */
+static void random_b64url(char *out, size_t out_size, size_t n) {
+  unsigned char raw[REFRESH_TOKEN_BYTES];
+  randombytes_buf(raw, n);
+  sodium_bin2base64(out, out_size, raw, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  sodium_memzero(raw, sizeof raw);
+}
+
+/* The one shape a refresh token of ours has: 43 base64url characters. */
+static int looks_like_refresh_token(const char *token) {
+  if (!token || strlen(token) != REFRESH_TOKEN_LEN) return 0;
+  for (const char *p = token; *p; p++)
+    if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+          *p == '-' || *p == '_'))
+      return 0;
+  return 1;
+}
+
+static vg_result unexpected(redisReply *reply, const char *what) {
+  y_log_message(Y_LOG_LEVEL_ERROR, "redis: unexpected reply to the session %s script", what);
+  freeReplyObject(reply);
+  return VG_ERR_INTERNAL;
+}
+
+/* Runs script with argc arguments (numkeys first) and expects an integer reply in *n. */
+static vg_result script_int(struct redis_session_store *s, const struct redis_script *script,
+                            const char *what, int argc, const char **args, long long *n) {
+  const char *argv[REDIS_ARGC_MAX] = {NULL, NULL};
+  for (int i = 0; i < argc; i++) argv[2 + i] = args[i];
+  redisReply *reply = NULL;
+  vg_result r = redis_call(s->pool, script, 2 + argc, argv, &reply);
+  if (r != VG_OK) return r;
+  if (reply->type != REDIS_REPLY_INTEGER) return unexpected(reply, what);
+  *n = reply->integer;
+  freeReplyObject(reply);
+  return VG_OK;
+}
+
+static vg_result store_start(void *self, const char *user_id, int64_t auth_time, int ttl, int keep,
+                             struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
+  char token_k[KEY_MAX], family_k[KEY_MAX], user_k[KEY_MAX], hash[HASH_HEX];
+  char auth_s[24], ttl_s[16], life_s[16];
+  memset(session, 0, sizeof *session);
+  random_b64url(session->id, sizeof session->id, FAMILY_BYTES);
+  random_b64url(token, VG_REFRESH_TOKEN_MAX, REFRESH_TOKEN_BYTES);
+  if (!make_key(family_k, "vg:rf:", session->id, VG_SESSION_ID_MAX) ||
+      !make_key(user_k, "vg:uf:", user_id, VG_ID_MAX) || ttl <= 0 || keep <= 0)
+    return VG_ERR_INTERNAL;
+  token_key(token_k, token, hash);
+  snprintf(session->user_id, sizeof session->user_id, "%s", user_id);
+  session->auth_time = auth_time;
+  snprintf(auth_s, sizeof auth_s, "%" PRId64, auth_time);
+  snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
+  snprintf(life_s, sizeof life_s, "%d", ttl + keep);
+  const char *args[] = {"3",    token_k,     family_k, user_k, user_id,
+                        auth_s, session->id, hash,     ttl_s,  life_s};
+  long long n = 0;
+  vg_result r = script_int(self, &((struct redis_session_store *)self)->start, "start",
+                           (int)(sizeof args / sizeof *args), args, &n);
+  if (r != VG_OK) sodium_memzero(token, VG_REFRESH_TOKEN_MAX);
+  return r;
+}
+
+/* Fills session from the {1, family, user_id, auth_time} reply of ROTATE; 0 when malformed. */
+static int read_rotated(const redisReply *reply, struct vg_session *session) {
+  if (reply->elements != 4) return 0;
+  for (size_t i = 1; i < 4; i++)
+    if (reply->element[i]->type != REDIS_REPLY_STRING) return 0;
+  const redisReply *family = reply->element[1], *user = reply->element[2];
+  if (family->len >= sizeof session->id || user->len >= sizeof session->user_id) return 0;
+  memcpy(session->id, family->str, family->len);
+  memcpy(session->user_id, user->str, user->len);
+  char *end;
+  errno = 0;
+  long long at = strtoll(reply->element[3]->str, &end, 10);
+  session->auth_time = at;
+  return errno == 0 && *end == '\0' && at > 0;
+}
+
+static vg_result store_rotate(void *self, const char *token, int ttl, int keep,
+                              struct vg_session *session, char next[VG_REFRESH_TOKEN_MAX],
+                              bool *reused) {
+  struct redis_session_store *s = self;
+  char old_k[KEY_MAX], new_k[KEY_MAX], old_hash[HASH_HEX], new_hash[HASH_HEX];
+  char ttl_s[16], life_s[16], keep_s[16];
+  memset(session, 0, sizeof *session);
+  *reused = false;
+  if (!looks_like_refresh_token(token)) return VG_ERR_NOT_FOUND;
+  if (ttl <= 0 || keep <= 0) return VG_ERR_INTERNAL;
+  token_key(old_k, token, old_hash);
+  random_b64url(next, VG_REFRESH_TOKEN_MAX, REFRESH_TOKEN_BYTES);
+  token_key(new_k, next, new_hash);
+  snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
+  snprintf(life_s, sizeof life_s, "%d", ttl + keep);
+  snprintf(keep_s, sizeof keep_s, "%d", keep);
+  const char *argv[] = {NULL, NULL, "2", old_k, new_k, new_hash, ttl_s, life_s, keep_s};
+  redisReply *reply = NULL;
+  vg_result r = redis_call(s->pool, &s->rotate, (int)(sizeof argv / sizeof *argv), argv, &reply);
+  if (r != VG_OK) goto fail;
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+      reply->element[0]->type != REDIS_REPLY_INTEGER) {
+    r = unexpected(reply, "rotate");
+    goto fail;
+  }
+  long long status = reply->element[0]->integer;
+  if (status == 1 && read_rotated(reply, session)) {
+    freeReplyObject(reply);
+    return VG_OK;
+  }
+  if (status != 0 && status != 2) {
+    r = unexpected(reply, "rotate");
+    goto fail;
+  }
+  memset(session, 0, sizeof *session);
+  if (status == 2) {
+    *reused = true;
+    if (reply->elements == 2 && reply->element[1]->type == REDIS_REPLY_STRING)
+      snprintf(session->user_id, sizeof session->user_id, "%.*s", (int)reply->element[1]->len,
+               reply->element[1]->str);
+  }
+  freeReplyObject(reply);
+  r = VG_ERR_NOT_FOUND;
+fail:
+  sodium_memzero(next, VG_REFRESH_TOKEN_MAX);
+  return r;
+}
+
+static vg_result store_revoke_session(void *self, const char *id, int keep) {
+  char family_k[KEY_MAX], keep_s[16];
+  if (!make_key(family_k, "vg:rf:", id, VG_SESSION_ID_MAX)) return VG_OK; /* none of ours */
+  snprintf(keep_s, sizeof keep_s, "%d", keep > 0 ? keep : 1);
+  const char *args[] = {"1", family_k, id, keep_s};
+  long long n = 0;
+  return script_int(self, &((struct redis_session_store *)self)->revoke_session, "revoke", 4, args,
+                    &n);
+}
+
+static vg_result store_revoke_user(void *self, const char *user_id, int keep) {
+  char user_k[KEY_MAX], keep_s[16];
+  if (!make_key(user_k, "vg:uf:", user_id, VG_ID_MAX)) return VG_ERR_INTERNAL;
+  snprintf(keep_s, sizeof keep_s, "%d", keep > 0 ? keep : 1);
+  const char *args[] = {"1", user_k, keep_s};
+  long long n = 0;
+  return script_int(self, &((struct redis_session_store *)self)->revoke_user, "revoke user", 3,
+                    args, &n);
+}
+
+static vg_result store_deny(void *self, const char *jti, int ttl) {
+  struct redis_session_store *s = self;
+  char deny_k[KEY_MAX], ttl_s[16];
+  if (!make_key(deny_k, "vg:deny:", jti, VG_JTI_MAX)) return VG_ERR_INTERNAL;
+  snprintf(ttl_s, sizeof ttl_s, "%d", ttl > 0 ? ttl : 1);
+  const char *argv[] = {"SET", deny_k, "1", "EX", ttl_s};
+  redisReply *reply = NULL;
+  vg_result r = redis_call(s->pool, NULL, 5, argv, &reply);
+  if (r != VG_OK) return r;
+  if (reply->type != REDIS_REPLY_STATUS) return unexpected(reply, "deny");
+  freeReplyObject(reply);
+  return VG_OK;
+}
+
+static vg_result store_is_revoked(void *self, const char *jti, const char *id, bool *revoked) {
+  char deny_k[KEY_MAX], family_k[KEY_MAX];
+  *revoked = true; /* a token whose ids cannot be ours is not let through */
+  if (!make_key(deny_k, "vg:deny:", jti, VG_JTI_MAX) ||
+      !make_key(family_k, "vg:rf:", id, VG_SESSION_ID_MAX))
+    return VG_OK;
+  const char *args[] = {"2", deny_k, family_k};
+  long long n = 1;
+  vg_result r =
+      script_int(self, &((struct redis_session_store *)self)->is_revoked, "check", 3, args, &n);
+  *revoked = n != 0;
+  return r;
+}
+
+struct redis_session_store *redis_session_store_create(const char *url, int pool_size, char *err,
+                                                       size_t errlen) {
+  struct redis_url u;
+  struct redis_session_store *s = NULL;
+  if (redis_url_parse(url, &u, err, errlen) != 0) goto cleanup;
+  s = calloc(1, sizeof *s);
+  if (!s || redis_script_init(&s->start, START) != 0 ||
+      redis_script_init(&s->rotate, ROTATE) != 0 ||
+      redis_script_init(&s->revoke_session, REVOKE_SESSION) != 0 ||
+      redis_script_init(&s->revoke_user, REVOKE_USER) != 0 ||
+      redis_script_init(&s->is_revoked, IS_REVOKED) != 0) {
+    snprintf(err, errlen, "redis: cannot prepare the session scripts");
+    goto fail;
+  }
+  s->pool = redis_pool_create(&u, pool_size, err, errlen);
+  if (s->pool) goto cleanup;
+fail:
+  free(s);
+  s = NULL;
+cleanup:
+  explicit_bzero(&u, sizeof u); /* the password now lives only in the pool */
+  return s;
+}
+
+void redis_session_store_destroy(struct redis_session_store *s) {
+  if (!s) return;
+  redis_pool_destroy(s->pool);
+  free(s);
+}
+
+struct session_store redis_session_store_port(struct redis_session_store *s) {
+  return (struct session_store){.self = s,
+                                .start = store_start,
+                                .rotate = store_rotate,
+                                .revoke_session = store_revoke_session,
+                                .revoke_user = store_revoke_user,
+                                .deny = store_deny,
+                                .is_revoked = store_is_revoked};
+}

@@ -1,0 +1,101 @@
+/* session.c: what follows the second factor. A session (one refresh-token family) starts at
+ * /verify; /token/refresh spends its refresh token for the next one, and a spent token presented
+ * again revokes the session; /logout ends it, or every session of the user. Access tokens name
+ * their session in "sid", so ending a session also ends the access tokens it issued. */
+#include "core/auth_internal.h"
+
+#include <string.h>
+
+/* Revocations outlive the tokens they revoke by this much: a verifier accepts a token a few
+ * seconds past its exp (clock skew), and must still see it revoked then. */
+#define REVOCATION_MARGIN 60
+
+static int revocation_keep(const struct auth *a) {
+  return a->rules.access_ttl + REVOCATION_MARGIN;
+}
+
+static const char *check_scope(const char *value) {
+  return strcmp(value, "session") == 0 || strcmp(value, "global") == 0
+             ? NULL
+             : "must be \"session\" or \"global\"";
+}
+
+vg_result auth_require_access(struct auth *a, const char *token, struct vg_claims *claims) {
+  vg_result r = auth_require_token(a, token, VG_TOKEN_ACCESS, claims);
+  if (r != VG_OK) return r;
+  bool revoked = false;
+  r = a->sessions.is_revoked(a->sessions.self, claims->jti, claims->sid, &revoked);
+  if (r != VG_OK) return r;
+  return revoked ? VG_ERR_INVALID_TOKEN : VG_OK;
+}
+
+/* An access token of session s: sid and auth_time come from the session. */
+static vg_result issue_access(struct auth *a, const struct vg_session *s, char **token,
+                              int *expires_in) {
+  struct vg_claims issued;
+  vg_result r = a->tokens.issue(a->tokens.self, VG_TOKEN_ACCESS, s->user_id, s->auth_time, s->id,
+                                token, &issued);
+  if (r != VG_OK) return r;
+  *expires_in = (int)(issued.exp - a->clock.now(a->clock.self));
+  return VG_OK;
+}
+
+vg_result auth_start_session(struct auth *a, const char *user_id, struct verify_output *out) {
+  struct vg_session s;
+  int64_t now = a->clock.now(a->clock.self);
+  vg_result r = a->sessions.start(a->sessions.self, user_id, now, a->rules.refresh_ttl,
+                                  revocation_keep(a), &s, out->refresh_token);
+  if (r != VG_OK) return r;
+  r = issue_access(a, &s, &out->access_token, &out->expires_in);
+  if (r != VG_OK) {
+    /* The refresh token was never handed out: nobody may hold a session without a token. */
+    a->sessions.revoke_session(a->sessions.self, s.id, revocation_keep(a));
+    memset(out->refresh_token, 0, sizeof out->refresh_token);
+    return r;
+  }
+  out->refresh_expires_in = a->rules.refresh_ttl;
+  return VG_OK;
+}
+
+vg_result auth_refresh(struct auth *a, const char *refresh_token, struct vg_field_errors *errs,
+                       struct refresh_output *out) {
+  memset(out, 0, sizeof *out);
+  auth_require_field(errs, "refresh_token", refresh_token, NULL);
+  if (errs->count > 0) return VG_ERR_VALIDATION;
+
+  struct vg_session s;
+  memset(&s, 0, sizeof s);
+  vg_result r = a->sessions.rotate(a->sessions.self, refresh_token, a->rules.refresh_ttl,
+                                   revocation_keep(a), &s, out->refresh_token, &out->reused);
+  memcpy(out->user_id, s.user_id, sizeof out->user_id);
+  if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+  r = issue_access(a, &s, &out->access_token, &out->expires_in);
+  if (r != VG_OK) {
+    memset(out->refresh_token, 0, sizeof out->refresh_token);
+    return r;
+  }
+  out->refresh_expires_in = a->rules.refresh_ttl;
+  return VG_OK;
+}
+
+vg_result auth_logout(struct auth *a, const char *access_token, const char *scope,
+                      struct vg_field_errors *errs, struct logout_output *out) {
+  memset(out, 0, sizeof *out);
+  struct vg_claims claims;
+  vg_result r = auth_require_access(a, access_token, &claims);
+  if (r != VG_OK) return r;
+  memcpy(out->user_id, claims.sub, sizeof out->user_id);
+  if (scope) auth_require_field(errs, "scope", scope, check_scope);
+  if (errs->count > 0) return VG_ERR_VALIDATION;
+
+  out->global = scope && strcmp(scope, "global") == 0;
+  int keep = revocation_keep(a);
+  r = out->global ? a->sessions.revoke_user(a->sessions.self, claims.sub, keep)
+                  : a->sessions.revoke_session(a->sessions.self, claims.sid, keep);
+  if (r != VG_OK) return r;
+  /* The session's revocation already refuses this token; the deny-list says so of the token
+   * itself, whatever becomes of its session. */
+  int64_t left = claims.exp - a->clock.now(a->clock.self);
+  return a->sessions.deny(a->sessions.self, claims.jti,
+                          (int)(left > 0 ? left : 0) + REVOCATION_MARGIN);
+}

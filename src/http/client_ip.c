@@ -1,0 +1,110 @@
+/* client_ip.c: CIDR matching and X-Forwarded-For walking; pure, so unit-tested directly. */
+#include "http/client_ip.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An IPv4 or IPv6 literal into family and 16 bytes. */
+static bool parse_ip(const char *text, int *family, unsigned char addr[16]) {
+  memset(addr, 0, 16);
+  if (inet_pton(AF_INET, text, addr) == 1) {
+    *family = AF_INET;
+    return true;
+  }
+  if (inet_pton(AF_INET6, text, addr) == 1) {
+    *family = AF_INET6;
+    return true;
+  }
+  return false;
+}
+
+static bool parse_cidr(const char *text, struct cidr *out) {
+  char ip[CLIENT_IP_MAX];
+  const char *slash = strchr(text, '/');
+  size_t len = slash ? (size_t)(slash - text) : strlen(text);
+  if (len == 0 || len >= sizeof ip) return false;
+  memcpy(ip, text, len);
+  ip[len] = '\0';
+  if (!parse_ip(ip, &out->family, out->addr)) return false;
+  int max = out->family == AF_INET ? 32 : 128;
+  out->bits = max;
+  if (slash) {
+    char *end;
+    long bits = strtol(slash + 1, &end, 10);
+    if (end == slash + 1 || *end || bits < 0 || bits > max) return false;
+    out->bits = (int)bits;
+  }
+  return true;
+}
+
+bool trusted_proxies_parse(const char *spec, struct trusted_proxies *out, char *err,
+                           size_t errlen) {
+  out->count = 0;
+  if (!spec) return true;
+  char item[64];
+  while (*spec) {
+    while (*spec == ' ' || *spec == ',') spec++;
+    size_t len = strcspn(spec, ", ");
+    if (len == 0) break;
+    if (len >= sizeof item || out->count == TRUSTED_PROXIES_MAX) {
+      snprintf(err, errlen, "TRUSTED_PROXIES: too long an entry or more than %d entries",
+               TRUSTED_PROXIES_MAX);
+      return false;
+    }
+    memcpy(item, spec, len);
+    item[len] = '\0';
+    if (!parse_cidr(item, &out->nets[out->count++])) {
+      snprintf(err, errlen, "TRUSTED_PROXIES: '%s' is not an IP address or CIDR block", item);
+      return false;
+    }
+    spec += len;
+  }
+  return true;
+}
+
+static bool in_cidr(int family, const unsigned char addr[16], const struct cidr *net) {
+  if (family != net->family) return false;
+  int full = net->bits / 8, rest = net->bits % 8;
+  if (memcmp(addr, net->addr, (size_t)full) != 0) return false;
+  if (rest == 0) return true;
+  unsigned char mask = (unsigned char)(0xFF << (8 - rest));
+  return (addr[full] & mask) == (net->addr[full] & mask);
+}
+
+static bool is_trusted(const char *ip, const struct trusted_proxies *tp) {
+  int family;
+  unsigned char addr[16];
+  if (!parse_ip(ip, &family, addr)) return false;
+  for (int i = 0; i < tp->count; i++)
+    if (in_cidr(family, addr, &tp->nets[i])) return true;
+  return false;
+}
+
+void client_ip_pick(const char *peer, const char *forwarded_for, const struct trusted_proxies *tp,
+                    char out[CLIENT_IP_MAX]) {
+  snprintf(out, CLIENT_IP_MAX, "%s", peer ? peer : "");
+  if (!forwarded_for || !is_trusted(out, tp)) return;
+  /* Right to left: skip our own proxies; the first address that is not one is the client. */
+  const char *end = forwarded_for + strlen(forwarded_for);
+  while (end > forwarded_for) {
+    const char *start = end;
+    while (start > forwarded_for && start[-1] != ',') start--;
+    const char *a = start, *b = end;
+    while (a < b && isspace((unsigned char)*a)) a++;
+    while (b > a && isspace((unsigned char)b[-1])) b--;
+    char entry[CLIENT_IP_MAX];
+    int family;
+    unsigned char addr[16];
+    size_t len = (size_t)(b - a);
+    if (len == 0 || len >= sizeof entry) return; /* malformed: keep the last trusted hop */
+    memcpy(entry, a, len);
+    entry[len] = '\0';
+    if (!parse_ip(entry, &family, addr)) return;
+    memcpy(out, entry, len + 1);
+    if (!is_trusted(entry, tp)) return;
+    end = start > forwarded_for ? start - 1 : forwarded_for;
+  }
+}

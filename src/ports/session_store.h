@@ -1,0 +1,48 @@
+/* session_store.h: signed-in sessions (Redis in production). A session is one refresh-token family:
+ * the chain of refresh tokens that started with one /verify, each spent by one /token/refresh.
+ * Its id is the "sid" claim of every access token issued in it. The store also keeps what makes
+ * an unexpired access token invalid: its jti on the deny-list, or its session revoked. Every
+ * operation is atomic in the store, so any number of verigate processes can share it. */
+#ifndef VG_PORT_SESSION_STORE_H
+#define VG_PORT_SESSION_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/result.h"
+#include "ports/token_service.h"
+
+#define VG_REFRESH_TOKEN_MAX 44 /* 256 random bits as base64url without padding: 43 + NUL */
+
+struct vg_session {
+  char id[VG_SESSION_ID_MAX]; /* the family id, the access tokens' sid */
+  char user_id[VG_ID_MAX];
+  int64_t auth_time; /* when the second factor was passed; refreshes keep it */
+};
+
+struct session_store {
+  void *self;
+  /* Starts a session of user_id and makes its first refresh token: fills session and token (a
+   * fresh random string; the store keeps only its SHA-256). The token expires after ttl seconds;
+   * the session is remembered keep seconds longer, the longest an access token of it can live. */
+  vg_result (*start)(void *self, const char *user_id, int64_t auth_time, int ttl, int keep,
+                     struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]);
+  /* Spends token and makes its successor in the same session, in one atomic step; ttl and keep
+   * as for start. VG_OK fills session and next. VG_ERR_NOT_FOUND when token is unknown, expired
+   * or its session has ended. A token that was already spent is a replay (OAuth 2.0 Security
+   * BCP §4.14): its whole session is revoked as by revoke_session, *reused is set, session names
+   * the user, and the answer is VG_ERR_NOT_FOUND too. */
+  vg_result (*rotate)(void *self, const char *token, int ttl, int keep, struct vg_session *session,
+                      char next[VG_REFRESH_TOKEN_MAX], bool *reused);
+  /* Ends session id: its refresh token stops working and it counts as revoked for keep seconds
+   * (for the access tokens that name it). VG_OK also when it had already ended. */
+  vg_result (*revoke_session)(void *self, const char *id, int keep);
+  /* Ends every session of user_id as revoke_session does. */
+  vg_result (*revoke_user)(void *self, const char *user_id, int keep);
+  /* Puts the access token jti on the deny-list for ttl seconds. */
+  vg_result (*deny)(void *self, const char *jti, int ttl);
+  /* *revoked: jti is on the deny-list, or session id was revoked. */
+  vg_result (*is_revoked)(void *self, const char *jti, const char *id, bool *revoked);
+};
+
+#endif

@@ -1,0 +1,67 @@
+/* test_client_ip.c: TRUSTED_PROXIES parsing and the X-Forwarded-For walk. */
+#include "check.h"
+#include "http/client_ip.h"
+
+static struct trusted_proxies tp;
+
+static const char *pick(const char *peer, const char *xff) {
+  static char out[CLIENT_IP_MAX];
+  client_ip_pick(peer, xff, &tp, out);
+  return out;
+}
+
+static void parse(const char *spec) {
+  char err[128];
+  CHECK(trusted_proxies_parse(spec, &tp, err, sizeof err));
+}
+
+static void without_trusted_proxies_the_peer_is_the_client(void) {
+  parse("");
+  CHECK_STR(pick("203.0.113.9", "198.51.100.1"), "203.0.113.9");
+  CHECK_STR(pick("203.0.113.9", NULL), "203.0.113.9");
+}
+
+static void a_trusted_peer_yields_the_rightmost_untrusted_entry(void) {
+  parse("10.0.0.0/8, 127.0.0.1");
+  CHECK_STR(pick("127.0.0.1", "198.51.100.1"), "198.51.100.1");
+  /* the client may prepend anything; only what our proxies appended counts */
+  CHECK_STR(pick("10.1.2.3", "1.2.3.4, 198.51.100.1, 10.0.0.7"), "198.51.100.1");
+  CHECK_STR(pick("10.1.2.3", " 198.51.100.1 ,10.0.0.7 "), "198.51.100.1");
+}
+
+static void an_untrusted_peer_cannot_claim_another_ip(void) {
+  parse("10.0.0.0/8");
+  CHECK_STR(pick("203.0.113.9", "10.0.0.1, 198.51.100.1"), "203.0.113.9");
+}
+
+static void all_trusted_or_malformed_stops_at_the_last_trusted_hop(void) {
+  parse("10.0.0.0/8");
+  CHECK_STR(pick("10.0.0.1", "10.0.0.2, 10.0.0.3"), "10.0.0.2");
+  CHECK_STR(pick("10.0.0.1", "garbage, 10.0.0.3"), "10.0.0.3");
+  CHECK_STR(pick("10.0.0.1", ""), "10.0.0.1");
+}
+
+static void cidr_prefixes_match_bit_by_bit(void) {
+  parse("192.168.4.0/23, 2001:db8::/32");
+  CHECK_STR(pick("192.168.5.200", "198.51.100.1"), "198.51.100.1");
+  CHECK_STR(pick("192.168.6.1", "198.51.100.1"), "192.168.6.1");
+  CHECK_STR(pick("2001:db8::5", "198.51.100.1"), "198.51.100.1");
+}
+
+static void bad_specs_are_refused_with_the_variable_named(void) {
+  char err[128] = "";
+  CHECK(!trusted_proxies_parse("10.0.0.0/33", &tp, err, sizeof err));
+  CHECK(strstr(err, "TRUSTED_PROXIES") != NULL);
+  CHECK(!trusted_proxies_parse("not-an-ip", &tp, err, sizeof err));
+  CHECK(!trusted_proxies_parse("10.0.0.0/", &tp, err, sizeof err));
+}
+
+int main(void) {
+  RUN(without_trusted_proxies_the_peer_is_the_client);
+  RUN(a_trusted_peer_yields_the_rightmost_untrusted_entry);
+  RUN(an_untrusted_peer_cannot_claim_another_ip);
+  RUN(all_trusted_or_malformed_stops_at_the_last_trusted_hop);
+  RUN(cidr_prefixes_match_bit_by_bit);
+  RUN(bad_specs_are_refused_with_the_variable_named);
+  return check_done();
+}
