@@ -204,6 +204,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
       .connection_limit = 4096,
       .connection_timeout = 30,
       .trusted_proxies = cfg->trusted_proxies,
+      .cors_origins = cfg->cors_origins,
   };
   app->server = http_server_start(&hc, &app->auth, err, errlen);
   if (!app->server) goto fail;

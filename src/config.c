@@ -103,14 +103,30 @@ static void load_tokens(struct config *c, struct source *s) {
   c->refresh_token_ttl = (int)number(s, "REFRESH_TOKEN_TTL", 2592000, 3600, 31536000);
 }
 
+/* "https://a.example, http://localhost:5173": scheme://host[:port], nothing after. */
+static bool is_origin_list(const char *v) {
+  while (*v) {
+    while (*v == ' ' || *v == ',') v++;
+    size_t n = strcspn(v, ", ");
+    if (n == 0) break;
+    size_t scheme = strncmp(v, "https://", 8) == 0 ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+    if (!scheme || n == scheme || memchr(v + scheme, '/', n - scheme) || memchr(v, '*', n))
+      return false;
+    v += n;
+  }
+  return true;
+}
+
 /* "1,44,33": calling codes of one to three digits, first non-zero. */
 static bool is_country_list(const char *v) {
   while (*v) {
     size_t len = strspn(v, "0123456789");
     if (len < 1 || len > 3 || v[0] == '0') return false;
     v += len;
-    if (*v == ',') v++;
-    else if (*v) return false;
+    if (*v == ',')
+      v++;
+    else if (*v)
+      return false;
   }
   return true;
 }
@@ -153,6 +169,11 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cores > 0 ? cores : 1, 1, 64);
   c->hash_queue = (int)number(&s, "HASH_QUEUE", 4L * c->hash_concurrency, 0, 1024);
   c->trusted_proxies = text(&s, "TRUSTED_PROXIES", "");
+  c->cors_origins = text(&s, "CORS_ALLOWED_ORIGINS", "");
+  if (!is_origin_list(c->cors_origins))
+    fail(&s,
+         "CORS_ALLOWED_ORIGINS must be exact origins like https://app.example.com, "
+         "separated by commas (no '*', no path)");
   load_limits(c, &s);
   c->log_level = log_level(&s);
   return s.ok;

@@ -31,6 +31,7 @@ struct config {
   int hash_concurrency; /* Argon2id hashes at once */
   int hash_queue;       /* hashes waiting for a slot; beyond, 503 */
   const char *trusted_proxies; /* CIDR list; "" trusts no X-Forwarded-For */
+  const char *cors_origins;    /* exact origins, comma-separated; "" allows no browser origin */
   /* Abuse limits (0 turns one off); README's Security model explains each. */
   int login_fails_per_account, login_lock_seconds, login_fails_per_ip;
   int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_max_per_hour;

@@ -47,6 +47,11 @@ void handle_readyz(struct http_call *call);
 /* The token of an "Authorization: Bearer <token>" header, or NULL. */
 const char *http_bearer_token(const struct _u_request *req);
 
+/* One structured audit line: `audit event=E outcome=O user=U to=T ip=I` after the request id.
+ * outcome is "ok" or a problem type; user and to (a masked phone) may be NULL or "". */
+void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
+                const char *to);
+
 /* One log line for an event of this request, prefixed with its request id. Callers never pass
  * secrets, codes, tokens or whole phone numbers. */
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...)

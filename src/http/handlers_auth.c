@@ -1,5 +1,6 @@
 /* handlers_auth.c: /signup, /login, /resend, /verify: parse, call core, answer. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "http/call.h"
 #include "http/json_io.h"
@@ -11,16 +12,25 @@ static bool says_wait(vg_result r) {
          r == VG_ERR_RATE_LIMITED || r == VG_ERR_SMS_BUDGET;
 }
 
-/* Logs and answers a refusal of step; a spent SMS budget is an operator's problem too. */
+/* The audit event of a refused step: failed and locked logins are told apart. */
+static const char *refusal_event(const char *step, vg_result r) {
+  if (strcmp(step, "login") == 0)
+    return r == VG_ERR_INVALID_CREDENTIALS ? "login_failed"
+           : r == VG_ERR_RATE_LIMITED      ? "login_locked"
+                                           : "login_refused";
+  if (strcmp(step, "signup") == 0) return "signup_refused";
+  return "resend_refused";
+}
+
+/* Audits and answers a refusal of step; a spent SMS budget is an operator's problem too. */
 static void refuse(struct http_call *c, const char *step, vg_result r, const char *detail,
                    const struct vg_field_errors *errs, int retry_after) {
   if (r == VG_ERR_SMS_BUDGET)
     http_log(c, Y_LOG_LEVEL_ERROR,
-             "%s refused: the SMS budget per hour (SMS_MAX_PER_HOUR) is "
-             "spent; sends resume in %d s",
+             "%s refused: the SMS budget per hour (SMS_MAX_PER_HOUR) is spent; sends resume in "
+             "%d s",
              step, retry_after);
-  else
-    http_log(c, Y_LOG_LEVEL_INFO, "%s refused: %s", step, problem_for_result(r).type);
+  http_audit(c, refusal_event(step, r), r, NULL, NULL);
   problem_send_result(c->res, r, detail, errs,
                       says_wait(r) ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
 }
@@ -46,7 +56,7 @@ void handle_signup(struct http_call *c) {
            &errs, retry_after);
     return;
   }
-  http_log(c, Y_LOG_LEVEL_INFO, "signup user=%s", user.id);
+  http_audit(c, "signup", VG_OK, user.id, NULL);
   json_send(c->res, 201,
             json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", user.id, "name", user.name, "username",
                       user.username, "email", user.email, "phone", user.phone),
@@ -67,7 +77,8 @@ void handle_login(struct http_call *c) {
            &errs, out.retry_after);
     return;
   }
-  http_log(c, Y_LOG_LEVEL_INFO, "login password ok user=%s code sent to=%s", out.user_id, out.to);
+  http_audit(c, "login_ok", VG_OK, out.user_id, out.to);
+  http_audit(c, "code_sent", VG_OK, out.user_id, out.to);
   json_send(c->res, 200,
             json_pack("{s:s, s:s, s:i, s:s, s:s}", "mfa_token", out.mfa_token, "token_type",
                       "Bearer", "expires_in", out.expires_in, "channel", "sms", "to", out.to),
@@ -85,7 +96,7 @@ void handle_resend(struct http_call *c) {
     refuse(c, "resend", r, NULL, NULL, out.retry_after);
     return;
   }
-  http_log(c, Y_LOG_LEVEL_INFO, "code resent user=%s to=%s", out.user_id, out.to);
+  http_audit(c, "code_sent", VG_OK, out.user_id, out.to);
   json_send(
       c->res, 202,
       json_pack("{s:s, s:s, s:i}", "channel", "sms", "to", out.to, "retry_after", out.retry_after),
@@ -115,14 +126,13 @@ void handle_verify(struct http_call *c) {
   vg_result r = auth_verify(c->auth, http_bearer_token(c->req), code, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "verify refused user=%s: %s", out.user_id[0] ? out.user_id : "-",
-             problem_for_result(r).type);
+    http_audit(c, "verify_failed", r, out.user_id, NULL);
     problem_send_result(c->res, r,
                         r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again" : NULL,
                         &errs, verify_extra(r, &out));
     return;
   }
-  http_log(c, Y_LOG_LEVEL_INFO, "verify ok user=%s", out.user_id);
+  http_audit(c, "verify_ok", VG_OK, out.user_id, NULL);
   json_send(c->res, 200,
             http_token_response(out.access_token, out.expires_in, out.refresh_token,
                                 out.refresh_expires_in),

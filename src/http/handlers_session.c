@@ -20,17 +20,15 @@ void handle_refresh(struct http_call *c) {
   struct refresh_output out;
   vg_result r = auth_refresh(c->auth, refresh_token, &errs, &out);
   json_decref(body);
-  if (out.reused)
-    http_log(c, Y_LOG_LEVEL_WARNING,
-             "refresh token reuse user=%s: the session is revoked (a token was copied, or two "
-             "clients refreshed with the same one)",
-             out.user_id[0] ? out.user_id : "-");
+  /* Reuse means a token was copied, or two clients refreshed with the same one: the session
+   * is revoked either way. */
+  if (out.reused) http_audit(c, "refresh_reuse", r, out.user_id, NULL);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "refresh refused: %s", problem_for_result(r).type);
+    if (!out.reused) http_audit(c, "refresh_refused", r, out.user_id, NULL);
     problem_send_result(c->res, r, NULL, &errs, NULL);
     return;
   }
-  http_log(c, Y_LOG_LEVEL_INFO, "refresh ok user=%s", out.user_id);
+  http_audit(c, "refresh", VG_OK, out.user_id, NULL);
   json_send(c->res, 200,
             http_token_response(out.access_token, out.expires_in, out.refresh_token,
                                 out.refresh_expires_in),
@@ -47,13 +45,12 @@ void handle_logout(struct http_call *c) {
   vg_result r = auth_logout(c->auth, http_bearer_token(c->req), scope, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
-    http_log(c, Y_LOG_LEVEL_INFO, "logout refused: %s", problem_for_result(r).type);
+    http_audit(c, "logout_refused", r, out.user_id, NULL);
     problem_send_result(c->res, r,
                         r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL, &errs,
                         NULL);
     return;
   }
-  http_log(c, Y_LOG_LEVEL_INFO, "logout user=%s scope=%s", out.user_id,
-           out.global ? "global" : "session");
+  http_audit(c, out.global ? "logout_global" : "logout", VG_OK, out.user_id, NULL);
   ulfius_set_empty_body_response(c->res, 204);
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "http/call.h"
+#include "http/problem.h"
 
 const struct route http_routes[] = {
     {"POST", "/signup", handle_signup},
@@ -35,6 +36,18 @@ const char *http_bearer_token(const struct _u_request *req) {
   for (const char *p = value; *p; p++)
     if (!is_token_char(*p)) return NULL;
   return value;
+}
+
+void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
+                const char *to) {
+  const char *outcome = r == VG_OK ? "ok" : problem_for_result(r).type + strlen("/problems/");
+  /* Refusals a defender watches for go out as warnings; the rest is the normal course. */
+  bool alarming = r == VG_ERR_RATE_LIMITED || r == VG_ERR_TOO_MANY_ATTEMPTS ||
+                  strcmp(event, "refresh_reuse") == 0;
+  http_log(call, alarming ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO,
+           "audit event=%s outcome=%s user=%s to=%s ip=%s", event, outcome,
+           user && *user ? user : "-", to && *to ? to : "-",
+           call->client_ip[0] ? call->client_ip : "-");
 }
 
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...) {

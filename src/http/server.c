@@ -13,6 +13,7 @@
 #include <ulfius.h>
 
 #include "http/call.h"
+#include "http/cors.h"
 #include "http/json_io.h"
 #include "http/problem.h"
 
@@ -26,6 +27,7 @@ struct http_server {
   struct sockaddr_in bind;
   struct auth *auth;
   struct trusted_proxies proxies;
+  char *cors_origins; /* CORS_ALLOWED_ORIGINS; NULL or "" answers no browser origin */
   struct binding *bindings;
   struct binding fallback;
 };
@@ -62,15 +64,18 @@ static void find_client_ip(const struct http_server *s, const struct _u_request 
   client_ip_pick(peer, u_map_get_case(req->map_header, "X-Forwarded-For"), &s->proxies, out);
 }
 
-/* Answers a request no route took: 405 with Allow when the path exists, else 404. */
-static void handle_unrouted(struct http_call *c) {
+/* Answers a request no route took: a CORS preflight (OPTIONS) or 405 with Allow when the path
+ * exists, else 404. */
+static void handle_unrouted(const struct http_server *s, struct http_call *c) {
   char allow[64] = "";
   for (const struct route *r = http_routes; r->method; r++) {
     if (strcmp(r->path, c->req->url_path) != 0) continue;
     if (allow[0]) strncat(allow, ", ", sizeof allow - strlen(allow) - 1);
     strncat(allow, r->method, sizeof allow - strlen(allow) - 1);
   }
-  if (allow[0]) {
+  if (allow[0] && strcmp(c->req->http_verb, "OPTIONS") == 0) {
+    cors_preflight(s->cors_origins, allow, c->req, c->res);
+  } else if (allow[0]) {
     u_map_put(c->res->map_header, "Allow", allow);
     problem_send(c->res, problem_for_http(HTTP_ERR_METHOD_NOT_ALLOWED), NULL, NULL);
   } else {
@@ -89,7 +94,8 @@ static int dispatch(const struct _u_request *req, struct _u_response *res, void 
   if (b->route)
     b->route->handler(&call);
   else
-    handle_unrouted(&call);
+    handle_unrouted(b->server, &call);
+  cors_add_headers(b->server->cors_origins, req, res);
   http_log(&call, Y_LOG_LEVEL_INFO, "%s %.80s %ld %.1fms", req->http_verb, req->url_path,
            res->status, elapsed_ms(&start));
   return U_CALLBACK_COMPLETE;
@@ -137,6 +143,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
   struct http_server *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->auth = auth;
+  s->cors_origins = cfg->cors_origins ? strdup(cfg->cors_origins) : NULL;
   s->bind.sin_family = AF_INET;
   s->bind.sin_port = htons((uint16_t)cfg->port);
   if (inet_pton(AF_INET, cfg->bind_address, &s->bind.sin_addr) != 1) {
@@ -170,6 +177,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
 fail:
   ulfius_clean_instance(&s->instance);
   free(s->bindings);
+  free(s->cors_origins);
   free(s);
   return NULL;
 }
@@ -179,5 +187,6 @@ void http_server_stop(struct http_server *s) {
   ulfius_stop_framework(&s->instance);
   ulfius_clean_instance(&s->instance);
   free(s->bindings);
+  free(s->cors_origins);
   free(s);
 }

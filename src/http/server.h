@@ -12,6 +12,7 @@ struct http_server_config {
   unsigned threads; /* handlers block on MongoDB, Redis and Twilio: more than cores */
   unsigned connection_limit;
   unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
+  const char *cors_origins;    /* CORS_ALLOWED_ORIGINS: exact origins browsers may call from */
   const char *trusted_proxies; /* TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed */
 };
 

@@ -28,6 +28,8 @@ describe('configuration and logs', () => {
       ['LOG_LEVEL', 'chatty'], ['TWILIO_AUTH_TOKEN', undefined], ['TWILIO_ACCOUNT_SID', undefined], ['REDIS_URL', 'http://nope'],
       ['JWT_PRIVATE_KEY_FILE', '/nonexistent/key.pem'], ['MFA_TOKEN_TTL', '601'], ['MONGODB_URI', 'nope://x'],
       ['TWILIO_VERIFY_SERVICE_SID', 'VAshort'], ['BIND_ADDRESS', 'not-an-address'],
+      ['CORS_ALLOWED_ORIGINS', '*'], ['CORS_ALLOWED_ORIGINS', 'https://app.example/path'], ['TRUSTED_PROXIES', '10.0.0.0/99'],
+      ['SMS_ALLOWED_COUNTRIES', '1,0x'], ['LOGIN_FAILS_PER_ACCOUNT', '-1'], ['HASH_CONCURRENCY', '0'],
     ];
     const problems = [];
     await Promise.all(cases.map(async ([name, value]) => {

@@ -158,7 +158,7 @@ describe('sessions', () => {
     const file = process.env.VG_LOG_FILE;
     if (file) {
       const logs = fs.readFileSync(file, 'utf8');
-      assert.match(logs, new RegExp(`refresh token reuse user=${s.user.id}`), 'the replay is logged');
+      assert.match(logs, new RegExp(`audit event=refresh_reuse outcome=invalid-token user=${s.user.id} `), 'the replay is audited');
       for (const t of [s.refresh_token, next.refresh_token]) assert.ok(!logs.includes(t), 'a refresh token is in the log');
     }
   });
