@@ -15,6 +15,7 @@
 #include "adapters/jwt_tokens.h"
 #include "adapters/mongo_user_store.h"
 #include "adapters/redis_pending_store.h"
+#include "adapters/redis_pool.h"
 #include "adapters/redis_rate_limiter.h"
 #include "adapters/redis_session_store.h"
 #include "adapters/sodium_hasher.h"
@@ -29,6 +30,7 @@
 
 struct app {
   struct mongo_user_store *users;
+  struct redis_pool *redis;
   struct redis_pending_store *pending;
   struct redis_rate_limiter *limiter;
   struct redis_session_store *sessions;
@@ -102,20 +104,11 @@ static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size
 
 static bool build_adapters(struct app *app, const struct config *cfg, char *err, size_t errlen) {
   char why[200] = "";
-  app->pending =
-      redis_pending_store_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
-  if (!app->pending) {
-    snprintf(err, errlen, "REDIS_URL: %s", why);
-    return false;
-  }
-  app->limiter =
-      redis_rate_limiter_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
-  if (!app->limiter) {
-    snprintf(err, errlen, "REDIS_URL: %s", why);
-    return false;
-  }
-  app->sessions =
-      redis_session_store_create(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
+  /* One pool for every Redis adapter: REDIS_POOL_SIZE connections in all. */
+  app->redis = redis_pool_open(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
+  if (app->redis) app->pending = redis_pending_store_create(app->redis, why, sizeof why);
+  if (app->pending) app->limiter = redis_rate_limiter_create(app->redis, why, sizeof why);
+  if (app->limiter) app->sessions = redis_session_store_create(app->redis, why, sizeof why);
   if (!app->sessions) {
     snprintf(err, errlen, "REDIS_URL: %s", why);
     return false;
@@ -224,6 +217,7 @@ void app_stop(struct app *app) {
     redis_pending_store_destroy(app->pending);
     redis_rate_limiter_destroy(app->limiter);
     redis_session_store_destroy(app->sessions);
+    redis_pool_destroy(app->redis); /* after every adapter that borrows it */
     mongo_user_store_destroy(app->users);
     free(app);
   }

@@ -15,7 +15,6 @@
 
 #include "adapters/redis_call.h"
 #include "adapters/redis_pool.h"
-#include "adapters/redis_url.h"
 
 #define REDIS_PENDING_PREFIX "vg:pending:"
 #define REDIS_LOCK_PREFIX "vg:lock:"
@@ -59,7 +58,7 @@ static const char *const redis_script_body[RS_COUNT] = {
 };
 
 struct redis_pending_store {
-  struct redis_pool *pool;
+  struct redis_pool *pool; /* shared, not owned */
   struct redis_script scripts[RS_COUNT];
 };
 
@@ -274,36 +273,25 @@ static vg_result redis_pending_ping(void *self) {
   return pong ? VG_OK : VG_ERR_UNAVAILABLE;
 }
 
-struct redis_pending_store *redis_pending_store_create(const char *url, int pool_size, char *err,
+struct redis_pending_store *redis_pending_store_create(struct redis_pool *pool, char *err,
                                                        size_t errlen) {
-  struct redis_url u;
-  struct redis_pending_store *s = NULL;
-  if (redis_url_parse(url, &u, err, errlen) != 0) goto cleanup;
-  s = calloc(1, sizeof(*s));
+  struct redis_pending_store *s = calloc(1, sizeof(*s));
   if (s == NULL) {
     snprintf(err, errlen, "redis: out of memory");
-    goto cleanup;
+    return NULL;
   }
+  s->pool = pool;
   for (int i = 0; i < RS_COUNT; i++) {
     if (redis_script_init(&s->scripts[i], redis_script_body[i]) != 0) {
       snprintf(err, errlen, "redis: cannot hash the Lua scripts");
-      goto fail;
+      free(s);
+      return NULL;
     }
   }
-  s->pool = redis_pool_create(&u, pool_size, err, errlen);
-  if (s->pool == NULL) goto fail;
-  goto cleanup;
-fail:
-  free(s);
-  s = NULL;
-cleanup:
-  explicit_bzero(&u, sizeof(u)); /* the password now lives only in the pool */
   return s;
 }
 
 void redis_pending_store_destroy(struct redis_pending_store *s) {
-  if (s == NULL) return;
-  redis_pool_destroy(s->pool);
   free(s);
 }
 

@@ -5,15 +5,15 @@
 
 #include <stddef.h>
 
+#include "adapters/redis_pool.h"
 #include "ports/pending_store.h"
 
 struct redis_pending_store;
 
-/* Parses url (redis://[[user]:password@]host[:port][/db]) and builds a pool of pool_size
- * connections, made lazily on checkout: Redis need not be up yet. NULL + message on failure. */
-struct redis_pending_store *redis_pending_store_create(const char *url, int pool_size, char *err,
+/* A store on pool (see redis_pool_open), which must outlive it. NULL + message on failure. */
+struct redis_pending_store *redis_pending_store_create(struct redis_pool *pool, char *err,
                                                        size_t errlen);
-/* Closes every connection. No call may be running. */
+/* No call may be running. */
 void redis_pending_store_destroy(struct redis_pending_store *s);
 /* The port; valid while s lives. */
 struct pending_store redis_pending_store_port(struct redis_pending_store *s);

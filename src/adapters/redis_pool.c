@@ -180,3 +180,11 @@ void redis_pool_checkin(struct redis_pool *p, redisContext *c, bool broken) {
   pthread_cond_signal(&p->freed);
   pthread_mutex_unlock(&p->lock);
 }
+
+struct redis_pool *redis_pool_open(const char *url, int size, char *err, size_t errlen) {
+  struct redis_url u;
+  struct redis_pool *p = NULL;
+  if (redis_url_parse(url, &u, err, errlen) == 0) p = redis_pool_create(&u, size, err, errlen);
+  explicit_bzero(&u, sizeof u); /* the password now lives only in the pool */
+  return p;
+}

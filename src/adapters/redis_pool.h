@@ -16,6 +16,9 @@ struct redis_pool;
 /* Copies url; connects nothing yet, so Redis need not be up. NULL + message on failure. */
 struct redis_pool *redis_pool_create(const struct redis_url *url, int size, char *err,
                                      size_t errlen);
+/* Parses url (redis://[[user]:password@]host[:port][/db]) and creates the pool: the one Redis
+ * connection pool every Redis adapter of a process shares. NULL + message on failure. */
+struct redis_pool *redis_pool_open(const char *url, int size, char *err, size_t errlen);
 /* Frees every idle connection. All checked-out ones must have been checked in. */
 void redis_pool_destroy(struct redis_pool *p);
 

@@ -10,7 +10,6 @@
 #include <yder.h>
 
 #include "adapters/redis_call.h"
-#include "adapters/redis_url.h"
 
 #define LIMITS_MAX 6
 #define KEY_MAX 96
@@ -155,30 +154,20 @@ static vg_result limiter_clear(void *self, const struct vg_limit *limit) {
   return res;
 }
 
-struct redis_rate_limiter *redis_rate_limiter_create(const char *url, int pool_size, char *err,
+struct redis_rate_limiter *redis_rate_limiter_create(struct redis_pool *pool, char *err,
                                                      size_t errlen) {
-  struct redis_url u;
-  struct redis_rate_limiter *r = NULL;
-  if (redis_url_parse(url, &u, err, errlen) != 0) goto cleanup;
-  r = calloc(1, sizeof *r);
+  struct redis_rate_limiter *r = calloc(1, sizeof *r);
   if (!r || redis_script_init(&r->take, TAKE) != 0 || redis_script_init(&r->check, CHECK) != 0 ||
       redis_script_init(&r->untake, UNTAKE) != 0 || redis_script_init(&r->add, ADD) != 0) {
     snprintf(err, errlen, "redis: cannot prepare the rate limit scripts");
-    goto fail;
+    free(r);
+    return NULL;
   }
-  r->pool = redis_pool_create(&u, pool_size, err, errlen);
-  if (r->pool) goto cleanup;
-fail:
-  free(r);
-  r = NULL;
-cleanup:
-  explicit_bzero(&u, sizeof u);
+  r->pool = pool;
   return r;
 }
 
 void redis_rate_limiter_destroy(struct redis_rate_limiter *r) {
-  if (!r) return;
-  redis_pool_destroy(r->pool);
   free(r);
 }
 

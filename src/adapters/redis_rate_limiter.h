@@ -6,9 +6,11 @@
 
 #include <stddef.h>
 
+#include "adapters/redis_pool.h"
 #include "ports/rate_limiter.h"
 
-struct redis_rate_limiter *redis_rate_limiter_create(const char *url, int pool_size, char *err,
+/* A limiter on pool (see redis_pool_open), which must outlive it. NULL + message on failure. */
+struct redis_rate_limiter *redis_rate_limiter_create(struct redis_pool *pool, char *err,
                                                      size_t errlen);
 void redis_rate_limiter_destroy(struct redis_rate_limiter *r);
 struct rate_limiter redis_rate_limiter_port(struct redis_rate_limiter *r);

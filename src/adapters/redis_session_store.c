@@ -13,7 +13,6 @@
 #include <yder.h>
 
 #include "adapters/redis_call.h"
-#include "adapters/redis_url.h"
 
 #define KEY_MAX 96
 #define HASH_HEX (2 * crypto_hash_sha256_BYTES + 1)
@@ -282,33 +281,23 @@ static vg_result store_is_revoked(void *self, const char *jti, const char *id, b
   return r;
 }
 
-struct redis_session_store *redis_session_store_create(const char *url, int pool_size, char *err,
+struct redis_session_store *redis_session_store_create(struct redis_pool *pool, char *err,
                                                        size_t errlen) {
-  struct redis_url u;
-  struct redis_session_store *s = NULL;
-  if (redis_url_parse(url, &u, err, errlen) != 0) goto cleanup;
-  s = calloc(1, sizeof *s);
+  struct redis_session_store *s = calloc(1, sizeof *s);
   if (!s || redis_script_init(&s->start, START) != 0 ||
       redis_script_init(&s->rotate, ROTATE) != 0 ||
       redis_script_init(&s->revoke_session, REVOKE_SESSION) != 0 ||
       redis_script_init(&s->revoke_user, REVOKE_USER) != 0 ||
       redis_script_init(&s->is_revoked, IS_REVOKED) != 0) {
     snprintf(err, errlen, "redis: cannot prepare the session scripts");
-    goto fail;
+    free(s);
+    return NULL;
   }
-  s->pool = redis_pool_create(&u, pool_size, err, errlen);
-  if (s->pool) goto cleanup;
-fail:
-  free(s);
-  s = NULL;
-cleanup:
-  explicit_bzero(&u, sizeof u); /* the password now lives only in the pool */
+  s->pool = pool;
   return s;
 }
 
 void redis_session_store_destroy(struct redis_session_store *s) {
-  if (!s) return;
-  redis_pool_destroy(s->pool);
   free(s);
 }
 

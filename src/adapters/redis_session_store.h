@@ -6,21 +6,22 @@
  *   vg:deny:<access token jti>               "1" until the token has expired
  * A refresh token itself is never stored. Every change is one Lua script; the scripts name keys
  * they derive from stored ids, so they need one Redis (or Sentinel), not Redis Cluster.
- * Thread-safe: every call checks a connection out of the adapter's own fixed pool. */
+ * Thread-safe: every call checks a connection out of the shared pool. */
 #ifndef VG_REDIS_SESSION_STORE_H
 #define VG_REDIS_SESSION_STORE_H
 
 #include <stddef.h>
 
+#include "adapters/redis_pool.h"
 #include "ports/session_store.h"
 
 struct redis_session_store;
 
-/* Parses url (as redis_pending_store_create does) and builds a pool of pool_size connections,
- * made lazily. Needs sodium_init() before the first call. NULL + message on failure. */
-struct redis_session_store *redis_session_store_create(const char *url, int pool_size, char *err,
+/* A store on pool (see redis_pool_open), which must outlive it. Needs sodium_init() before the
+ * first call. NULL + message on failure. */
+struct redis_session_store *redis_session_store_create(struct redis_pool *pool, char *err,
                                                        size_t errlen);
-/* Closes every connection. No call may be running. */
+/* No call may be running. */
 void redis_session_store_destroy(struct redis_session_store *s);
 /* The port; valid while s lives. */
 struct session_store redis_session_store_port(struct redis_session_store *s);
