@@ -41,7 +41,9 @@ static vg_result new_token(struct fake_session_store *s, const char *session, in
   if (s->token_count == FAKE_REFRESH_MAX) return VG_ERR_INTERNAL;
   struct fake_refresh *t = &s->tokens[s->token_count++];
   snprintf(t->token, sizeof t->token, "rt%d", s->token_count);
-  snprintf(t->session, sizeof t->session, "%s", session);
+  char id[sizeof t->session];
+  snprintf(id, sizeof id, "%s", session); /* session may point into the table itself */
+  memcpy(t->session, id, sizeof id);
   t->used = false;
   t->expires_at = now_of(s) + ttl;
   memcpy(out, t->token, sizeof t->token);
