@@ -4,6 +4,7 @@
 #include "adapters/sodium_hasher.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,14 @@ static vg_result hasher_verify(void *self, const char *hash, const char *passwor
   return r;
 }
 
+static vg_result hasher_admit(void *self) {
+  struct sodium_hasher *h = self;
+  pthread_mutex_lock(&h->lock);
+  bool full = h->running >= h->concurrency && h->waiting >= h->queue;
+  pthread_mutex_unlock(&h->lock);
+  return full ? VG_ERR_OVERLOADED : VG_OK;
+}
+
 struct sodium_hasher *sodium_hasher_create(int concurrency, int queue, int max_wait_ms) {
   struct sodium_hasher *h = calloc(1, sizeof *h);
   if (!h) return NULL;
@@ -98,5 +107,6 @@ void sodium_hasher_destroy(struct sodium_hasher *h) {
 }
 
 struct password_hasher sodium_hasher_port(struct sodium_hasher *h) {
-  return (struct password_hasher){.self = h, .hash = hasher_hash, .verify = hasher_verify};
+  return (struct password_hasher){
+      .self = h, .hash = hasher_hash, .verify = hasher_verify, .admit = hasher_admit};
 }

@@ -13,7 +13,10 @@ static vg_result check_password(struct auth *a, const char *email, const char *p
   char account[VG_EMAIL_MAX];
   bool plausible = vg_email_normalize(email, account, sizeof account);
   if (!plausible) snprintf(account, sizeof account, "%.*s", VG_EMAIL_MAX - 1, email);
-  vg_result r = limits_login_gate(a, account, ip, retry_after);
+  /* Shed a flood first: a login refused here costs no Redis or MongoDB round trip. */
+  vg_result r = a->hasher.admit(a->hasher.self);
+  if (r != VG_OK) return r;
+  r = limits_login_gate(a, account, ip, retry_after);
   if (r != VG_OK) return r;
 
   vg_result found =

@@ -38,8 +38,11 @@ vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_f
     vg_field_errors_add(errs, "phone", "is in a country this service does not send SMS to");
     return VG_ERR_INVALID_PHONE;
   }
-  /* Counted before the hash: the hash is what a signup flood would spend. */
-  vg_result r = limits_take_signup(a, in->client_ip, retry_after);
+  /* Shed a flood before any store is asked; then count the signup before the hash, since the
+   * hash is what a signup flood would spend. */
+  vg_result r = a->hasher.admit(a->hasher.self);
+  if (r != VG_OK) return r;
+  r = limits_take_signup(a, in->client_ip, retry_after);
   if (r != VG_OK) return r;
 
   vg_email_normalize(in->email, created->email, sizeof created->email);

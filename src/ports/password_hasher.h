@@ -13,6 +13,9 @@ struct password_hasher {
   /* VG_OK when password matches hash, VG_ERR_INVALID_CREDENTIALS when not. Both calls may
    * answer VG_ERR_OVERLOADED when too many hashes are already running and waiting. */
   vg_result (*verify)(void *self, const char *hash, const char *password);
+  /* VG_ERR_OVERLOADED when a hash asked for now would be refused (every slot busy and the queue
+   * full), else VG_OK; reserves nothing. Lets a flood be shed before any store is asked. */
+  vg_result (*admit)(void *self);
 };
 
 #endif

@@ -367,8 +367,13 @@ static vg_result hasher_verify(void *self, const char *hash, const char *passwor
              : VG_ERR_INVALID_CREDENTIALS;
 }
 
+static vg_result hasher_admit(void *self) {
+  return ((struct fake_hasher *)self)->full ? VG_ERR_OVERLOADED : VG_OK;
+}
+
 struct password_hasher fake_hasher_port(struct fake_hasher *h) {
-  return (struct password_hasher){.self = h, .hash = hasher_hash, .verify = hasher_verify};
+  return (struct password_hasher){
+      .self = h, .hash = hasher_hash, .verify = hasher_verify, .admit = hasher_admit};
 }
 
 /* ---- the world ---- */

@@ -97,6 +97,7 @@ struct token_service fake_token_service_port(struct fake_token_service *t);
 /* password_hasher: hash = "h:" + password; counts both operations. */
 struct fake_hasher {
   int hashes, verifies;
+  bool full; /* admit answers VG_ERR_OVERLOADED */
 };
 struct password_hasher fake_hasher_port(struct fake_hasher *h);
 

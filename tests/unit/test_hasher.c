@@ -63,6 +63,14 @@ static void queue_large_enough_serves_everyone(void) {
   CHECK(overloaded == 0);
 }
 
+static void admit_tells_a_full_gate_without_reserving(void) {
+  struct sodium_hasher *h = sodium_hasher_create(1, 0, 100);
+  hasher = sodium_hasher_port(h);
+  CHECK(hasher.admit(hasher.self) == VG_OK);
+  CHECK(hasher.admit(hasher.self) == VG_OK); /* asking twice takes nothing */
+  sodium_hasher_destroy(h);
+}
+
 static void queued_caller_gives_up_after_its_wait(void) {
   int ok, overloaded;
   run_callers(1, CALLERS, 1, &ok, &overloaded); /* 1 ms: nobody can wait out a 0.1 s hash */
@@ -75,6 +83,7 @@ int main(void) {
   RUN(hash_then_verify_round_trips);
   RUN(full_gate_without_queue_refuses_the_rest);
   RUN(queue_large_enough_serves_everyone);
+  RUN(admit_tells_a_full_gate_without_reserving);
   RUN(queued_caller_gives_up_after_its_wait);
   return check_done();
 }

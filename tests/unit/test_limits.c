@@ -180,6 +180,19 @@ static void zero_turns_a_limit_off(void) {
   for (int i = 0; i < 5; i++) CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
 }
 
+static void a_full_hash_queue_sheds_logins_before_any_store_is_asked(void) {
+  fresh();
+  CHECK(signup(0, IP) == VG_OK);
+  w.hasher.full = true;
+  w.limiter.down = true; /* were the limiter asked, the answer would be VG_ERR_UNAVAILABLE */
+  int verifies = w.hasher.verifies;
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_ERR_OVERLOADED);
+  CHECK(w.hasher.verifies == verifies);
+  w.hasher.full = false;
+  w.limiter.down = false;
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+}
+
 static void limiter_down_is_unavailable(void) {
   fresh();
   CHECK(signup(0, IP) == VG_OK);
@@ -200,6 +213,7 @@ int main(void) {
   RUN(signups_per_ip);
   RUN(countries_outside_the_list_are_refused_at_signup_and_login);
   RUN(zero_turns_a_limit_off);
+  RUN(a_full_hash_queue_sheds_logins_before_any_store_is_asked);
   RUN(limiter_down_is_unavailable);
   return check_done();
 }
