@@ -13,6 +13,7 @@
 #include <yder.h>
 
 #include "adapters/jwt_tokens.h"
+#include "adapters/libphonenumber.h"
 #include "adapters/mongo_user_store.h"
 #include "adapters/redis_pending_store.h"
 #include "adapters/redis_pool.h"
@@ -154,6 +155,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   app->auth.clock = system_clock_port();
   app->auth.limiter = redis_rate_limiter_port(app->limiter);
   app->auth.sessions = redis_session_store_port(app->sessions);
+  app->auth.phones = libphonenumber_port();
   app->auth.abuse = (struct abuse_rules){
       .login_fails_per_account = cfg->login_fails_per_account,
       .login_lock_seconds = cfg->login_lock_seconds,

@@ -52,9 +52,8 @@ static const char *const redis_script_body[RS_COUNT] = {
         "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
         "return 1\n",
     /* Returns the new attempts, or -1 when the key is gone (HINCRBY alone would recreate it). */
-    [RS_ATTEMPT] =
-        "if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
-        "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n",
+    [RS_ATTEMPT] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
+                    "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n"),
 };
 
 struct redis_pending_store {

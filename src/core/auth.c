@@ -49,8 +49,7 @@ vg_result auth_require_token(struct auth *a, const char *token, enum vg_token_ki
 
 void auth_require_field(struct vg_field_errors *errs, const char *field, const char *value,
                         const char *(*check)(const char *)) {
-  for (int i = 0; i < errs->count; i++)
-    if (strcmp(errs->items[i].field, field) == 0) return; /* already refused by the caller */
+  if (vg_field_errors_has(errs, field)) return; /* already refused by the caller */
   if (!value) {
     vg_field_errors_add(errs, field, "is required");
     return;

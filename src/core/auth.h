@@ -12,6 +12,7 @@
 #include "ports/clock.h"
 #include "ports/otp_sender.h"
 #include "ports/password_hasher.h"
+#include "ports/phone_numbers.h"
 #include "ports/pending_store.h"
 #include "ports/rate_limiter.h"
 #include "ports/session_store.h"
@@ -51,6 +52,7 @@ struct auth {
   struct clock_port clock;
   struct rate_limiter limiter;
   struct session_store sessions;
+  struct phone_numbers phones;
   struct auth_rules rules;
   struct abuse_rules abuse;
   /* A real hash of a random password, verified against when the email is unknown,
@@ -65,7 +67,9 @@ struct abuse_rules abuse_rules_default(void);
 vg_result auth_init(struct auth *a, struct auth_rules rules);
 
 struct signup_input {
-  const char *name, *username, *email, *password, *phone;
+  const char *name, *username, *email, *password;
+  const char *phone;     /* E.164, or a national format with region */
+  const char *region;    /* ISO 3166-1 alpha-2 code the national format is read in; may be NULL */
   const char *client_ip; /* "" when unknown */
 };
 

@@ -21,6 +21,12 @@ vg_result auth_start_session(struct auth *a, const char *user_id, struct verify_
 void auth_require_field(struct vg_field_errors *errs, const char *field, const char *value,
                         const char *(*check)(const char *));
 
+/* Reads raw (with region, an ISO 3166-1 alpha-2 code in any case, or NULL) through the numbering
+ * plan into e164 (phone_rules.c). False, with the reason under "phone" or "region" in errs, when
+ * the number is not assigned or cannot receive an SMS. */
+bool auth_phone_normalize(struct auth *a, const char *raw, const char *region,
+                          struct vg_field_errors *errs, char e164[VG_PHONE_MAX]);
+
 /* Abuse limits (limits.c). Each answers VG_OK, or the refusal with *retry_after. */
 vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after);
 void limits_login_failed(struct auth *a, const char *account, const char *ip);

@@ -1,4 +1,5 @@
-/* signup.c: validate, hash, insert; MongoDB's unique indexes alone decide "already exists". */
+/* signup.c: validate (the phone through the numbering plan, into E.164), hash, insert; MongoDB's
+ * unique indexes alone decide "already exists". */
 #include "core/auth_internal.h"
 
 #include <stdio.h>
@@ -32,9 +33,12 @@ vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_f
   auth_require_field(errs, "username", in->username, vg_check_username);
   auth_require_field(errs, "email", in->email, check_email);
   auth_require_field(errs, "password", in->password, vg_check_password);
-  auth_require_field(errs, "phone", in->phone, vg_check_phone);
+  char phone[VG_PHONE_MAX] = "";
+  auth_require_field(errs, "phone", in->phone, NULL);
+  if (in->phone && !vg_field_errors_has(errs, "phone") && !vg_field_errors_has(errs, "region"))
+    auth_phone_normalize(a, in->phone, in->region, errs, phone);
   if (errs->count > 0) return VG_ERR_VALIDATION;
-  if (!limits_country_allowed(a, in->phone)) {
+  if (!limits_country_allowed(a, phone)) {
     vg_field_errors_add(errs, "phone", "is in a country this service does not send SMS to");
     return VG_ERR_INVALID_PHONE;
   }
@@ -48,7 +52,7 @@ vg_result auth_signup(struct auth *a, const struct signup_input *in, struct vg_f
   vg_email_normalize(in->email, created->email, sizeof created->email);
   snprintf(created->name, sizeof created->name, "%s", in->name);
   snprintf(created->username, sizeof created->username, "%s", in->username);
-  snprintf(created->phone, sizeof created->phone, "%s", in->phone);
+  snprintf(created->phone, sizeof created->phone, "%s", phone);
   created->created_at = a->clock.now(a->clock.self) * 1000;
 
   r = a->hasher.hash(a->hasher.self, in->password, created->password_hash);

@@ -19,6 +19,12 @@ void vg_field_errors_add(struct vg_field_errors *errs, const char *field, const 
   errs->count++;
 }
 
+bool vg_field_errors_has(const struct vg_field_errors *errs, const char *field) {
+  for (int i = 0; i < errs->count; i++)
+    if (strcmp(errs->items[i].field, field) == 0) return true;
+  return false;
+}
+
 /* Decodes one UTF-8 sequence at s; returns its length, or 0 when it is malformed
  * (overlong forms, surrogates and code points above U+10FFFF included). */
 static size_t utf8_sequence(const unsigned char *s) {

@@ -20,6 +20,8 @@ struct vg_field_errors {
 };
 
 void vg_field_errors_add(struct vg_field_errors *errs, const char *field, const char *message);
+/* True when errs already refuses field. */
+bool vg_field_errors_has(const struct vg_field_errors *errs, const char *field);
 
 /* Trims ASCII white space and lower-cases in into out (out_size bytes).
  * Returns false when the result does not fit or is not a plausible address. */

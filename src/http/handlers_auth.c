@@ -45,6 +45,7 @@ void handle_signup(struct http_call *c) {
       .email = json_string_member(body, "email", &errs),
       .password = json_string_member(body, "password", &errs),
       .phone = json_string_member(body, "phone", &errs),
+      .region = json_string_member(body, "region", &errs),
       .client_ip = c->client_ip,
   };
   struct vg_user user;

@@ -8,11 +8,10 @@ const crypto = require('node:crypto');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo, redisKeys, redisExists } = require('./lib/stores');
-const { newUser, signup, login, emulatorRequests } = require('./lib/flow');
+const { newUser, signup, login, emulatorRequests, usPhone, ukMobile } = require('./lib/flow');
 const { startVerigate, startEmulator, cleanupSpawned } = require('./lib/procs');
 
 const as = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
-const digits = () => String(crypto.randomInt(1e6, 1e7));
 const keyOf = (scope, subject) =>
   `vg:rl:${scope}:${crypto.createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
 
@@ -130,15 +129,15 @@ describe('abuse limits', () => {
 
   test('sms_allowed_countries_refuses_others_at_signup_and_login', async () => {
     const open = await instance({});
-    const american = await signup(open.api, newUser({ phone: `+1555${digits()}` }));
+    const american = await signup(open.api, newUser({ phone: usPhone() }));
     // A second instance on the same database, allowing only the UK and France.
     const emu = await startEmulator();
     const vg = await startVerigate({ db: open.vg.db, env: { TWILIO_VERIFY_BASE_URL: emu.url, SMS_ALLOWED_COUNTRIES: '44,33' } });
     const strict = client(vg.url);
-    const refused = await strict.post('/signup', newUser({ phone: `+1555${digits()}` }));
+    const refused = await strict.post('/signup', newUser({ phone: usPhone() }));
     expectProblem(refused, 422, 'phone-not-deliverable');
     assert.equal(refused.body.errors[0].field, 'phone');
-    expectStatus(await strict.post('/signup', newUser({ phone: `+447700${digits()}` })), 201);
+    expectStatus(await strict.post('/signup', newUser({ phone: ukMobile() })), 201);
     // A user registered before the rule: the login is refused before any SMS goes out.
     expectProblem(await strict.post('/login', { email: american.email, password: american.password }), 422, 'phone-not-deliverable');
     assert.equal(await sends(emu), 0);

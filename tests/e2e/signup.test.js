@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { env, tool } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { users, closeMongo } = require('./lib/stores');
-const { newUser, signup, hex, digits } = require('./lib/flow');
+const { newUser, signup, hex, digits, usPhone, ukMobile } = require('./lib/flow');
 
 const api = client(env.VG_URL);
 
@@ -102,7 +102,8 @@ describe('signup', () => {
       ['email', 'no-at-sign'], ['email', 'a@'], ['email', { $ne: null }],
       ['password', 'seven77'], ['password', 'p'.repeat(129)], ['password', 12345678],
       ['phone', '+0123456789'], ['phone', '+1234567'], ['phone', `+1${'2'.repeat(15)}`], ['phone', '15551234567'],
-      ['phone', '+1 555 123 4567'], ['phone', 15551234567],
+      ['phone', '+1 555 123 4567'], ['phone', 15551234567], ['phone', 'call me'], ['phone', usPhone().padEnd(65)],
+      ['region', 'XX'], ['region', 'USA'], ['region', 1],
     ];
     for (const [field, value] of cases) {
       const res = await api.post('/signup', newUser({ [field]: value }));
@@ -117,15 +118,65 @@ describe('signup', () => {
   });
 
   test('signup_accepts_values_at_the_bounds', async () => {
-    const low = newUser({ name: 'N', username: `a${hex(1)}`.slice(0, 3), password: 'p'.repeat(8), phone: `+4${digits(7)}` });
+    const low = newUser({ name: 'N', username: `a${hex(1)}`.slice(0, 3), password: 'p'.repeat(8) });
     expectStatus(await api.post('/signup', low), 201);
-    const high = newUser({ name: 'N'.repeat(100), username: `u_${hex(15)}`, password: 'p'.repeat(128), phone: `+1555${digits(11)}` });
+    // A phone as typed may take 64 bytes (spaces included); it is stored as E.164.
+    const mobile = ukMobile();
+    const high = newUser({ name: 'N'.repeat(100), username: `u_${hex(15)}`, password: 'p'.repeat(128), phone: mobile.padEnd(64) });
     assert.equal(high.username.length, 32);
-    assert.equal(high.phone.length, 16);
     const res = await api.post('/signup', high);
     expectStatus(res, 201);
     assert.equal(res.body.name, high.name);
+    assert.equal(res.body.phone, mobile);
     const dotted = await api.post('/signup', newUser({ username: `A.b-C_${hex(3)}` }));
     expectStatus(dotted, 201);
+  });
+
+  test('signup_normalises_a_national_number_with_region_to_e164', async () => {
+    const cases = [
+      { phone: '(415) 555-2671', region: 'US', e164: '+14155552671' },
+      { phone: '07400 123456', region: 'gb', e164: '+447400123456' },
+      { phone: '06 12 34 56 78', region: 'FR', e164: '+33612345678' },
+      { phone: '+49 151 2345 6789', region: 'US', e164: '+4915123456789' }, // '+' wins over region
+    ];
+    for (const c of cases) {
+      await (await users()).deleteMany({ phone: c.e164 }); // a rerun against the same database
+      const user = newUser({ phone: c.phone, region: c.region });
+      const res = await api.post('/signup', user);
+      expectStatus(res, 201);
+      assert.equal(res.body.phone, c.e164, `${c.phone} in ${c.region}`);
+      const doc = await (await users()).findOne({ email: user.email });
+      assert.equal(doc.phone, c.e164);
+      assert.ok(!('region' in doc), 'the region is only how the number was read');
+    }
+    // The same number typed another way is the same phone: 409 naming it, nothing stored.
+    const again = newUser({ phone: '415.555.2671', region: 'US' });
+    const taken = await api.post('/signup', again);
+    expectProblem(taken, 409, 'already-exists');
+    assert.deepEqual(fieldsOf(taken), ['phone']);
+    assert.equal(await (await users()).countDocuments({ email: again.email }), 0);
+  });
+
+  test('signup_refuses_numbers_that_cannot_receive_sms_naming_phone', async () => {
+    const cases = [
+      ['+1 900 234 5678', /premium-rate/], // US premium rate
+      ['+44 901 234 5678', /premium-rate/], // UK premium rate
+      ['+33 8 84 01 23 45', /shared-cost/], // France shared cost
+      ['+34 901 12 34 56', /shared-cost/], // Spain shared cost
+      ['+44 121 234 5678', /landline/], // UK geographic
+      ['+1 800 234 5678', /toll-free/],
+      ['+44 70 1234 5678', /personal/],
+      ['+1 555 123 4567', /not a valid phone number/], // no area code 555
+      ['+1 415 555 2671 ext. 9', /extension/],
+      ['4155552671', /country code, or come with a region/],
+    ];
+    for (const [phone, message] of cases) {
+      const user = newUser({ phone });
+      const res = await api.post('/signup', user);
+      expectProblem(res, 400, 'validation-error');
+      assert.deepEqual(fieldsOf(res), ['phone'], `${phone}: ${res.text}`);
+      assert.match(res.body.errors[0].message, message, phone);
+      assert.equal(await (await users()).countDocuments({ email: user.email }), 0, `nothing stored for ${phone}`);
+    }
   });
 });

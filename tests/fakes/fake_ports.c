@@ -376,6 +376,57 @@ struct password_hasher fake_hasher_port(struct fake_hasher *h) {
       .self = h, .hash = hasher_hash, .verify = hasher_verify, .admit = hasher_admit};
 }
 
+/* ---- phone_numbers ---- */
+
+static enum vg_phone_kind phone_kind(const char *e164) {
+  static const struct {
+    const char *prefix;
+    enum vg_phone_kind kind;
+  } kinds[] = {{"+1800", VG_PHONE_KIND_TOLL_FREE},
+               {"+1900", VG_PHONE_KIND_PREMIUM_RATE},
+               {"+4484", VG_PHONE_KIND_SHARED_COST},
+               {"+4420", VG_PHONE_KIND_FIXED_LINE}};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    if (strncmp(e164, kinds[i].prefix, strlen(kinds[i].prefix)) == 0) return kinds[i].kind;
+  return VG_PHONE_KIND_MOBILE;
+}
+
+static enum vg_phone_parse phones_parse(void *self, const char *raw, const char *region,
+                                        char e164[VG_PHONE_MAX], enum vg_phone_kind *kind) {
+  struct fake_phone_numbers *p = self;
+  p->calls++;
+  e164[0] = '\0';
+  char digits[64] = "";
+  size_t n = 0;
+  for (const char *c = raw[0] == '+' ? raw + 1 : raw; *c; c++) {
+    if (*c == ' ' || *c == '-') continue;
+    if (*c < '0' || *c > '9' || n + 1 >= sizeof digits) return VG_PHONE_NOT_A_NUMBER;
+    digits[n++] = *c;
+  }
+  digits[n] = '\0';
+  if (raw[0] == '+') {
+    snprintf(e164, VG_PHONE_MAX, "+%.15s", digits);
+  } else if (!region) {
+    return VG_PHONE_NO_COUNTRY;
+  } else if (strcmp(region, "US") == 0) {
+    snprintf(e164, VG_PHONE_MAX, "+1%.14s", digits);
+  } else if (strcmp(region, "GB") == 0) {
+    snprintf(e164, VG_PHONE_MAX, "+44%.13s", digits[0] == '0' ? digits + 1 : digits);
+  } else {
+    return VG_PHONE_BAD_REGION;
+  }
+  if (n > 15 || vg_check_phone(e164)) {
+    e164[0] = '\0';
+    return VG_PHONE_NOT_IN_PLAN;
+  }
+  *kind = phone_kind(e164);
+  return VG_PHONE_PARSED;
+}
+
+struct phone_numbers fake_phone_numbers_port(struct fake_phone_numbers *p) {
+  return (struct phone_numbers){.self = p, .parse = phones_parse};
+}
+
 /* ---- the world ---- */
 
 static struct fake_counter *counter(struct fake_rate_limiter *r, const struct vg_limit *l,
@@ -487,6 +538,7 @@ void fake_world_init(struct fake_world *w) {
   w->auth.limiter = fake_rate_limiter_port(&w->limiter);
   fake_session_store_init(&w->sessions, &w->clock);
   w->auth.sessions = fake_session_store_port(&w->sessions);
+  w->auth.phones = fake_phone_numbers_port(&w->phones);
   w->auth.abuse = abuse_rules_default();
   auth_init(&w->auth, auth_rules_default());
 }

@@ -101,6 +101,15 @@ struct fake_hasher {
 };
 struct password_hasher fake_hasher_port(struct fake_hasher *h);
 
+/* phone_numbers: a toy plan. '+' and digits (spaces and '-' ignored) is international; without
+ * '+', region US adds +1 and GB drops a leading 0 and adds +44; other regions are unknown. Kinds
+ * by prefix: +1800 toll-free, +1900 premium-rate, +4484 shared-cost, +4420 landline, else
+ * mobile. */
+struct fake_phone_numbers {
+  int calls;
+};
+struct phone_numbers fake_phone_numbers_port(struct fake_phone_numbers *p);
+
 /* rate_limiter: fixed windows keyed by scope + subject, expiring with the fake clock. */
 #define FAKE_COUNTERS_MAX 64
 struct fake_counter {
@@ -130,6 +139,7 @@ struct fake_world {
   struct fake_hasher hasher;
   struct fake_rate_limiter limiter;
   struct fake_session_store sessions;
+  struct fake_phone_numbers phones;
   struct auth auth;
 };
 void fake_world_init(struct fake_world *w);

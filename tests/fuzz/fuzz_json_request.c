@@ -1,12 +1,14 @@
 /* fuzz_json_request.c: libFuzzer target for a request body on its way from the socket to core:
  * json_read_object (media type, size, syntax, object), json_string_member (member types, NUL),
  * the signup/login/verify validators on every string that comes out, the same strings through
- * core's auth_signup, auth_login and auth_verify (tests/fakes/ stand in for the stores), and the
+ * core's auth_signup, auth_login and auth_verify (tests/fakes/ stand in for the stores; the phone
+ * goes through the real libphonenumber plan), and the
  * problem+json answer. ASan and UBSan find memory errors; the checks below abort on a broken
  * promise of the code under test.
  *
  * Input: "<Content-Type value>\n<body>". Without a newline the whole input is the body and no
  * Content-Type header is sent. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "../fakes/fake_ports.h"
 #include "core/auth.h"
+#include "adapters/libphonenumber.h"
 #include "core/validate.h"
 #include "http/json_io.h"
 #include "http/problem.h"
@@ -47,29 +50,37 @@ static void check_strings(const char *const *values, size_t count) {
   }
 }
 
-/* A successful signup stores exactly what was sent, so the account can log in with it. */
+/* A successful signup stores what was sent (the email normalised, the phone in E.164 as the
+ * numbering plan reads it), so the account can log in with it. */
 static void check_created(const struct signup_input *in, const struct vg_user *user) {
   char email[VG_EMAIL_MAX];
   FUZZ_REQUIRE(vg_email_normalize(in->email, email, sizeof email));
   FUZZ_REQUIRE(strcmp(user->email, email) == 0);
   FUZZ_REQUIRE(strcmp(user->name, in->name) == 0);
   FUZZ_REQUIRE(strcmp(user->username, in->username) == 0);
-  FUZZ_REQUIRE(strcmp(user->phone, in->phone) == 0);
+  char e164[VG_PHONE_MAX], region[3] = "";
+  enum vg_phone_kind kind;
+  for (int i = 0; in->region && i < 2; i++) region[i] = (char)toupper((unsigned char)in->region[i]);
+  FUZZ_REQUIRE(world.auth.phones.parse(NULL, in->phone, in->region ? region : NULL, e164, &kind) ==
+               VG_PHONE_PARSED);
+  FUZZ_REQUIRE(strcmp(user->phone, e164) == 0 && vg_check_phone(user->phone) == NULL);
 }
 
 /* The body through core as /signup, then /login and /verify with the same members. */
 static vg_result run_core(json_t *body, struct vg_field_errors *errs) {
   fake_world_init(&world);
+  world.auth.phones = libphonenumber_port(); /* the real plan: the fakes stand in for stores */
   struct signup_input in = {
       .name = json_string_member(body, "name", errs),
       .username = json_string_member(body, "username", errs),
       .email = json_string_member(body, "email", errs),
       .password = json_string_member(body, "password", errs),
       .phone = json_string_member(body, "phone", errs),
+      .region = json_string_member(body, "region", errs),
       .client_ip = FUZZ_CLIENT_IP,
   };
   const char *code = json_string_member(body, "code", errs);
-  const char *values[] = {in.name, in.username, in.email, in.password, in.phone, code};
+  const char *values[] = {in.name, in.username, in.email, in.password, in.phone, in.region, code};
   check_strings(values, sizeof values / sizeof values[0]);
 
   struct vg_user user;

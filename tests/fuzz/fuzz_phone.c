@@ -3,10 +3,8 @@
  * buffer is malloc'd at exactly the size the function is told, so ASan sees a one-byte overrun;
  * the checks below hold each function to its contract against an independent reading.
  *
- * The libphonenumber normaliser of issue 3 (national format + region hint -> E.164, refusing
- * premium-rate and shared-cost numbers) does not exist yet. When it lands it gets its own target,
- * fuzz_phone_normalize.c, fed "<region>\n<number>", holding that whatever it accepts passes
- * vg_check_phone and normalises to itself again.
+ * The libphonenumber normaliser (what a user typed, with a region, into E.164) has its own
+ * target, fuzz_phone_normalize.c.
  *
  * Input: the bytes up to the first NUL, as one C string. */
 #include <ctype.h>

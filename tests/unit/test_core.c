@@ -13,7 +13,6 @@ static char alice_id[VG_ID_MAX];
 static int retry; /* retry_after of the last signup */
 #define IP "203.0.113.7"
 
-
 static const struct signup_input ALICE = {
     .name = "Alice Liddell",
     .username = "alice",
@@ -161,6 +160,69 @@ static void signup_reports_store_down_as_unavailable(void) {
   CHECK(signup_variant("alice", "alice@example.com", ALICE.phone) == VG_ERR_UNAVAILABLE);
 }
 
+static void signup_stores_a_national_number_read_in_its_region_as_e164(void) {
+  fake_world_init(&w);
+  memset(&errs, 0, sizeof errs);
+  struct signup_input in = ALICE;
+  in.phone = "555-123-4567";
+  in.region = "us"; /* any case */
+  struct vg_user created;
+  CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_OK);
+  CHECK_STR(created.phone, "+15551234567");
+  CHECK(w.users.count == 1 && strcmp(w.users.users[0].phone, "+15551234567") == 0);
+  /* The same number typed another way is the same phone. */
+  CHECK(signup_variant("bob", "bob@example.com", "+1 555 123 4567") == VG_ERR_CONFLICT);
+  CHECK(errs.count == 1 && has_error("phone", "is already registered"));
+}
+
+static void signup_refuses_numbers_that_cannot_receive_a_code_naming_phone(void) {
+  const char *cases[][2] = {
+      {"+19005550100", "is a premium-rate number, which cannot be used"},
+      {"+448431234567", "is a shared-cost number, which cannot be used"},
+      {"+442079460000", "is a landline number, which cannot receive SMS"},
+      {"+18005550100", "is a toll-free number, which cannot receive SMS"},
+      {"5551234567", "must start with '+' and the country code, or come with a region"},
+      {"+1555", "is not a valid phone number"},
+      {"call me", "is not a phone number"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    fake_world_init(&w);
+    int hashes = w.hasher.hashes;
+    CHECK(signup_variant("alice", "alice@example.com", cases[i][0]) == VG_ERR_VALIDATION);
+    CHECK(errs.count == 1 && has_error("phone", cases[i][1]));
+    CHECK(w.users.count == 0 && w.hasher.hashes == hashes);
+  }
+}
+
+static void signup_refuses_a_region_that_is_not_a_known_code(void) {
+  const char *regions[] = {"XX", "USA", "1", "", "\xc3\x9cS"};
+  for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++) {
+    fake_world_init(&w);
+    memset(&errs, 0, sizeof errs);
+    struct signup_input in = ALICE;
+    in.phone = "5551234567";
+    in.region = regions[i];
+    struct vg_user created;
+    CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_ERR_VALIDATION);
+    CHECK(errs.count == 1 && has_error("region", NULL));
+    CHECK(w.users.count == 0);
+  }
+}
+
+static void signup_checks_the_allowed_countries_on_the_normalised_number(void) {
+  fake_world_init(&w);
+  w.auth.abuse.allowed_countries = "44";
+  memset(&errs, 0, sizeof errs);
+  struct signup_input in = ALICE;
+  in.phone = "07400 123456";
+  in.region = "GB";
+  struct vg_user created;
+  CHECK(auth_signup(&w.auth, &in, &errs, &created, &retry) == VG_OK);
+  CHECK_STR(created.phone, "+447400123456");
+  CHECK(signup_variant("bob", "bob@example.com", "+15550000001") == VG_ERR_INVALID_PHONE);
+  CHECK(has_error("phone", NULL) && w.users.count == 1);
+}
+
 /* ---- login ---- */
 
 static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
@@ -172,7 +234,8 @@ static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
     int verifies = w.hasher.verifies;
     struct login_output out;
     memset(&errs, 0, sizeof errs);
-    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], IP, &errs, &out) == VG_ERR_INVALID_CREDENTIALS);
+    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], IP, &errs, &out) ==
+          VG_ERR_INVALID_CREDENTIALS);
     CHECK(w.hasher.verifies == verifies + 1);
     CHECK(out.mfa_token == NULL);
   }
@@ -475,6 +538,10 @@ int main(void) {
   RUN(signup_keeps_a_field_error_the_caller_already_reported);
   RUN(signup_duplicate_names_the_taken_field);
   RUN(signup_reports_store_down_as_unavailable);
+  RUN(signup_stores_a_national_number_read_in_its_region_as_e164);
+  RUN(signup_refuses_numbers_that_cannot_receive_a_code_naming_phone);
+  RUN(signup_refuses_a_region_that_is_not_a_known_code);
+  RUN(signup_checks_the_allowed_countries_on_the_normalised_number);
   RUN(login_unknown_email_and_wrong_password_cost_one_verify_each);
   RUN(login_requires_email_and_password);
   RUN(login_creates_one_pending_login_and_sends_one_sms);

@@ -214,7 +214,7 @@ static void *run_signups(void *arg) {
     struct user *u = &c->users[i];
     size_t n = (size_t)c->opt->first + i;
     snprintf(u->email, sizeof u->email, "bench%zu@example.com", n);
-    snprintf(u->phone, sizeof u->phone, "+1555%07u", (unsigned)(n % 10000000));
+    snprintf(u->phone, sizeof u->phone, "+14152%06u", (unsigned)(n % 1000000));
     snprintf(body, sizeof body,
              "{\"name\":\"Bench User %zu\",\"username\":\"bench%zu\",\"email\":\"%s\","
              "\"password\":\"%s\",\"phone\":\"%s\"}",

@@ -8,6 +8,12 @@ const { expectStatus } = require('./http');
 const hex = (n) => crypto.randomBytes(n).toString('hex');
 const digits = (n) => Array.from(crypto.randomBytes(n), (b) => String(b % 10)).join('');
 
+// Numbers that libphonenumber's plan knows as assigned and able to receive SMS, at random so
+// that tests never collide: US (area codes in use, exchange 2-9) and UK mobiles (+44 740).
+const US_AREAS = ['201', '202', '206', '212', '213', '303', '305', '312', '404', '415', '503', '512', '617', '646', '702'];
+const usPhone = () => `+1${US_AREAS[crypto.randomInt(US_AREAS.length)]}${crypto.randomInt(2, 10)}${digits(6)}`;
+const ukMobile = () => `+44740${digits(7)}`;
+
 function newUser(over = {}) {
   const tag = hex(5);
   return Object.assign({
@@ -15,7 +21,7 @@ function newUser(over = {}) {
     username: `u_${tag}`,
     email: `u_${tag}@e2e.example`,
     password: `pw-${hex(8)}-Zq9`,
-    phone: `+1555${digits(7)}`,
+    phone: usPhone(),
   }, over);
 }
 
@@ -88,4 +94,4 @@ async function signedIn(api, emuUrl, over = {}) {
   return { user, mfa_token: lg.mfa_token, access_token: v.access_token, code };
 }
 
-module.exports = { assertMasked, hex, digits, newUser, signup, login, emulatorRecord, codeFor, emulatorRequests, emulatorFault, wrongCode, verify, signedIn };
+module.exports = { assertMasked, hex, digits, usPhone, ukMobile, newUser, signup, login, emulatorRecord, codeFor, emulatorRequests, emulatorFault, wrongCode, verify, signedIn };
