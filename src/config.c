@@ -152,12 +152,14 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->port = (unsigned)number(&s, "PORT", 8080, 1, 65535);
   c->bind_address = text(&s, "BIND_ADDRESS", "0.0.0.0");
   c->http_threads = (unsigned)number(&s, "HTTP_THREADS", 16, 1, 512);
+  c->work_threads = (unsigned)number(&s, "WORK_THREADS", 32, 1, 1024);
   c->mongodb_uri = text(&s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");
   if (strncmp(c->mongodb_uri, "mongodb://", 10) != 0 &&
       strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
     fail(&s, "MONGODB_URI must start with mongodb:// or mongodb+srv://");
   c->redis_url = text(&s, "REDIS_URL", "redis://127.0.0.1:6379/0");
-  c->redis_pool_size = (unsigned)number(&s, "REDIS_POOL_SIZE", c->http_threads, 1, 512);
+  c->redis_pool_size =
+      (unsigned)number(&s, "REDIS_POOL_SIZE", c->http_threads + c->work_threads, 1, 2048);
   load_twilio(c, &s);
   load_tokens(c, &s);
   c->resend_cooldown = (int)number(&s, "RESEND_COOLDOWN_SECONDS", 30, 0, 600);

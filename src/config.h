@@ -9,6 +9,7 @@ struct config {
   unsigned port;
   const char *bind_address;
   unsigned http_threads;
+  unsigned work_threads;
   const char *mongodb_uri;
   const char *redis_url;
   unsigned redis_pool_size;
@@ -28,8 +29,8 @@ struct config {
   int resend_cooldown;
   int max_sends;
   int max_attempts;
-  int hash_concurrency; /* Argon2id hashes at once */
-  int hash_queue;       /* hashes waiting for a slot; beyond, 503 */
+  int hash_concurrency;        /* Argon2id hashes at once */
+  int hash_queue;              /* hashes waiting for a slot; beyond, 503 */
   const char *trusted_proxies; /* CIDR list; "" trusts no X-Forwarded-For */
   const char *cors_origins;    /* exact origins, comma-separated; "" allows no browser origin */
   /* Abuse limits (0 turns one off); README's Security model explains each. */
@@ -37,7 +38,7 @@ struct config {
   int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_max_per_hour;
   int signups_per_ip_hour;
   const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
-  unsigned long log_level; /* a yder Y_LOG_LEVEL_* */
+  unsigned long log_level;           /* a yder Y_LOG_LEVEL_* */
 };
 
 /* Reads every setting through get (getenv in production). Returns false with a message naming

@@ -72,8 +72,8 @@ vg_phone_parse parse(void *self, const char *raw, const char *region, char e164[
   switch (u.Parse(raw, in_region, &number)) {
     case PhoneNumberUtil::NO_PARSING_ERROR:
       break;
-    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:  // no country code, or one that does not
-                                                       // exist
+    // No country code, or one that does not exist.
+    case PhoneNumberUtil::INVALID_COUNTRY_CODE_ERROR:
       return region || has_plus(raw) ? VG_PHONE_NOT_IN_PLAN : VG_PHONE_NO_COUNTRY;
     case PhoneNumberUtil::NOT_A_NUMBER:
       return VG_PHONE_NOT_A_NUMBER;
@@ -83,8 +83,25 @@ vg_phone_parse parse(void *self, const char *raw, const char *region, char e164[
   if (number.has_extension()) return VG_PHONE_EXTENSION;
   if (!u.IsValidNumber(number)) return VG_PHONE_NOT_IN_PLAN;
 
+  // The E.164 form must read back as itself, or one number could be stored under two forms
+  // (found by fuzzing: "+52 01 1645 2011 64BB3" formats as +5216452011643, which the plan reads
+  // as +526452011643). Read it again until it is stable; a number that never settles is refused.
   std::string formatted;
   u.Format(number, PhoneNumberUtil::E164, &formatted);
+  for (int round = 0;; round++) {
+    PhoneNumber again;
+    std::string reformatted;
+    if (u.Parse(formatted, "ZZ", &again) != PhoneNumberUtil::NO_PARSING_ERROR ||
+        !u.IsValidNumber(again))
+      return VG_PHONE_NOT_IN_PLAN;
+    u.Format(again, PhoneNumberUtil::E164, &reformatted);
+    if (reformatted == formatted) {
+      number = again;
+      break;
+    }
+    if (round == 2) return VG_PHONE_NOT_IN_PLAN;
+    formatted = reformatted;
+  }
   if (formatted.size() >= VG_PHONE_MAX) return VG_PHONE_NOT_IN_PLAN;
   std::snprintf(e164, VG_PHONE_MAX, "%s", formatted.c_str());
   *kind = kind_of(u.GetNumberType(number));

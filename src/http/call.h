@@ -23,6 +23,7 @@ struct route {
   const char *method;
   const char *path;
   http_handler handler;
+  bool waits; /* may wait for an Argon2id hash or Twilio: runs on the work pool (server.c) */
 };
 
 /* Every endpoint of verigate, ended by a {NULL} entry (routes.c). */

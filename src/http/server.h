@@ -1,4 +1,5 @@
-/* server.h: the HTTP server: libmicrohttpd under ulfius, epoll with a thread pool. */
+/* server.h: the HTTP server: libmicrohttpd in epoll mode with a thread pool, handlers on ulfius's
+ * request and response, and a work pool for the handlers that wait. */
 #ifndef VG_SERVER_H
 #define VG_SERVER_H
 
@@ -9,7 +10,8 @@
 struct http_server_config {
   const char *bind_address; /* IPv4 literal */
   unsigned port;
-  unsigned threads; /* handlers block on MongoDB, Redis and Twilio: more than cores */
+  unsigned threads;      /* libmicrohttpd workers: handlers block on MongoDB and Redis */
+  unsigned work_threads; /* for the routes that wait on a hash or Twilio (route.waits) */
   unsigned connection_limit;
   unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
   const char *cors_origins;    /* CORS_ALLOWED_ORIGINS: exact origins browsers may call from */

@@ -58,7 +58,7 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK(cfg.port == 8080);
   CHECK_STR(cfg.bind_address, "0.0.0.0");
   CHECK(cfg.http_threads == 16);
-  CHECK(cfg.redis_pool_size == 16);
+  CHECK(cfg.work_threads == 32 && cfg.redis_pool_size == 48);
   CHECK_STR(cfg.mongodb_uri, "mongodb://127.0.0.1:27017/verigate");
   CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379/0");
   CHECK_STR(cfg.twilio_account_sid, ACCOUNT_SID);
@@ -84,13 +84,15 @@ static void config_takes_set_values(void) {
   set("JWT_ALG", "ES256");
   set("MFA_TOKEN_TTL", "600");
   set("HTTP_THREADS", "4");
+  set("WORK_THREADS", "8");
   set("LOG_LEVEL", "debug");
   set("TWILIO_VERIFY_BASE_URL", "http://127.0.0.1:4010");
   CHECK(load());
   CHECK(cfg.port == 9000);
   CHECK(cfg.jwt_es256);
   CHECK(cfg.mfa_token_ttl == 600);
-  CHECK(cfg.http_threads == 4 && cfg.redis_pool_size == 4); /* the pool follows the threads */
+  CHECK(cfg.http_threads == 4 && cfg.work_threads == 8);
+  CHECK(cfg.redis_pool_size == 12); /* a connection for every thread that may run a handler */
   CHECK(cfg.log_level == Y_LOG_LEVEL_DEBUG);
   CHECK_STR(cfg.twilio_base_url, "http://127.0.0.1:4010");
 }
@@ -135,6 +137,7 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("MAX_CODE_ATTEMPTS", "6"));
   CHECK(refused("MAX_SENDS_PER_LOGIN", "0"));
   CHECK(refused("HTTP_THREADS", "0"));
+  CHECK(refused("WORK_THREADS", "0"));
 }
 
 static void config_token_lifecycle_settings(void) {

@@ -63,6 +63,16 @@ static void line_types_come_from_the_plan(void) {
   }
 }
 
+/* Found by fuzzing: the plan formats this as +5216452011643 but reads that as +526452011643. */
+static void the_e164_form_reads_back_as_itself(void) {
+  CHECK(parse("+52011645201164BB3", NULL) == VG_PHONE_PARSED);
+  CHECK_STR(e164, "+526452011643");
+  char first[VG_PHONE_MAX];
+  memcpy(first, e164, sizeof first);
+  CHECK(parse(first, NULL) == VG_PHONE_PARSED);
+  CHECK_STR(e164, first);
+}
+
 static void refusals_say_why(void) {
   CHECK(parse("4155552671", NULL) == VG_PHONE_NO_COUNTRY && e164[0] == '\0');
   CHECK(parse("4155552671", "XX") == VG_PHONE_BAD_REGION);
@@ -82,6 +92,7 @@ int main(void) {
   RUN(international_formats_become_e164);
   RUN(national_formats_are_read_in_their_region);
   RUN(line_types_come_from_the_plan);
+  RUN(the_e164_form_reads_back_as_itself);
   RUN(refusals_say_why);
   return check_done();
 }
