@@ -28,8 +28,8 @@ struct config {
   int resend_cooldown;
   int max_sends;
   int max_attempts;
-  int hash_concurrency; /* Argon2id hashes at once */
-  int hash_queue;       /* hashes waiting for a slot; beyond, 503 */
+  int hash_concurrency;        /* Argon2id hashes at once */
+  int hash_queue;              /* hashes waiting for a slot; beyond, 503 */
   const char *trusted_proxies; /* CIDR list; "" trusts no X-Forwarded-For */
   const char *cors_origins;    /* exact origins, comma-separated; "" allows no browser origin */
   /* Abuse limits (0 turns one off); README's Security model explains each. */
@@ -37,7 +37,11 @@ struct config {
   int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_max_per_hour;
   int signups_per_ip_hour;
   const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
-  unsigned long log_level; /* a yder Y_LOG_LEVEL_* */
+  /* In-process caches (0 turns one off); README's Architecture says what they keep. */
+  unsigned token_cache_size; /* verified tokens */
+  unsigned user_cache_size;  /* users read by id */
+  int user_cache_ms;         /* how long a user read by id is kept */
+  unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
 };
 
 /* Reads every setting through get (getenv in production). Returns false with a message naming
