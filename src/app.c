@@ -12,6 +12,8 @@
 #include <sodium.h>
 #include <yder.h>
 
+#include "adapters/cached_tokens.h"
+#include "adapters/cached_users.h"
 #include "adapters/jwt_tokens.h"
 #include "adapters/libphonenumber.h"
 #include "adapters/mongo_user_store.h"
@@ -38,6 +40,8 @@ struct app {
   struct twilio_verify *twilio;
   struct jwt_tokens *tokens;
   struct sodium_hasher *hasher;
+  struct cached_tokens *token_cache; /* NULL when TOKEN_CACHE_SIZE is 0 */
+  struct cached_users *user_cache;   /* NULL when USER_CACHE_SIZE or USER_CACHE_MS is 0 */
   struct auth auth;
   struct http_server *server;
 };
@@ -146,11 +150,39 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
   return true;
 }
 
-static bool build_core(struct app *app, const struct config *cfg, char *err, size_t errlen) {
+/* The token and user ports, each behind its cache unless the configuration turns it off. */
+static bool build_caches(struct app *app, const struct config *cfg, char *err, size_t errlen) {
+  app->auth.tokens = jwt_tokens_port(app->tokens);
+  if (cfg->token_cache_size > 0) {
+    app->token_cache =
+        cached_tokens_create(app->auth.tokens, system_clock_port(), cfg->token_cache_size);
+    if (!app->token_cache) {
+      snprintf(err, errlen, "TOKEN_CACHE_SIZE: cannot allocate the token cache");
+      return false;
+    }
+    app->auth.tokens = cached_tokens_port(app->token_cache);
+  }
   app->auth.users = mongo_user_store_port(app->users);
+  if (cfg->user_cache_size > 0 && cfg->user_cache_ms > 0) {
+    app->user_cache =
+        cached_users_create(app->auth.users, cfg->user_cache_size, cfg->user_cache_ms);
+    if (!app->user_cache) {
+      snprintf(err, errlen, "USER_CACHE_SIZE: cannot allocate the user cache");
+      return false;
+    }
+    app->auth.users = cached_users_port(app->user_cache);
+  }
+  y_log_message(Y_LOG_LEVEL_INFO, "token cache: %u entries; user cache: %u entries for %d ms",
+                app->token_cache ? cfg->token_cache_size : 0,
+                app->user_cache ? cfg->user_cache_size : 0,
+                app->user_cache ? cfg->user_cache_ms : 0);
+  return true;
+}
+
+static bool build_core(struct app *app, const struct config *cfg, char *err, size_t errlen) {
+  if (!build_caches(app, cfg, err, errlen)) return false;
   app->auth.pending = redis_pending_store_port(app->pending);
   app->auth.otp = twilio_verify_port(app->twilio);
-  app->auth.tokens = jwt_tokens_port(app->tokens);
   app->auth.hasher = sodium_hasher_port(app->hasher);
   app->auth.clock = system_clock_port();
   app->auth.limiter = redis_rate_limiter_port(app->limiter);
@@ -214,6 +246,8 @@ fail:
 void app_stop(struct app *app) {
   if (app) {
     http_server_stop(app->server);
+    cached_tokens_destroy(app->token_cache); /* before the adapters they wrap */
+    cached_users_destroy(app->user_cache);
     jwt_tokens_destroy(app->tokens);
     sodium_hasher_destroy(app->hasher);
     twilio_verify_destroy(app->twilio);

@@ -177,6 +177,9 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
          "CORS_ALLOWED_ORIGINS must be exact origins like https://app.example.com, "
          "separated by commas (no '*', no path)");
   load_limits(c, &s);
+  c->token_cache_size = (unsigned)number(&s, "TOKEN_CACHE_SIZE", 16384, 0, 1048576);
+  c->user_cache_size = (unsigned)number(&s, "USER_CACHE_SIZE", 4096, 0, 262144);
+  c->user_cache_ms = (int)number(&s, "USER_CACHE_MS", 1000, 0, 60000);
   c->log_level = log_level(&s);
   return s.ok;
 }

@@ -38,7 +38,11 @@ struct config {
   int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_max_per_hour;
   int signups_per_ip_hour;
   const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
-  unsigned long log_level;           /* a yder Y_LOG_LEVEL_* */
+  /* In-process caches (0 turns one off); README's Architecture says what they keep. */
+  unsigned token_cache_size; /* verified tokens */
+  unsigned user_cache_size;  /* users read by id */
+  int user_cache_ms;         /* how long a user read by id is kept */
+  unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
 };
 
 /* Reads every setting through get (getenv in production). Returns false with a message naming

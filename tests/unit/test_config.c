@@ -159,6 +159,25 @@ static void config_token_lifecycle_settings(void) {
   CHECK(strstr(err, "JWT_KEYS_DIR") && strstr(err, "JWT_PRIVATE_KEY_FILE"));
 }
 
+static void config_cache_settings(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK(cfg.token_cache_size == 16384);
+  CHECK(cfg.user_cache_size == 4096);
+  CHECK(cfg.user_cache_ms == 1000);
+  set("TOKEN_CACHE_SIZE", "0"); /* 0 turns a cache off */
+  set("USER_CACHE_SIZE", "262144");
+  set("USER_CACHE_MS", "0");
+  CHECK(load());
+  CHECK(cfg.token_cache_size == 0 && cfg.user_cache_size == 262144 && cfg.user_cache_ms == 0);
+  CHECK(refused("TOKEN_CACHE_SIZE", "-1"));
+  CHECK(refused("TOKEN_CACHE_SIZE", "1048577"));
+  CHECK(refused("TOKEN_CACHE_SIZE", "lots"));
+  CHECK(refused("USER_CACHE_SIZE", "262145"));
+  CHECK(refused("USER_CACHE_MS", "60001"));
+  CHECK(refused("USER_CACHE_MS", "-1"));
+}
+
 static void config_reports_the_first_problem(void) {
   minimal_env();
   set("PORT", "0");
@@ -176,6 +195,7 @@ int main(void) {
   RUN(config_refuses_bad_sids);
   RUN(config_refuses_other_invalid_values);
   RUN(config_token_lifecycle_settings);
+  RUN(config_cache_settings);
   RUN(config_reports_the_first_problem);
   return check_done();
 }
