@@ -10,6 +10,7 @@ struct config {
   const char *bind_address;
   unsigned http_threads;
   unsigned work_threads;
+  int work_nice;
   const char *mongodb_uri;
   const char *redis_url;
   unsigned redis_pool_size;

@@ -308,7 +308,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
     free_server(s);
     return NULL;
   }
-  s->pool = work_pool_create(cfg->work_threads, cfg->connection_limit);
+  s->pool = work_pool_create(cfg->work_threads, cfg->connection_limit, cfg->work_nice);
   if (!s->pool) {
     snprintf(err, errlen, "cannot start %u work threads", cfg->work_threads);
     free_server(s);

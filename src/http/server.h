@@ -12,6 +12,7 @@ struct http_server_config {
   unsigned port;
   unsigned threads;      /* libmicrohttpd workers: handlers block on MongoDB and Redis */
   unsigned work_threads; /* for the routes that wait on a hash or Twilio (route.waits) */
+  int work_nice;         /* their nice value: Argon2id yields the CPU to the fast routes */
   unsigned connection_limit;
   unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
   const char *cors_origins;    /* CORS_ALLOWED_ORIGINS: exact origins browsers may call from */

@@ -3,6 +3,9 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 struct job {
   void (*fn)(void *arg);
@@ -19,10 +22,14 @@ struct work_pool {
   bool closed, stopping;
   pthread_t *threads;
   unsigned nthreads;
+  int nice;
 };
 
 static void *worker(void *p) {
   struct work_pool *pool = p;
+  /* On Linux a nice value belongs to the thread. Best effort: at worst the pool runs at the
+   * process's own priority. */
+  if (pool->nice > 0) (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), pool->nice);
   pthread_mutex_lock(&pool->lock);
   for (;;) {
     while (pool->queued == 0 && !pool->stopping) pthread_cond_wait(&pool->work, &pool->lock);
@@ -41,9 +48,10 @@ static void *worker(void *p) {
   return NULL;
 }
 
-struct work_pool *work_pool_create(unsigned threads, size_t capacity) {
+struct work_pool *work_pool_create(unsigned threads, size_t capacity, int nice) {
   struct work_pool *pool = calloc(1, sizeof *pool);
   if (!pool) return NULL;
+  pool->nice = nice;
   pool->ring = calloc(capacity ? capacity : 1, sizeof *pool->ring);
   pool->threads = calloc(threads ? threads : 1, sizeof *pool->threads);
   pool->capacity = capacity ? capacity : 1;

@@ -9,9 +9,10 @@
 
 struct work_pool;
 
-/* threads threads; at most capacity jobs waiting (the connection limit is enough: a connection
+/* threads threads at nice value nice (0-19: the higher, the more a busy CPU goes to the HTTP
+ * workers first); at most capacity jobs waiting (the connection limit is enough: a connection
  * has at most one request in flight). NULL when the threads cannot be started. */
-struct work_pool *work_pool_create(unsigned threads, size_t capacity);
+struct work_pool *work_pool_create(unsigned threads, size_t capacity, int nice);
 
 /* Queues fn(arg); false when the queue is full or the pool is closed (nothing queued). */
 bool work_pool_submit(struct work_pool *pool, void (*fn)(void *arg), void *arg);

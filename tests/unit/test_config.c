@@ -58,7 +58,7 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK(cfg.port == 8080);
   CHECK_STR(cfg.bind_address, "0.0.0.0");
   CHECK(cfg.http_threads == 16);
-  CHECK(cfg.work_threads == 32 && cfg.redis_pool_size == 48);
+  CHECK(cfg.work_threads == 32 && cfg.work_nice == 10 && cfg.redis_pool_size == 48);
   CHECK_STR(cfg.mongodb_uri, "mongodb://127.0.0.1:27017/verigate");
   CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379/0");
   CHECK_STR(cfg.twilio_account_sid, ACCOUNT_SID);
@@ -138,6 +138,7 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("MAX_SENDS_PER_LOGIN", "0"));
   CHECK(refused("HTTP_THREADS", "0"));
   CHECK(refused("WORK_THREADS", "0"));
+  CHECK(refused("WORK_NICE", "20") && refused("WORK_NICE", "-1"));
 }
 
 static void config_token_lifecycle_settings(void) {
