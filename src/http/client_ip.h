@@ -22,8 +22,7 @@ struct trusted_proxies {
 };
 
 /* Parses "10.0.0.0/8, 192.168.1.5, ::1/128" (empty: trust nobody). false with a message. */
-bool trusted_proxies_parse(const char *spec, struct trusted_proxies *out, char *err,
-                           size_t errlen);
+bool trusted_proxies_parse(const char *spec, struct trusted_proxies *out, char *err, size_t errlen);
 
 /* The client address given the peer's address and the X-Forwarded-For header (may be NULL). */
 void client_ip_pick(const char *peer, const char *forwarded_for, const struct trusted_proxies *tp,
