@@ -230,6 +230,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
       .threads = cfg->http_threads,
       .work_threads = cfg->work_threads,
       .work_nice = cfg->work_nice,
+      .log_level = cfg->log_level,
       .connection_limit = 4096,
       .connection_timeout = 30,
       .trusted_proxies = cfg->trusted_proxies,

@@ -58,4 +58,7 @@ void http_audit(const struct http_call *call, const char *event, vg_result r, co
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The yder level in force (LOG_LEVEL), so that http_log skips what would be dropped anyway. */
+void http_log_set_level(unsigned long level);
+
 #endif

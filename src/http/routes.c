@@ -50,7 +50,15 @@ void http_audit(const struct http_call *call, const char *event, vg_result r, co
            call->client_ip[0] ? call->client_ip : "-");
 }
 
+/* The level yder was started with: lines above it are not even formatted. */
+static unsigned long log_level = Y_LOG_LEVEL_DEBUG;
+
+void http_log_set_level(unsigned long level) {
+  log_level = level;
+}
+
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...) {
+  if (level > log_level) return;
   char message[512];
   va_list args;
   va_start(args, fmt);

@@ -17,6 +17,7 @@ struct http_server_config {
   unsigned connection_timeout; /* seconds of client inactivity before the socket is closed */
   const char *cors_origins;    /* CORS_ALLOWED_ORIGINS: exact origins browsers may call from */
   const char *trusted_proxies; /* TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed */
+  unsigned long log_level;     /* LOG_LEVEL, as yder was started with */
 };
 
 /* Starts serving; returns NULL with a message in err on failure. auth outlives the server. */
