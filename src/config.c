@@ -151,7 +151,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   memset(c, 0, sizeof *c);
   c->port = (unsigned)number(&s, "PORT", 8080, 1, 65535);
   c->bind_address = text(&s, "BIND_ADDRESS", "0.0.0.0");
-  c->http_threads = (unsigned)number(&s, "HTTP_THREADS", 32, 1, 512);
+  c->http_threads = (unsigned)number(&s, "HTTP_THREADS", 16, 1, 512);
   c->work_threads = (unsigned)number(&s, "WORK_THREADS", 32, 1, 1024);
   c->work_nice = (int)number(&s, "WORK_NICE", 10, 0, 19);
   c->mongodb_uri = text(&s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");

@@ -57,8 +57,8 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK_STR(err, "");
   CHECK(cfg.port == 8080);
   CHECK_STR(cfg.bind_address, "0.0.0.0");
-  CHECK(cfg.http_threads == 32);
-  CHECK(cfg.work_threads == 32 && cfg.work_nice == 10 && cfg.redis_pool_size == 64);
+  CHECK(cfg.http_threads == 16);
+  CHECK(cfg.work_threads == 32 && cfg.work_nice == 10 && cfg.redis_pool_size == 48);
   CHECK_STR(cfg.mongodb_uri, "mongodb://127.0.0.1:27017/verigate");
   CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379/0");
   CHECK_STR(cfg.twilio_account_sid, ACCOUNT_SID);
