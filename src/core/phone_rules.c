@@ -49,12 +49,13 @@ static const char *parse_refusal(enum vg_phone_parse parsed) {
   }
 }
 
+static bool ascii_letter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 /* Upper-cases a two-letter region into out; false when region is not two ASCII letters. */
 static bool region_code(const char *region, char out[3]) {
-  if (strlen(region) != 2 || !isalpha((unsigned char)region[0]) ||
-      !isalpha((unsigned char)region[1]) || !isascii((unsigned char)region[0]) ||
-      !isascii((unsigned char)region[1]))
-    return false;
+  if (strlen(region) != 2 || !ascii_letter(region[0]) || !ascii_letter(region[1])) return false;
   out[0] = (char)toupper((unsigned char)region[0]);
   out[1] = (char)toupper((unsigned char)region[1]);
   out[2] = '\0';
