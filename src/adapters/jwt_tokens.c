@@ -1,6 +1,10 @@
-/* jwt_tokens.c: the claims of verigate's two tokens, issued and checked. The signature (with the
- * key picked by kid and the algorithm pinned) is jws.c's; every other check is here: typ, iss,
- * aud, aal, sub, jti, iat, exp and, for access tokens, auth_time and sid. */
+/* jwt_tokens.c: the claims of verigate's two tokens, issued and checked. Each kind has keys of its
+ * own (RFC 8725 §3.12): access tokens are signed with the key set's signing key and published in
+ * the JWKS; mfa_tokens with an ES256 key derived from it (MFA_KEY_PURPOSE), which is published
+ * nowhere, so no other service can take an mfa_token for an access token, and signing one costs a
+ * P-256 signature rather than an RSA one. The signature (with the key picked by kid and the
+ * algorithm pinned) is jws.c's; every other check is here: the key's kind against typ, iss, aud,
+ * aal, sub, jti, iat, exp and, for access tokens, auth_time and sid. */
 #include "adapters/jwt_tokens.h"
 
 #include <stdio.h>
@@ -14,7 +18,8 @@
 struct jwt_tokens {
   struct jwt_tokens_config cfg;
   char *issuer, *audience;
-  struct jwt_keyset *keys;
+  struct jwt_keyset *keys;     /* access tokens */
+  struct jwt_keyset *mfa_keys; /* mfa_tokens: derived from keys */
   struct clock_port clock;
   char *jwks; /* {"keys":[...]} */
 };
@@ -58,7 +63,8 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   }
   if (!new_jti(claims->jti)) return VG_ERR_INTERNAL;
 
-  const struct jwt_key *key = jwt_keyset_signer(t->keys, claims->iat);
+  const struct jwt_key *key =
+      jwt_keyset_signer(kind == VG_TOKEN_MFA ? t->mfa_keys : t->keys, claims->iat);
   json_t *header = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(key), "typ",
                              kind == VG_TOKEN_MFA ? TYP_MFA : TYP_ACCESS, "kid", key->kid);
   json_t *payload = claims_json(t, claims);
@@ -118,8 +124,14 @@ static vg_result tokens_verify(void *self, const char *token, struct vg_claims *
   struct jwt_tokens *t = self;
   memset(claims, 0, sizeof *claims);
   json_t *header, *payload;
-  if (!token || !jws_verify(t->keys, token, &header, &payload)) return VG_ERR_INVALID_TOKEN;
+  enum vg_token_kind signed_as = VG_TOKEN_ACCESS;
+  if (!token) return VG_ERR_INVALID_TOKEN;
+  if (!jws_verify(t->keys, token, &header, &payload)) {
+    if (!jws_verify(t->mfa_keys, token, &header, &payload)) return VG_ERR_INVALID_TOKEN;
+    signed_as = VG_TOKEN_MFA;
+  }
   vg_result r = check_claims(t, header, payload, claims);
+  if (r == VG_OK && claims->kind != signed_as) r = VG_ERR_INVALID_TOKEN; /* the other kind's key */
   json_decref(header);
   json_decref(payload);
   return r;
@@ -142,7 +154,9 @@ struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct
   t->issuer = strdup(cfg->issuer);
   t->audience = strdup(cfg->audience);
   t->jwks = jwt_keyset_jwks(keys);
-  if (t->issuer && t->audience && t->jwks) return t;
+  char err[256];
+  t->mfa_keys = jwt_keyset_derive(keys, MFA_KEY_PURPOSE, err, sizeof err);
+  if (t->issuer && t->audience && t->jwks && t->mfa_keys) return t;
   jwt_tokens_destroy(t);
   return NULL;
 }
@@ -150,6 +164,7 @@ struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct
 void jwt_tokens_destroy(struct jwt_tokens *t) {
   if (!t) return;
   jwt_keyset_free(t->keys);
+  jwt_keyset_free(t->mfa_keys);
   free(t->issuer);
   free(t->audience);
   free(t->jwks);

@@ -1,6 +1,7 @@
-/* jwt_tokens.h: the token_service port: mfa_tokens (typ mfa+jwt) and RFC 9068 access tokens
- * (typ at+jwt) as JWTs signed with the signing key of a key set, verified with any key of it
- * (RS256 or ES256, jws.c). */
+/* jwt_tokens.h: the token_service port: RFC 9068 access tokens (typ at+jwt) signed with the
+ * signing key of a key set and verified with any key of it (RS256 or ES256, jws.c), and
+ * mfa_tokens (typ mfa+jwt) signed and verified the same way with ES256 keys derived from those
+ * (jwt_key_derive with MFA_KEY_PURPOSE), which the JWKS does not publish. */
 #ifndef VG_JWT_TOKENS_H
 #define VG_JWT_TOKENS_H
 
@@ -9,6 +10,10 @@
 #include "adapters/jwt_keyset.h"
 #include "ports/clock.h"
 #include "ports/token_service.h"
+
+/* The purpose the mfa_token keys are derived for: part of the derivation, so changing it changes
+ * every mfa_token key (the tests derive the same key independently). */
+#define MFA_KEY_PURPOSE "verigate mfa_token signing key"
 
 struct jwt_tokens_config {
   const char *issuer;

@@ -9,7 +9,7 @@ const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo, databaseOf, redis, redisHash, redisExists } = require('./lib/stores');
 const { signup, login, codeFor, emulatorRecord, verify, wrongCode, assertMasked } = require('./lib/flow');
 const { startVerigate, cleanupSpawned, sleep } = require('./lib/procs');
-const { decode, signRS256, now } = require('./lib/jwt');
+const { decode, signMfa, now } = require('./lib/jwt');
 
 const shared = client(env.VG_URL);
 const pendingKey = (mfaToken) => `vg:pending:${decode(mfaToken).payload.jti}`;
@@ -90,12 +90,12 @@ describe('resend, expiry and scale-out', () => {
     const key = pendingKey(lg.mfa_token);
     const { header, payload } = decode(lg.mfa_token);
     const t = now();
-    const expired = signRS256(header, Object.assign({}, payload, { iat: t - 3900, exp: t - 3600 }));
+    const expired = signMfa(header, Object.assign({}, payload, { iat: t - 3900, exp: t - 3600 }));
     expectProblem(await shared.post('/verify', { code }, { token: expired }), 401, 'invalid-token');
     expectProblem(await shared.post('/resend', undefined, { token: expired }), 401, 'invalid-token');
     assert.equal(redisExists(env.REDIS_URL, key), true, 'the rejection did not touch the pending login');
     // Control: the same claims re-signed with a live exp are accepted (a wrong code is counted).
-    const live = signRS256(header, Object.assign({}, payload, { iat: t, exp: t + 120 }));
+    const live = signMfa(header, Object.assign({}, payload, { iat: t, exp: t + 120 }));
     const wrong = await shared.post('/verify', { code: wrongCode(code) }, { token: live });
     expectProblem(wrong, 401, 'wrong-code');
     assert.equal(wrong.body.attempts_left, 4);

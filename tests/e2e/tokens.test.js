@@ -48,7 +48,11 @@ describe('tokens', () => {
     assert.equal(published.e, mine.e);
     // What another backend does: verify with the JWKS alone.
     assert.equal(J.verifyWithJwks(me.access_token, jwks), true);
-    assert.equal(J.verifyWithJwks(me.mfa_token, jwks), true);
+    // An mfa_token is signed by a key of its own that the JWKS does not publish, so no other
+    // backend can take it for an access token; the key is the one derived here from the same file.
+    assert.equal(J.verifyWithJwks(me.mfa_token, jwks), false);
+    assert.ok(!jwks.keys.some((k) => k.kid === J.decode(me.mfa_token).header.kid), 'the mfa_token key is not published');
+    assert.equal(J.verifyES256(me.mfa_token, J.mfaKey().jwk), true);
     const t = J.decode(me.access_token);
     const tampered = `${t.parts[0]}.${J.b64uJson(Object.assign({}, t.payload, { sub: 'x' }))}.${t.parts[2]}`;
     assert.equal(J.verifyWithJwks(tampered, jwks), false, 'sanity: the verifier itself rejects a tampered token');
@@ -58,7 +62,8 @@ describe('tokens', () => {
     const a = J.decode(me.access_token);
     const m = J.decode(me.mfa_token);
     assert.deepEqual({ alg: a.header.alg, typ: a.header.typ, kid: a.header.kid }, { alg: 'RS256', typ: 'at+jwt', kid });
-    assert.deepEqual({ alg: m.header.alg, typ: m.header.typ, kid: m.header.kid }, { alg: 'RS256', typ: 'mfa+jwt', kid });
+    assert.deepEqual({ alg: m.header.alg, typ: m.header.typ, kid: m.header.kid }, { alg: 'ES256', typ: 'mfa+jwt', kid: J.mfaKey().kid });
+    assert.notEqual(m.header.kid, kid);
     for (const [tok, aal, amr, ttl] of [[a.payload, 'aal2', ['pwd', 'sms'], 900], [m.payload, 'aal1', ['pwd'], 300]]) {
       assert.equal(tok.iss, env.JWT_ISSUER);
       assert.ok(tok.aud === env.JWT_AUDIENCE || (Array.isArray(tok.aud) && tok.aud.includes(env.JWT_AUDIENCE)), `aud ${tok.aud}`);
@@ -169,6 +174,26 @@ describe('tokens', () => {
     const m = J.decode(lg.mfa_token);
     expectProblem(await api.post('/verify', { code }, { token: J.unsigned(Object.assign({}, m.header, { alg: 'none' }), m.payload) }), 401, 'invalid-token');
     expectStatus(await api.post('/verify', { code }, { token: lg.mfa_token }), 200);
+  });
+
+  test('each_kind_of_token_is_accepted_only_with_its_own_key', async () => {
+    const mfa = J.mfaKey();
+    // Access claims signed with the mfa_token key: refused; the same claims with the access key pass.
+    const { header, payload, token } = J.mintAccess(me.user.id, kid);
+    expectInvalidBearer(await api.get('/dashboard', { token: J.signES256(Object.assign({}, header, { alg: 'ES256', kid: mfa.kid }), payload, mfa.privateKey) }));
+    expectStatus(await api.get('/dashboard', { token }), 200);
+    // A live login's mfa_token claims signed with the access key: refused, the login left as it was;
+    // signed with the mfa_token key (as verigate signs them): accepted.
+    const user = await signup(api);
+    const lg = await login(api, user);
+    const code = await codeFor(env.EMULATOR_URL, user.phone);
+    const m = J.decode(lg.mfa_token);
+    const withAccessKey = J.signRS256(Object.assign({}, m.header, { alg: 'RS256', kid }), m.payload);
+    expectProblem(await api.post('/verify', { code }, { token: withAccessKey }), 401, 'invalid-token');
+    expectProblem(await api.post('/resend', undefined, { token: withAccessKey }), 401, 'invalid-token');
+    const resigned = J.signMfa(m.header, m.payload);
+    assert.notEqual(resigned, lg.mfa_token, 'a fresh ECDSA signature');
+    expectStatus(await api.post('/verify', { code }, { token: resigned }), 200);
   });
 
   test('shared_instance_log_shows_no_tokens_or_phone_numbers', (t) => {

@@ -1,8 +1,9 @@
 /* fuzz_bearer_jwt.c: libFuzzer target for a token on its way in: http_bearer_token on an
  * Authorization header value, the token through the real jwt_tokens verify, and jws_verify
  * directly. The keys are made once in LLVMFuzzerInitialize: a set of two RS256 keys, as after a
- * rotation (the one jwt_tokens verifies with), and a set of one ES256 key. The clock stands still
- * at FUZZ_NOW.
+ * rotation (the one jwt_tokens verifies with), the ES256 keys jwt_tokens derives from them for
+ * mfa_tokens, and a set of one ES256 key that verigate does not know. The clock stands still at
+ * FUZZ_NOW.
  *
  * Two kinds of input:
  * - an Authorization header value ("Bearer eyJ..."): everything up to the first NUL;
@@ -11,7 +12,8 @@
  *   "Bearer <token>". This is how the fuzzer reaches the claim checks at all, since a mutated
  *   token never carries a valid signature; the checked-in seed tokens cannot verify either,
  *   because the keys are new on every run. Signed with the key its "kid" names and that key's
- *   alg, a token must verify back to the same header and payload. */
+ *   alg, a token must verify back to the same header and payload, and jwt_tokens may accept it
+ *   only as the kind of token its key signs. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +34,8 @@
 #define FUZZ_NOW 1700000000 /* the seeds' iat; their exp is a few minutes later */
 #define FUZZ_LEEWAY 5
 
-static struct jwt_keyset *rs_keys; /* owned by tokens */
+static struct jwt_keyset *rs_keys;  /* owned by tokens */
+static struct jwt_keyset *mfa_keys; /* derived from rs_keys, as jwt_tokens does */
 static struct jwt_keyset *es_keys;
 static struct jwt_tokens *tokens;
 static struct token_service ts;
@@ -80,6 +83,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argv;
   char err[256] = "";
   rs_keys = rotated_rs_keys();
+  mfa_keys = jwt_keyset_derive(rs_keys, MFA_KEY_PURPOSE, err, sizeof err);
+  if (!mfa_keys) die("jwt_keyset_derive", err);
   es_keys = jwt_keyset_load(NULL, NULL, JWT_KEY_ES256, err, sizeof err);
   if (!es_keys) die("jwt_keyset_load", err);
   struct jwt_tokens_config cfg = {"verigate", "verigate", 300, 900, FUZZ_LEEWAY};
@@ -113,6 +118,7 @@ static void verify_jws(const struct jwt_keyset *keys, const char *token) {
 /* The Authorization header value through bearer parsing and every verifier. */
 static void check_authorization(const char *value) {
   verify_jws(rs_keys, value);
+  verify_jws(mfa_keys, value);
   verify_jws(es_keys, value);
 
   struct _u_request req;
@@ -153,6 +159,11 @@ static void sign_and_check(const struct jwt_keyset *keys, const struct jwt_key *
       json_decref(h);
       json_decref(p);
     }
+    struct vg_claims claims;
+    if (ts.verify(ts.self, token, &claims) == VG_OK) {
+      FUZZ_REQUIRE(keys != es_keys);
+      FUZZ_REQUIRE(claims.kind == (keys == mfa_keys ? VG_TOKEN_MFA : VG_TOKEN_ACCESS));
+    }
     size_t n = strlen("Bearer ") + strlen(token) + 1;
     char *value = malloc(n);
     if (value) {
@@ -172,8 +183,8 @@ static void check_claims_input(const uint8_t *data, size_t size) {
   json_t *payload =
       json_loadb((const char *)newline + 1, size - (size_t)(newline + 1 - data), 0, NULL);
   if (json_is_object(header) && json_is_object(payload)) {
-    const struct jwt_keyset *sets[] = {rs_keys, es_keys};
-    for (size_t s = 0; s < 2; s++)
+    const struct jwt_keyset *sets[] = {rs_keys, mfa_keys, es_keys};
+    for (size_t s = 0; s < 3; s++)
       for (size_t i = 0; i < jwt_keyset_count(sets[s]); i++)
         sign_and_check(sets[s], jwt_keyset_key(sets[s], i), header, payload);
   }

@@ -26,6 +26,7 @@
 
 static int64_t now = T0;
 static const struct jwt_key *key; /* owned by tokens; read here to forge */
+static struct jwt_key *mfa_key;   /* derived here as jwt_tokens derives it, to forge mfa_tokens */
 static struct jwt_tokens *tokens;
 static struct token_service ts;
 
@@ -144,7 +145,7 @@ static int signature_verifies(EVP_PKEY *pub, const char *token, int es256) {
   return ok;
 }
 
-enum sign { SIGN_NONE, SIGN_HS256, SIGN_RS256 };
+enum sign { SIGN_NONE, SIGN_HS256, SIGN_KEY };
 
 /* The fields of a token to forge; a NULL string or 0 number leaves the member out. */
 struct forged {
@@ -155,8 +156,13 @@ struct forged {
 };
 
 static struct forged good_mfa(void) {
-  return (struct forged){"RS256",        key->kid, "mfa+jwt", ISS,       AUD, SUB,
-                         "forged-jti-1", "aal1",   now,       now + 300, 0,   NULL};
+  return (struct forged){"ES256",        mfa_key->kid, "mfa+jwt", ISS,       AUD, SUB,
+                         "forged-jti-1", "aal1",       now,       now + 300, 0,   NULL};
+}
+
+static struct forged good_access(void) {
+  return (struct forged){"RS256",        key->kid, "at+jwt", ISS,       AUD, SUB,
+                         "forged-jti-2", "aal2",   now,      now + 900, now, "session-1"};
 }
 
 static void set_str(json_t *o, const char *name, const char *v) {
@@ -172,7 +178,8 @@ static void append_b64(char *out, size_t *len, const void *data, size_t n) {
   *len += jwt_base64url(data, n, out + *len, 8192 - *len);
 }
 
-/* Builds and signs f: with the HMAC secret, or with the RSA key signer. A malloc()ed token. */
+/* Builds and signs f: with the HMAC secret, or with the key signer (RSA, or EC with JOSE's raw
+ * r||s). A malloc()ed token. */
 static char *forge(const struct forged *f, enum sign how, const char *secret, size_t secret_len,
                    EVP_PKEY *signer) {
   json_t *h = json_object(), *p = json_object();
@@ -200,13 +207,23 @@ static char *forge(const struct forged *f, enum sign how, const char *secret, si
     unsigned int n = 0;
     HMAC(EVP_sha256(), secret, (int)secret_len, (unsigned char *)out, len, sig, &n);
     sig_len = n;
-  } else if (how == SIGN_RS256) {
+  } else if (how == SIGN_KEY) {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     sig_len = sizeof sig;
     if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, signer) != 1 ||
         EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)out, len) != 1)
       sig_len = 0;
     EVP_MD_CTX_free(ctx);
+    const unsigned char *der = sig;
+    ECDSA_SIG *es = EVP_PKEY_is_a(signer, "EC") ? d2i_ECDSA_SIG(NULL, &der, (long)sig_len) : NULL;
+    if (es) {
+      const BIGNUM *r, *s;
+      ECDSA_SIG_get0(es, &r, &s);
+      BN_bn2binpad(r, sig, 32);
+      BN_bn2binpad(s, sig + 32, 32);
+      sig_len = 64;
+      ECDSA_SIG_free(es);
+    }
   }
   out[len++] = '.';
   append_b64(out, &len, sig, sig_len);
@@ -217,9 +234,11 @@ static char *forge(const struct forged *f, enum sign how, const char *secret, si
   return out;
 }
 
-/* Forges f signed with the real private key and verifies it. */
+/* Forges f signed with the real private key its kid names (the mfa_token key, else the access
+ * token key) and verifies it. */
 static vg_result verify_forged(const struct forged *f) {
-  char *t = forge(f, SIGN_RS256, NULL, 0, key->pkey);
+  int mfa = f->kid && strcmp(f->kid, mfa_key->kid) == 0;
+  char *t = forge(f, SIGN_KEY, NULL, 0, mfa ? mfa_key->pkey : key->pkey);
   struct vg_claims c;
   vg_result r = ts.verify(ts.self, t, &c);
   free(t);
@@ -250,9 +269,9 @@ static void tokens_mfa_round_trip_carries_the_claims(void) {
   CHECK(strlen(c.jti) >= 22);
   CHECK(c.iat == now && c.exp == now + 300);
   json_t *h = segment_json(t, 0), *p = segment_json(t, 1);
-  CHECK_STR(json_string_value(json_object_get(h, "alg")), "RS256");
+  CHECK_STR(json_string_value(json_object_get(h, "alg")), "ES256");
   CHECK_STR(json_string_value(json_object_get(h, "typ")), "mfa+jwt");
-  CHECK_STR(json_string_value(json_object_get(h, "kid")), key->kid);
+  CHECK_STR(json_string_value(json_object_get(h, "kid")), mfa_key->kid);
   CHECK_STR(json_string_value(json_object_get(p, "iss")), ISS);
   CHECK_STR(json_string_value(json_object_get(p, "aud")), AUD);
   CHECK_STR(json_string_value(json_object_get(p, "aal")), "aal1");
@@ -364,15 +383,73 @@ static void tokens_es256_round_trip(void) {
   jwt_tokens_destroy(ec);
 }
 
+/* ---- one key per kind of token ---- */
+
+static void tokens_mfa_tokens_are_signed_by_a_derived_key_the_jwks_does_not_publish(void) {
+  struct vg_claims issued;
+  char *t = issue(VG_TOKEN_MFA, 0, &issued);
+  json_t *h = segment_json(t, 0);
+  const char *kid = json_string_value(json_object_get(h, "kid"));
+  CHECK(kid && strcmp(kid, key->kid) != 0);
+  json_t *jwks = json_loads(ts.jwks(ts.self), 0, NULL);
+  json_t *keys = json_object_get(jwks, "keys");
+  CHECK(json_array_size(keys) == 1);
+  CHECK_STR(json_string_value(json_object_get(json_array_get(keys, 0), "kid")), key->kid);
+  /* What the JWKS would hold if it were published: the signature is the derived key's. */
+  EVP_PKEY *pub = jwk_public_key(mfa_key->jwk);
+  CHECK(pub && signature_verifies(pub, t, 1));
+  EVP_PKEY_free(pub);
+  json_decref(jwks);
+  json_decref(h);
+  free(t);
+}
+
+static void tokens_each_kind_verifies_only_with_its_own_key(void) {
+  struct forged f = good_access(); /* access claims signed with the mfa_token key */
+  f.alg = "ES256";
+  f.kid = mfa_key->kid;
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_mfa(); /* mfa claims signed with the access token key */
+  f.alg = "RS256";
+  f.kid = key->kid;
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_access();
+  f.typ = "mfa+jwt";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+}
+
+static void tokens_derived_keys_depend_on_the_key_and_the_purpose(void) {
+  char err[256];
+  struct jwt_key *again = jwt_key_derive(key, MFA_KEY_PURPOSE, err, sizeof err);
+  struct jwt_key *other_purpose = jwt_key_derive(key, "another purpose", err, sizeof err);
+  struct jwt_key *other = jwt_key_load(NULL, JWT_KEY_RS256, err, sizeof err);
+  struct jwt_key *ec = jwt_key_load(NULL, JWT_KEY_ES256, err, sizeof err);
+  struct jwt_key *from_other =
+      other ? jwt_key_derive(other, MFA_KEY_PURPOSE, err, sizeof err) : NULL;
+  struct jwt_key *from_ec = ec ? jwt_key_derive(ec, MFA_KEY_PURPOSE, err, sizeof err) : NULL;
+  CHECK(again && other_purpose && from_other && from_ec);
+  if (again && other_purpose && from_other && from_ec) {
+    CHECK_STR(again->kid, mfa_key->kid); /* the same key file: the same key on every instance */
+    CHECK(again->alg == JWT_KEY_ES256 && from_ec->alg == JWT_KEY_ES256);
+    CHECK(strcmp(other_purpose->kid, mfa_key->kid) != 0);
+    CHECK(strcmp(from_other->kid, mfa_key->kid) != 0);
+    CHECK(strcmp(from_ec->kid, ec->kid) != 0 && strcmp(from_ec->kid, mfa_key->kid) != 0);
+    CHECK_STR(json_string_value(json_object_get(again->jwk, "crv")), "P-256");
+  }
+  jwt_key_free(again);
+  jwt_key_free(other_purpose);
+  jwt_key_free(other);
+  jwt_key_free(ec);
+  jwt_key_free(from_other);
+  jwt_key_free(from_ec);
+}
+
 /* ---- forgeries ---- */
 
 static void tokens_accept_a_control_token_built_here(void) {
   struct forged f = good_mfa();
   CHECK(verify_forged(&f) == VG_OK); /* so every refusal below is for its one defect */
-  f.typ = "at+jwt";
-  f.aal = "aal2";
-  f.auth_time = now;
-  f.sid = "session-1";
+  f = good_access();
   CHECK(verify_forged(&f) == VG_OK);
   f.sid = NULL; /* an access token names its session */
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
@@ -420,7 +497,7 @@ static void tokens_reject_a_token_signed_by_another_key(void) {
   CHECK(other != NULL);
   if (!other) return;
   struct forged f = good_mfa(); /* our kid, their signature */
-  char *t = forge(&f, SIGN_RS256, NULL, 0, other->pkey);
+  char *t = forge(&f, SIGN_KEY, NULL, 0, other->pkey);
   CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
   free(t);
   jwt_key_free(other);
@@ -549,12 +626,19 @@ int main(void) {
   CHECK(tokens != NULL);
   if (!tokens) return check_done();
   ts = jwt_tokens_port(tokens);
+  char err[256] = "";
+  mfa_key = jwt_key_derive(key, MFA_KEY_PURPOSE, err, sizeof err);
+  CHECK(mfa_key != NULL);
+  if (!mfa_key) return check_done();
   RUN(tokens_mfa_round_trip_carries_the_claims);
   RUN(tokens_access_round_trip_carries_the_claims);
   RUN(tokens_mfa_token_never_verifies_as_access_kind);
   RUN(tokens_verify_elsewhere_with_the_published_jwk);
   RUN(tokens_jwks_names_the_signing_key_by_its_thumbprint);
   RUN(tokens_es256_round_trip);
+  RUN(tokens_mfa_tokens_are_signed_by_a_derived_key_the_jwks_does_not_publish);
+  RUN(tokens_each_kind_verifies_only_with_its_own_key);
+  RUN(tokens_derived_keys_depend_on_the_key_and_the_purpose);
   RUN(tokens_accept_a_control_token_built_here);
   RUN(tokens_reject_alg_none);
   RUN(tokens_reject_a_header_alg_other_than_the_keys);
@@ -569,5 +653,6 @@ int main(void) {
   RUN(tokens_reject_a_tampered_payload);
   RUN(tokens_reject_garbage);
   jwt_tokens_destroy(tokens);
+  jwt_key_free(mfa_key);
   return check_done();
 }

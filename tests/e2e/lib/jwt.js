@@ -33,6 +33,44 @@ function signRS256(header, payload, key = privateKeyPem()) {
   return `${input}.${b64u(crypto.sign('sha256', Buffer.from(input), key))}`;
 }
 
+// ES256 with JOSE's fixed-width r||s signature (RFC 7518 §3.4).
+function signES256(header, payload, key) {
+  const input = `${b64uJson(header)}.${b64uJson(payload)}`;
+  return `${input}.${b64u(crypto.sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))}`;
+}
+
+// RFC 7638 thumbprint of a public RSA or EC JWK: verigate's kid.
+function thumbprint(jwk) {
+  const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: 'RSA', n: jwk.n } : { crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y };
+  return b64u(crypto.createHash('sha256').update(JSON.stringify(members)).digest());
+}
+
+// The ES256 key verigate signs mfa_tokens with, derived here independently of its C code from
+// the signing key (src/adapters/jwt_keys.h, jwt_key_derive): HKDF-SHA256 with an empty salt over
+// the key's JWK "d", info = the purpose and a counter byte, read as a P-256 scalar below the
+// group order. Returns { privateKey, jwk (public), kid }.
+const MFA_KEY_PURPOSE = 'verigate mfa_token signing key';
+const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+function mfaKey(pem = privateKeyPem()) {
+  const ikm = unb64u(crypto.createPrivateKey(pem).export({ format: 'jwk' }).d);
+  for (let counter = 0; counter < 256; counter++) {
+    const info = Buffer.concat([Buffer.from(MFA_KEY_PURPOSE), Buffer.from([counter])]);
+    const d = Buffer.from(crypto.hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
+    const scalar = BigInt(`0x${d.toString('hex')}`);
+    if (scalar === 0n || scalar >= P256_ORDER) continue;
+    const ecdh = crypto.createECDH('prime256v1');
+    ecdh.setPrivateKey(d);
+    const point = ecdh.getPublicKey(); // 0x04 || x || y
+    const jwk = { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33)) };
+    const privateKey = crypto.createPrivateKey({ key: Object.assign({ d: b64u(d) }, jwk), format: 'jwk' });
+    return { privateKey, jwk, kid: thumbprint(jwk) };
+  }
+  throw new Error('no P-256 scalar derived');
+}
+
+// A token re-signed with the mfa_token key derived from the service's key (as verigate would).
+function signMfa(header, payload, pem = privateKeyPem()) { return signES256(header, payload, mfaKey(pem).privateKey); }
+
 function signHS256(header, payload, secret) {
   const input = `${b64uJson(header)}.${b64uJson(payload)}`;
   return `${input}.${b64u(crypto.createHmac('sha256', secret).update(input).digest())}`;
@@ -47,6 +85,14 @@ function verifyWithJwks(token, jwks) {
   if (!jwk || header.alg !== 'RS256') return false;
   const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
   return crypto.verify('sha256', Buffer.from(signingInput), key, signature);
+}
+
+// True when the token's ES256 signature checks out with the public EC JWK.
+function verifyES256(token, jwk) {
+  const { header, signature, signingInput } = decode(token);
+  if (header.alg !== 'ES256') return false;
+  const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+  return crypto.verify('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }, signature);
 }
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -66,4 +112,7 @@ function mintAccess(sub, kid, over = {}, headerOver = {}) {
   return { header, payload, token: signRS256(header, payload) };
 }
 
-module.exports = { b64u, b64uJson, unb64u, decode, privateKeyPem, publicKey, publicKeyPem, signRS256, signHS256, unsigned, verifyWithJwks, mintAccess, now };
+module.exports = {
+  b64u, b64uJson, unb64u, decode, privateKeyPem, publicKey, publicKeyPem, signRS256, signES256, signHS256, unsigned,
+  thumbprint, mfaKey, signMfa, verifyWithJwks, verifyES256, mintAccess, now,
+};
