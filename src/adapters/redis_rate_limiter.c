@@ -35,7 +35,21 @@ static const char TAKE[] = FIND_REACHED
     "  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[n + i]) end\n"
     "end\n"
     "return {0, 0}\n";
-static const char CHECK[] = FIND_REACHED "return {0, 0}\n";
+/* As FIND_REACHED, with every counter's count after the two numbers. */
+static const char CHECK[] =
+    "local n, counts = #KEYS, {}\n"
+    "for i = 1, n do counts[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end\n"
+    "for i = 1, n do\n"
+    "  if counts[i] >= tonumber(ARGV[i]) then\n"
+    "    local ttl = redis.call('TTL', KEYS[i])\n"
+    "    if ttl < 0 then\n"
+    "      ttl = tonumber(ARGV[n + i])\n"
+    "      redis.call('EXPIRE', KEYS[i], ttl)\n"
+    "    end\n"
+    "    return {i, ttl, unpack(counts)}\n"
+    "  end\n"
+    "end\n"
+    "return {0, 0, unpack(counts)}\n";
 /* Same KEYS and ARGV as TAKE; never counts below zero nor creates a key. */
 static const char UNTAKE[] =
     "for i = 1, #KEYS do\n"
@@ -66,14 +80,17 @@ static int limit_key(const struct vg_limit *l, char out[KEY_MAX]) {
   return 1;
 }
 
-/* Runs TAKE or CHECK over the limits that are on. */
+/* Runs TAKE, UNTAKE or CHECK over the limits that are on; with CHECK, counts (when not NULL) gets
+ * each limit's count. */
 static vg_result run_limits(struct redis_rate_limiter *r, const struct redis_script *script,
-                            const struct vg_limit *limits, int n, int *which, int *retry_after) {
+                            const struct vg_limit *limits, int n, int *which, int *retry_after,
+                            int *counts) {
   char keys[LIMITS_MAX][KEY_MAX], nums[2 * LIMITS_MAX][16], numkeys[16];
   const char *argv[REDIS_ARGC_MAX];
   int index[LIMITS_MAX], on = 0;
   *which = -1;
   *retry_after = 0;
+  for (int i = 0; counts && i < n; i++) counts[i] = 0;
   for (int i = 0; i < n && on < LIMITS_MAX; i++) {
     if (limits[i].limit <= 0) continue;
     if (!limit_key(&limits[i], keys[on])) return VG_ERR_INTERNAL;
@@ -92,12 +109,17 @@ static vg_result run_limits(struct redis_rate_limiter *r, const struct redis_scr
   redisReply *reply = NULL;
   vg_result res = redis_call(r->pool, script, argc, argv, &reply);
   if (res != VG_OK) return res;
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-      reply->element[0]->type != REDIS_REPLY_INTEGER ||
-      reply->element[1]->type != REDIS_REPLY_INTEGER) {
+  size_t expected = script == &r->check ? 2 + (size_t)on : 2; /* CHECK adds the counts */
+  int well_formed = reply->type == REDIS_REPLY_ARRAY && reply->elements == expected;
+  for (size_t i = 0; well_formed && i < expected; i++)
+    well_formed = reply->element[i]->type == REDIS_REPLY_INTEGER;
+  if (!well_formed) {
     y_log_message(Y_LOG_LEVEL_ERROR, "redis: rate limit script answered an unexpected reply");
-    res = VG_ERR_INTERNAL;
-  } else if (reply->element[0]->integer > 0) {
+    freeReplyObject(reply);
+    return VG_ERR_INTERNAL;
+  }
+  for (int i = 0; counts && i < on; i++) counts[index[i]] = (int)reply->element[2 + i]->integer;
+  if (reply->element[0]->integer > 0) {
     long long reached = reply->element[0]->integer - 1;
     *which = reached < on ? index[reached] : -1;
     *retry_after = (int)reply->element[1]->integer;
@@ -110,19 +132,19 @@ static vg_result run_limits(struct redis_rate_limiter *r, const struct redis_scr
 static vg_result limiter_take(void *self, const struct vg_limit *limits, int n, int *which,
                               int *retry_after) {
   struct redis_rate_limiter *r = self;
-  return run_limits(r, &r->take, limits, n, which, retry_after);
+  return run_limits(r, &r->take, limits, n, which, retry_after, NULL);
 }
 
 static vg_result limiter_untake(void *self, const struct vg_limit *limits, int n) {
   struct redis_rate_limiter *r = self;
   int which, retry_after;
-  return run_limits(r, &r->untake, limits, n, &which, &retry_after);
+  return run_limits(r, &r->untake, limits, n, &which, &retry_after, NULL);
 }
 
 static vg_result limiter_check(void *self, const struct vg_limit *limits, int n, int *which,
-                               int *retry_after) {
+                               int *retry_after, int *counts) {
   struct redis_rate_limiter *r = self;
-  return run_limits(r, &r->check, limits, n, which, retry_after);
+  return run_limits(r, &r->check, limits, n, which, retry_after, counts);
 }
 
 static vg_result limiter_add(void *self, const struct vg_limit *limit, int *count) {

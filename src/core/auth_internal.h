@@ -28,7 +28,9 @@ bool auth_phone_normalize(struct auth *a, const char *raw, const char *region,
                           struct vg_field_errors *errs, char e164[VG_PHONE_MAX]);
 
 /* Abuse limits (limits.c). Each answers VG_OK, or the refusal with *retry_after. */
-vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after);
+/* *had_fails: whether the account has failures counted, for limits_login_succeeded to clear. */
+vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after,
+                            bool *had_fails);
 void limits_login_failed(struct auth *a, const char *account, const char *ip);
 void limits_login_succeeded(struct auth *a, const char *account);
 vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip, int *retry_after);

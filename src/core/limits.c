@@ -15,16 +15,23 @@ static int when_known(const char *subject, int limit) {
   return subject && *subject ? limit : 0;
 }
 
-vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after) {
+vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after,
+                            bool *had_fails) {
   const struct abuse_rules *r = &a->abuse;
   /* The lock is keyed by the address as typed (normalised), not by the user, so an address
-   * with no account locks exactly like one with an account and the answer tells nothing. */
+   * with no account locks exactly like one with an account and the answer tells nothing. The
+   * account's failure count comes back in the same round trip: a login that succeeds clears it
+   * only when there is one (reaching it locks the account and clears it, so it is below the
+   * limit here unless two failures race). */
   struct vg_limit gate[] = {
       {"login-lock", account, r->login_fails_per_account > 0 ? 1 : 0, r->login_lock_seconds},
       {"login-fail-ip", ip, when_known(ip, r->login_fails_per_ip), FAIL_WINDOW},
+      {"login-fail-account", account, r->login_fails_per_account, FAIL_WINDOW},
   };
-  int which;
-  return a->limiter.check(a->limiter.self, gate, 2, &which, retry_after);
+  int which, counts[3] = {0};
+  vg_result res = a->limiter.check(a->limiter.self, gate, 3, &which, retry_after, counts);
+  *had_fails = counts[2] > 0;
+  return res;
 }
 
 void limits_login_failed(struct auth *a, const char *account, const char *ip) {

@@ -16,7 +16,8 @@ static vg_result check_password(struct auth *a, const char *email, const char *p
   /* Shed a flood first: a login refused here costs no Redis or MongoDB round trip. */
   vg_result r = a->hasher.admit(a->hasher.self);
   if (r != VG_OK) return r;
-  r = limits_login_gate(a, account, ip, retry_after);
+  bool had_fails = false;
+  r = limits_login_gate(a, account, ip, retry_after, &had_fails);
   if (r != VG_OK) return r;
 
   vg_result found =
@@ -30,7 +31,7 @@ static vg_result check_password(struct auth *a, const char *email, const char *p
     limits_login_failed(a, account, ip);
     return VG_ERR_INVALID_CREDENTIALS;
   }
-  limits_login_succeeded(a, account);
+  if (had_fails) limits_login_succeeded(a, account); /* no Redis round trip when there is none */
   return VG_OK;
 }
 

@@ -17,13 +17,14 @@ struct rate_limiter {
   /* Counts one event against each of the n limits, but only if none of them is reached;
    * otherwise counts nothing and answers VG_ERR_RATE_LIMITED with the index of the first
    * reached one in *which and the seconds until its window ends in *retry_after. */
-  vg_result (*take)(void *self, const struct vg_limit *limits, int n, int *which,
-                    int *retry_after);
+  vg_result (*take)(void *self, const struct vg_limit *limits, int n, int *which, int *retry_after);
   /* Takes back one event taken from each of the n limits (a send that failed costs nothing). */
   vg_result (*untake)(void *self, const struct vg_limit *limits, int n);
-  /* As take, counting nothing. */
-  vg_result (*check)(void *self, const struct vg_limit *limits, int n, int *which,
-                     int *retry_after);
+  /* As take, counting nothing. When counts is not NULL, counts[i] is limit i's count (0 for a
+   * limit that is off), so a caller learns in the same round trip whether there is anything to
+   * clear later. */
+  vg_result (*check)(void *self, const struct vg_limit *limits, int n, int *which, int *retry_after,
+                     int *counts);
   /* Counts one event against limit whatever its count; *count is the count after it. */
   vg_result (*add)(void *self, const struct vg_limit *limit, int *count);
   /* Forgets limit's count. */

@@ -56,6 +56,24 @@ describe('abuse limits', () => {
     assert.ok(redisExists(env.REDIS_URL, keyOf('login-lock', user.email)), 'the lock lives in Redis');
   });
 
+  test('a_successful_login_clears_the_accounts_failures_in_redis', async () => {
+    const { api } = await instance({ LOGIN_FAILS_PER_ACCOUNT: 3, LOGIN_LOCK_SECONDS: 120 });
+    const user = await signup(api);
+    const fails = keyOf('login-fail-account', user.email);
+    const wrong = { email: user.email, password: 'wrong password!' };
+    const right = { email: user.email, password: user.password };
+    assert.equal(redisExists(env.REDIS_URL, fails), false);
+    expectStatus(await api.post('/login', right), 200); // nothing to clear: nothing created either
+    assert.equal(redisExists(env.REDIS_URL, fails), false);
+    for (let i = 0; i < 2; i++) expectProblem(await api.post('/login', wrong), 401, 'invalid-credentials');
+    assert.equal(redisExists(env.REDIS_URL, fails), true, 'two failures counted');
+    expectStatus(await api.post('/login', right), 200);
+    assert.equal(redisExists(env.REDIS_URL, fails), false, 'forgotten on success');
+    // The count starts over: two more failures and the right password still get in.
+    for (let i = 0; i < 2; i++) expectProblem(await api.post('/login', wrong), 401, 'invalid-credentials');
+    expectStatus(await api.post('/login', right), 200);
+  });
+
   test('login_failures_per_ip_block_that_ip_only', async () => {
     const { api } = await instance({ LOGIN_FAILS_PER_IP: 3, LOGIN_FAILS_PER_ACCOUNT: 0 });
     const user = await signup(api);

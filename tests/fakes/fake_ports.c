@@ -467,8 +467,13 @@ static vg_result limiter_find(struct fake_rate_limiter *r, const struct vg_limit
 }
 
 static vg_result limiter_check(void *self, const struct vg_limit *limits, int n, int *which,
-                               int *retry_after) {
-  return limiter_find(self, limits, n, which, retry_after);
+                               int *retry_after, int *counts) {
+  vg_result res = limiter_find(self, limits, n, which, retry_after);
+  for (int i = 0; counts && res != VG_ERR_UNAVAILABLE && i < n; i++) {
+    struct fake_counter *c = limits[i].limit > 0 ? counter(self, &limits[i], false) : NULL;
+    counts[i] = c ? c->count : 0;
+  }
+  return res;
 }
 
 static vg_result limiter_take(void *self, const struct vg_limit *limits, int n, int *which,
@@ -499,6 +504,7 @@ static vg_result limiter_add(void *self, const struct vg_limit *limit, int *coun
 
 static vg_result limiter_clear(void *self, const struct vg_limit *limit) {
   struct fake_rate_limiter *r = self;
+  r->clears++;
   if (r->down) return VG_ERR_UNAVAILABLE;
   struct fake_counter *c = counter(r, limit, false);
   if (c) c->count = 0;

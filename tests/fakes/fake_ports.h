@@ -121,7 +121,8 @@ struct fake_rate_limiter {
   struct fake_clock *clock;
   struct fake_counter counters[FAKE_COUNTERS_MAX];
   int n;
-  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+  bool down;  /* every call answers VG_ERR_UNAVAILABLE */
+  int clears; /* calls of clear so far */
 };
 struct rate_limiter fake_rate_limiter_port(struct fake_rate_limiter *r);
 /* The live count of scope for subject (0 when none). */

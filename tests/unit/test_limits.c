@@ -17,8 +17,12 @@ static struct signup_input user(int i, const char *ip) {
   snprintf(names[i], sizeof names[i], "user%d", i);
   snprintf(emails[i], sizeof emails[i], "user%d@example.com", i);
   snprintf(phones[i], sizeof phones[i], "+1555000000%d", i);
-  return (struct signup_input){.name = "User", .username = names[i], .email = emails[i],
-                               .password = "correct horse", .phone = phones[i], .client_ip = ip};
+  return (struct signup_input){.name = "User",
+                               .username = names[i],
+                               .email = emails[i],
+                               .password = "correct horse",
+                               .phone = phones[i],
+                               .client_ip = ip};
 }
 
 static void fresh(void) {
@@ -69,6 +73,19 @@ static void a_successful_login_forgets_earlier_failures(void) {
   CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-account", "user0@example.com") == 0);
   CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_INVALID_CREDENTIALS);
   CHECK(login("user0@example.com", "correct horse", IP) != VG_ERR_RATE_LIMITED);
+}
+
+/* With no failure counted there is nothing to forget: no second round trip to the limiter. */
+static void a_login_without_earlier_failures_clears_nothing(void) {
+  fresh();
+  CHECK(signup(0, IP) == VG_OK);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+  CHECK(w.limiter.clears == 0);
+  CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_INVALID_CREDENTIALS);
+  w.clock.now += 61; /* past the resend cooldown of the first login's phone */
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+  CHECK(w.limiter.clears == 1);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-account", "user0@example.com") == 0);
 }
 
 static void failures_per_ip_block_that_ip_only(void) {
@@ -204,6 +221,7 @@ static void limiter_down_is_unavailable(void) {
 int main(void) {
   RUN(account_locks_after_failures_and_answers_alike_for_unknown_addresses);
   RUN(a_successful_login_forgets_earlier_failures);
+  RUN(a_login_without_earlier_failures_clears_nothing);
   RUN(failures_per_ip_block_that_ip_only);
   RUN(sms_per_phone_in_10_minutes_then_per_day);
   RUN(sms_per_ip_counts_across_numbers);
