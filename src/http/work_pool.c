@@ -30,6 +30,7 @@ static void *worker(void *p) {
   /* On Linux a nice value belongs to the thread. Best effort: at worst the pool runs at the
    * process's own priority. */
   if (pool->nice > 0) (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), pool->nice);
+  (void)pthread_setname_np(pthread_self(), "vg-work"); /* for top -H and perf; best effort */
   pthread_mutex_lock(&pool->lock);
   for (;;) {
     while (pool->queued == 0 && !pool->stopping) pthread_cond_wait(&pool->work, &pool->lock);
