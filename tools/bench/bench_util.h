@@ -12,7 +12,8 @@ double bench_now(void);
 /* CPU seconds (user + system) of this process so far. */
 double bench_process_cpu(void);
 
-/* CPU seconds (utime + stime from /proc/PID/stat) of another process; -1 when unreadable. */
+/* CPU seconds (user + system, every thread) of another process: its CPU clock to the nanosecond,
+ * else utime + stime from /proc/PID/stat; -1 when unreadable. */
 double bench_pid_cpu(long pid);
 
 /* The non-empty lines of path, without their newlines, in *count. NULL (message on stderr) when

@@ -11,7 +11,7 @@
  *       pending login is left to expire in Redis), and that user's next login completes.
  *   split   --url U --emulator E --users FILE --password P --clients C --rounds R --pid PID
  *       rounds of "every user logs in" then "every user verifies", with verigate's CPU time
- *       (/proc/PID/stat) read between the phases: CPU per login and per verify, separately.
+ *       (its CPU clock) read between the phases: CPU per login and per verify, separately.
  * Each client owns the users i with i % C == its number, so no two clients share a phone and
  * every SMS verification at the emulator is finished before the same phone logs in again.
  * 503 answers (the hash pool full) are counted and retried after their Retry-After, capped at 1 s.
