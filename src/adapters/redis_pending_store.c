@@ -22,14 +22,14 @@
 
 enum pending_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_COUNT };
 
-/* DEL first so a reused jti never inherits stale fields. ARGV: six fields, then ttl. */
+/* DEL first so a reused jti never inherits stale fields. ARGV: seven fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
     [RS_CREATE] =
         "redis.call('DEL', KEYS[1])\n"
         "redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'phone', ARGV[2],\n"
         "  'verification_sid', ARGV[3], 'sends', ARGV[4], 'last_send_at', ARGV[5],\n"
-        "  'attempts', ARGV[6])\n"
-        "redis.call('EXPIRE', KEYS[1], ARGV[7])\n"
+        "  'attempts', ARGV[6], 'phone_verified', ARGV[7])\n"
+        "redis.call('EXPIRE', KEYS[1], ARGV[8])\n"
         "return 1\n",
     /* ARGV: now, cooldown, max_sends. Returns {0} gone, {1, sends} ok, {2} limit,
      * {3, retry_after} cooldown. */
@@ -98,7 +98,9 @@ static vg_result redis_pending_create(void *self, const char *jti, const struct 
   snprintf(last, sizeof(last), "%" PRId64, p->last_send_at);
   snprintf(attempts, sizeof(attempts), "%d", p->attempts);
   snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
-  const char *argv[] = {NULL, NULL, "1", key, user_id, phone, sid, sends, last, attempts, ttl_s};
+  const char *verified = p->phone_verified ? "1" : "0";
+  const char *argv[] = {NULL, NULL,  "1",  key,      user_id,  phone,
+                        sid,  sends, last, attempts, verified, ttl_s};
   vg_result res = redis_run(self, RS_CREATE, (int)(sizeof(argv) / sizeof(*argv)), argv, &r);
   if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("create");
   if (r != NULL) freeReplyObject(r);
@@ -130,11 +132,12 @@ static vg_result redis_pending_get(void *self, const char *jti, struct vg_pendin
   redisReply *r = NULL;
   long long sends, last, attempts;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
-  const char *argv[] = {"HMGET",        key,       "user_id", "phone", "verification_sid", "sends",
-                        "last_send_at", "attempts"};
-  vg_result res = redis_run(self, -1, 8, argv, &r);
+  const char *argv[] = {
+      "HMGET",        key,        "user_id",       "phone", "verification_sid", "sends",
+      "last_send_at", "attempts", "phone_verified"};
+  vg_result res = redis_run(self, -1, 9, argv, &r);
   if (res != VG_OK) goto cleanup;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 7) {
     res = redis_unexpected("HMGET");
     goto cleanup;
   }
@@ -155,6 +158,8 @@ static vg_result redis_pending_get(void *self, const char *jti, struct vg_pendin
     out->sends = (int)sends;
     out->last_send_at = last;
     out->attempts = (int)attempts;
+    /* Absent in a login begun by an older version: then /verify writes it, as it always did. */
+    out->phone_verified = v[6]->type == REDIS_REPLY_STRING && v[6]->len == 1 && v[6]->str[0] == '1';
   }
 cleanup:
   if (r != NULL) freeReplyObject(r);

@@ -55,7 +55,8 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   if (r != VG_OK) return r;
 
   int64_t now = a->clock.now(a->clock.self);
-  struct vg_pending pending = {.sends = 1, .last_send_at = now, .attempts = 0};
+  struct vg_pending pending = {
+      .sends = 1, .last_send_at = now, .attempts = 0, .phone_verified = user.phone_verified};
   memcpy(pending.user_id, user.id, sizeof pending.user_id);
   memcpy(pending.phone, user.phone, sizeof pending.phone);
 

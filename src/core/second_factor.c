@@ -49,8 +49,10 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
 /* Twilio approved the code: record it, consume the login, start the session. */
 static vg_result finish(struct auth *a, const struct vg_claims *claims,
                         const struct vg_pending *pending, struct verify_output *out) {
-  /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim. */
-  vg_result r = a->users.set_phone_verified(a->users.self, pending->user_id);
+  /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim.
+   * A user whose phone was verified when the login began needs no write (nothing unsets it). */
+  vg_result r = VG_OK;
+  if (!pending->phone_verified) r = a->users.set_phone_verified(a->users.self, pending->user_id);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
   r = a->pending.claim(a->pending.self, claims->jti);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;

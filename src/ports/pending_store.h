@@ -3,6 +3,7 @@
 #ifndef VG_PORT_PENDING_STORE_H
 #define VG_PORT_PENDING_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/result.h"
@@ -18,6 +19,7 @@ struct vg_pending {
   int sends;            /* SMS sent for this login, the first included */
   int64_t last_send_at; /* seconds since the Unix epoch */
   int attempts;         /* wrong codes so far */
+  bool phone_verified;  /* the user's when the login began: then /verify need not write it */
 };
 
 struct pending_store {

@@ -71,6 +71,26 @@ describe('login and verify', () => {
     assert.ok(authTime >= t0 - 2 && authTime <= now() + 2, `auth_time ${dash.body.auth.auth_time}`);
   });
 
+  test('a_returning_users_verify_does_not_write_phone_verified_again', async () => {
+    const { ObjectId } = tool('mongodb');
+    const user = await signup(api);
+    const first = await login(api, user);
+    assert.equal(redisHash(env.REDIS_URL, pendingKey(first.mfa_token)).phone_verified, '0');
+    await verify(api, first.mfa_token, await codeFor(env.EMULATOR_URL, user.phone));
+    const verified = await (await users()).findOne({ _id: new ObjectId(user.id) });
+    assert.equal(verified.phone_verified, true);
+    assert.ok(verified.updated_at > verified.created_at, 'the first verify wrote the user');
+
+    // The next login carries phone_verified in its pending login, so its verify leaves the
+    // user's document as it was.
+    const again = await login(api, user);
+    assert.equal(redisHash(env.REDIS_URL, pendingKey(again.mfa_token)).phone_verified, '1');
+    const v = await verify(api, again.mfa_token, await codeFor(env.EMULATOR_URL, user.phone));
+    expectStatus(await api.get('/dashboard', { token: v.access_token }), 200);
+    const after = await (await users()).findOne({ _id: new ObjectId(user.id) });
+    assert.deepEqual(after, verified);
+  });
+
   test('login_unknown_email_and_wrong_password_answer_alike', async () => {
     const user = await signup(api);
     const wrong = await api.post('/login', { email: user.email, password: `${user.password}x` });

@@ -61,6 +61,7 @@ static vg_result users_find_by_id(void *self, const char *id, struct vg_user *ou
 
 static vg_result users_set_phone_verified(void *self, const char *id) {
   struct fake_user_store *s = self;
+  s->verified_writes++;
   if (s->down) return VG_ERR_UNAVAILABLE;
   struct vg_user *u = fake_user_store_by_id(s, id);
   if (!u) return VG_ERR_NOT_FOUND;

@@ -22,7 +22,8 @@ struct fake_user_store {
   struct vg_user users[FAKE_USERS_MAX];
   int count;
   int next_id;
-  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+  bool down;           /* every call answers VG_ERR_UNAVAILABLE */
+  int verified_writes; /* calls of set_phone_verified so far */
 };
 struct user_store fake_user_store_port(struct fake_user_store *s);
 /* The stored user with id, or NULL. */

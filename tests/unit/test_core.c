@@ -418,6 +418,24 @@ static void verify_right_code_issues_access_token_and_marks_phone_verified(void)
   CHECK_STR(c->sub, alice_id);
 }
 
+/* The pending login carries the user's phone_verified from the login: a phone already verified
+ * is not written again (one MongoDB command less per returning user), a new one is. */
+static void verify_writes_phone_verified_only_when_the_login_began_without_it(void) {
+  given_alice();
+  struct verify_output out;
+  CHECK(login_alice() == VG_OK);
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+  CHECK(w.users.verified_writes == 1);
+  w.clock.now += 60; /* past the resend cooldown of Alice's phone */
+  CHECK(login_alice() == VG_OK);
+  struct vg_pending pending;
+  CHECK(w.auth.pending.get(w.auth.pending.self, mfa_jti(), &pending) == VG_OK &&
+        pending.phone_verified);
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+  CHECK(w.users.verified_writes == 1);
+  CHECK(fake_pending_store_count(&w.pending) == 0);
+}
+
 static void verify_rejects_reused_mfa_token(void) {
   given_verified_alice();
   struct verify_output out;
@@ -555,6 +573,7 @@ int main(void) {
   RUN(resend_refuses_access_and_garbage_tokens);
   RUN(verify_counts_down_wrong_codes_then_ends_the_login);
   RUN(verify_right_code_issues_access_token_and_marks_phone_verified);
+  RUN(verify_writes_phone_verified_only_when_the_login_began_without_it);
   RUN(verify_rejects_reused_mfa_token);
   RUN(verify_refuses_while_another_verify_holds_the_lock);
   RUN(verify_expired_at_twilio_removes_the_pending_login);
