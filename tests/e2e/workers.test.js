@@ -5,9 +5,9 @@
 // the login held it, /healthz and /dashboard would wait for the login.
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { client, expectStatus } = require('./lib/http');
+const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo } = require('./lib/stores');
-const { newUser, signup, signedIn, emulatorFault } = require('./lib/flow');
+const { newUser, signup, signedIn, emulatorFault, emulatorRequests } = require('./lib/flow');
 const { startVerigate, startEmulator, cleanupSpawned, sleep } = require('./lib/procs');
 
 const TWILIO_DELAY_MS = 3000;
@@ -38,5 +38,44 @@ describe('workers', () => {
     const res = await login;
     expectStatus(res, 200);
     assert.ok(Date.now() - started >= TWILIO_DELAY_MS, 'the login did wait for Twilio');
+  });
+
+  // At most HASH_CONCURRENCY hashes run and HASH_QUEUE wait: a login beyond answers 503 with
+  // Retry-After at once, and sends nothing.
+  test('a_full_hash_queue_answers_503_with_retry_after_at_once_and_sends_nothing', async () => {
+    const emu = await startEmulator();
+    const vg = await startVerigate({
+      env: {
+        HTTP_THREADS: 1, HASH_CONCURRENCY: 1, HASH_QUEUE: 0, LOGIN_FAILS_PER_IP: 0, TWILIO_VERIFY_BASE_URL: emu.url,
+      },
+    });
+    const api = client(vg.url);
+    const user = await signup(api, newUser());
+    await emulatorFault(emu.url, { operation: 'start', delay_ms: TWILIO_DELAY_MS, count: 1 });
+    const started = Date.now();
+    const first = api.post('/login', { email: user.email, password: user.password }).then((res) => ({ res, at: Date.now() }));
+    // Knock every 10 ms while the first login hashes (~0.1 s, within the first 0.4 s).
+    const knocks = [];
+    for (let i = 0; i < 40; i++) {
+      const sent = Date.now();
+      const stranger = { email: newUser().email, password: 'not an account here' }; // no lock-out builds up
+      knocks.push(api.post('/login', stranger).then((res) => ({ res, took: Date.now() - sent })));
+      await sleep(10);
+    }
+    const answers = await Promise.all(knocks);
+    const refused = answers.filter((a) => a.res.status === 503);
+    assert.ok(refused.length >= 1, `statuses ${answers.map((a) => a.res.status)}`);
+    for (const { res, took } of refused) {
+      expectProblem(res, 503, 'overloaded');
+      assert.equal(res.headers.get('retry-after'), '1');
+      assert.equal(res.body.retry_after, 1);
+      assert.ok(took < TWILIO_DELAY_MS / 2, `a refusal took ${took} ms: it waited`);
+    }
+    for (const { res } of answers.filter((a) => a.res.status !== 503)) expectProblem(res, 401, 'invalid-credentials');
+    const { res, at } = await first;
+    expectStatus(res, 200);
+    assert.ok(at - started >= TWILIO_DELAY_MS, 'the first login waited on Twilio');
+    const sends = (await emulatorRequests(emu.url)).filter((r) => r.path.endsWith('/Verifications'));
+    assert.equal(sends.length, 1, 'only the admitted login sent a code');
   });
 });
