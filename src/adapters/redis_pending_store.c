@@ -20,7 +20,13 @@
 #define REDIS_LOCK_PREFIX "vg:lock:"
 #define REDIS_KEY_MAX (sizeof(REDIS_PENDING_PREFIX) + VG_JTI_MAX) /* the longer prefix, NUL */
 
-enum pending_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_COUNT };
+enum pending_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_LOCK, RS_CLAIM, RS_COUNT };
+
+/* The fields of a pending login, in the order HMGET and the lock script answer them. */
+#define PENDING_FIELDS                                                            \
+  "'user_id', 'phone', 'verification_sid', 'sends', 'last_send_at', 'attempts', " \
+  "'phone_verified'"
+#define PENDING_NFIELDS 7
 
 /* DEL first so a reused jti never inherits stale fields. ARGV: seven fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
@@ -54,6 +60,15 @@ static const char *const redis_script_body[RS_COUNT] = {
     /* Returns the new attempts, or -1 when the key is gone (HINCRBY alone would recreate it). */
     [RS_ATTEMPT] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
                     "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n"),
+    /* KEYS: the pending login, its lock; ARGV: the lock's ttl. {0}: no such login (no lock
+     * taken); {1}: the lock is held; {2, fields...}: locked, and the login as it is now. */
+    [RS_LOCK] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+                 "if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return {1} end\n"
+                 "return {2, unpack(redis.call('HMGET', KEYS[1], " PENDING_FIELDS "))}\n"),
+    /* KEYS: the pending login, its lock. 1 for the one caller that deleted the login. */
+    [RS_CLAIM] = ("local n = redis.call('DEL', KEYS[1])\n"
+                  "redis.call('DEL', KEYS[2])\n"
+                  "return n\n"),
 };
 
 struct redis_pending_store {
@@ -126,42 +141,45 @@ static int redis_integer(const redisReply *v, long long min, long long max, long
   return 0;
 }
 
+/* The PENDING_NFIELDS values v of a pending login into out: VG_ERR_NOT_FOUND when there is no
+ * such hash (create writes every field at once), VG_ERR_INTERNAL for a malformed one. */
+static vg_result redis_parse_pending(redisReply **v, struct vg_pending *out) {
+  long long sends, last, attempts;
+  memset(out, 0, sizeof(*out));
+  if (v[0]->type == REDIS_REPLY_NIL && v[1]->type == REDIS_REPLY_NIL) return VG_ERR_NOT_FOUND;
+  if (redis_copy(v[0], out->user_id, sizeof(out->user_id)) != 0 ||
+      redis_copy(v[1], out->phone, sizeof(out->phone)) != 0 ||
+      redis_copy(v[2], out->verification_sid, sizeof(out->verification_sid)) != 0 ||
+      redis_integer(v[3], 0, INT_MAX, &sends) != 0 ||
+      redis_integer(v[4], 0, INT64_MAX, &last) != 0 ||
+      redis_integer(v[5], 0, INT_MAX, &attempts) != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "redis: pending login hash has a missing or malformed field");
+    memset(out, 0, sizeof(*out));
+    return VG_ERR_INTERNAL;
+  }
+  out->sends = (int)sends;
+  out->last_send_at = last;
+  out->attempts = (int)attempts;
+  /* Absent in a login begun by an older version: then /verify writes it, as it always did. */
+  out->phone_verified = v[6]->type == REDIS_REPLY_STRING && v[6]->len == 1 && v[6]->str[0] == '1';
+  return VG_OK;
+}
+
 /* HMGET rather than HGETALL: the fields come back in a fixed order, a missing one as nil. */
 static vg_result redis_pending_get(void *self, const char *jti, struct vg_pending *out) {
   char key[REDIS_KEY_MAX];
   redisReply *r = NULL;
-  long long sends, last, attempts;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
   const char *argv[] = {
       "HMGET",        key,        "user_id",       "phone", "verification_sid", "sends",
       "last_send_at", "attempts", "phone_verified"};
-  vg_result res = redis_run(self, -1, 9, argv, &r);
-  if (res != VG_OK) goto cleanup;
-  if (r->type != REDIS_REPLY_ARRAY || r->elements != 7) {
-    res = redis_unexpected("HMGET");
-    goto cleanup;
+  vg_result res = redis_run(self, -1, 2 + PENDING_NFIELDS, argv, &r);
+  if (res == VG_OK) {
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == PENDING_NFIELDS)
+      res = redis_parse_pending(r->element, out);
+    else
+      res = redis_unexpected("HMGET");
   }
-  redisReply **v = r->element;
-  memset(out, 0, sizeof(*out));
-  if (v[0]->type == REDIS_REPLY_NIL && v[1]->type == REDIS_REPLY_NIL) {
-    res = VG_ERR_NOT_FOUND; /* no such hash (create writes every field at once) */
-  } else if (redis_copy(v[0], out->user_id, sizeof(out->user_id)) != 0 ||
-             redis_copy(v[1], out->phone, sizeof(out->phone)) != 0 ||
-             redis_copy(v[2], out->verification_sid, sizeof(out->verification_sid)) != 0 ||
-             redis_integer(v[3], 0, INT_MAX, &sends) != 0 ||
-             redis_integer(v[4], 0, INT64_MAX, &last) != 0 ||
-             redis_integer(v[5], 0, INT_MAX, &attempts) != 0) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "redis: pending login hash has a missing or malformed field");
-    memset(out, 0, sizeof(*out));
-    res = VG_ERR_INTERNAL;
-  } else {
-    out->sends = (int)sends;
-    out->last_send_at = last;
-    out->attempts = (int)attempts;
-    /* Absent in a login begun by an older version: then /verify writes it, as it always did. */
-    out->phone_verified = v[6]->type == REDIS_REPLY_STRING && v[6]->len == 1 && v[6]->str[0] == '1';
-  }
-cleanup:
   if (r != NULL) freeReplyObject(r);
   return res;
 }
@@ -226,46 +244,69 @@ static vg_result redis_pending_add_attempt(void *self, const char *jti, int *att
   return res;
 }
 
-static vg_result redis_pending_lock(void *self, const char *jti, int ttl) {
-  char key[REDIS_KEY_MAX], ttl_s[16];
+static vg_result redis_pending_unlock(void *self, const char *jti);
+
+static vg_result redis_pending_lock(void *self, const char *jti, int ttl, struct vg_pending *out) {
+  char key[REDIS_KEY_MAX], lock[REDIS_KEY_MAX], ttl_s[16];
   redisReply *r = NULL;
-  if (redis_key(key, REDIS_LOCK_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0 ||
+      redis_key(lock, REDIS_LOCK_PREFIX, jti) != 0)
+    return VG_ERR_NOT_FOUND;
   snprintf(ttl_s, sizeof(ttl_s), "%d", ttl > 0 ? ttl : 1);
-  const char *argv[] = {"SET", key, "1", "NX", "EX", ttl_s};
-  vg_result res = redis_run(self, -1, 6, argv, &r);
-  if (res == VG_OK && r->type == REDIS_REPLY_NIL)
+  const char *argv[] = {NULL, NULL, "2", key, lock, ttl_s};
+  vg_result res = redis_run(self, RS_LOCK, 6, argv, &r);
+  if (res != VG_OK) goto cleanup;
+  long long status =
+      r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->type == REDIS_REPLY_INTEGER
+          ? r->element[0]->integer
+          : -1;
+  if (status == 0) {
+    res = VG_ERR_NOT_FOUND;
+  } else if (status == 1) {
     res = VG_ERR_VERIFY_IN_PROGRESS;
-  else if (res == VG_OK && r->type != REDIS_REPLY_STATUS)
-    res = redis_unexpected("SET NX");
+  } else if (status == 2 && r->elements == 1 + PENDING_NFIELDS) {
+    res = redis_parse_pending(r->element + 1, out);
+    if (res != VG_OK) redis_pending_unlock(self, jti); /* vanished or malformed: hold nothing */
+  } else {
+    res = redis_unexpected("lock");
+  }
+cleanup:
   if (r != NULL) freeReplyObject(r);
   return res;
 }
 
-/* DEL on prefix + jti; *deleted (if not NULL) is how many keys went away. */
-static vg_result redis_del(void *self, const char *prefix, const char *jti, long long *deleted) {
+/* DEL on prefix + jti. */
+static vg_result redis_del(void *self, const char *prefix, const char *jti) {
   char key[REDIS_KEY_MAX];
   redisReply *r = NULL;
   if (redis_key(key, prefix, jti) != 0) return VG_ERR_NOT_FOUND;
   const char *argv[] = {"DEL", key};
   vg_result res = redis_run(self, -1, 2, argv, &r);
   if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("DEL");
-  if (res == VG_OK && deleted != NULL) *deleted = r->integer;
   if (r != NULL) freeReplyObject(r);
   return res;
 }
 
 static vg_result redis_pending_unlock(void *self, const char *jti) {
-  return redis_del(self, REDIS_LOCK_PREFIX, jti, NULL);
+  return redis_del(self, REDIS_LOCK_PREFIX, jti);
 }
 
 static vg_result redis_pending_claim(void *self, const char *jti) {
-  long long n = 0;
-  vg_result res = redis_del(self, REDIS_PENDING_PREFIX, jti, &n);
-  return res == VG_OK && n != 1 ? VG_ERR_NOT_FOUND : res;
+  char key[REDIS_KEY_MAX], lock[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0 ||
+      redis_key(lock, REDIS_LOCK_PREFIX, jti) != 0)
+    return VG_ERR_NOT_FOUND;
+  const char *argv[] = {NULL, NULL, "2", key, lock};
+  vg_result res = redis_run(self, RS_CLAIM, 5, argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("claim");
+  if (res == VG_OK && r->integer != 1) res = VG_ERR_NOT_FOUND;
+  if (r != NULL) freeReplyObject(r);
+  return res;
 }
 
 static vg_result redis_pending_remove(void *self, const char *jti) {
-  return redis_del(self, REDIS_PENDING_PREFIX, jti, NULL);
+  return redis_del(self, REDIS_PENDING_PREFIX, jti);
 }
 
 static vg_result redis_pending_ping(void *self) {

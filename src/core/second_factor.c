@@ -46,14 +46,17 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
   return VG_OK;
 }
 
-/* Twilio approved the code: record it, consume the login, start the session. */
+/* Twilio approved the code: record it, consume the login (which releases its lock: *released),
+ * start the session. */
 static vg_result finish(struct auth *a, const struct vg_claims *claims,
-                        const struct vg_pending *pending, struct verify_output *out) {
+                        const struct vg_pending *pending, struct verify_output *out,
+                        bool *released) {
   /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim.
    * A user whose phone was verified when the login began needs no write (nothing unsets it). */
   vg_result r = VG_OK;
   if (!pending->phone_verified) r = a->users.set_phone_verified(a->users.self, pending->user_id);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+  *released = true;
   r = a->pending.claim(a->pending.self, claims->jti);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
   return auth_start_session(a, pending->user_id, out);
@@ -84,26 +87,26 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   struct vg_pending pending;
-  vg_result r = load_pending(a, mfa_token, &claims, &pending);
+  vg_result r = auth_require_token(a, mfa_token, VG_TOKEN_MFA, &claims);
   if (r != VG_OK) return r;
-  auth_require_field(errs, "code", code, vg_check_code);
-  if (errs->count > 0) return VG_ERR_VALIDATION;
-
-  /* One check at a time per login, so two requests cannot both spend the same approval. */
-  r = a->pending.lock(a->pending.self, claims.jti, a->rules.verify_lock_ttl);
+  /* One check at a time per login, so two requests cannot both spend the same approval. The
+   * login is read under the lock in the same step: a request that held it a moment ago may have
+   * consumed it. */
+  r = a->pending.lock(a->pending.self, claims.jti, a->rules.verify_lock_ttl, &pending);
+  if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN; /* the login is over */
   if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
   if (r != VG_OK) return r;
-  /* Read again under the lock: a request that held it a moment ago may have consumed the login. */
-  r = a->pending.get(a->pending.self, claims.jti, &pending);
-  if (r != VG_OK) {
+  auth_require_field(errs, "code", code, vg_check_code);
+  if (errs->count > 0) {
     a->pending.unlock(a->pending.self, claims.jti);
-    return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+    return VG_ERR_VALIDATION;
   }
 
   r = a->otp.check(a->otp.self, pending.phone, code, &out->retry_after);
+  bool released = false;
   switch (r) {
     case VG_OK:
-      r = finish(a, &claims, &pending, out);
+      r = finish(a, &claims, &pending, out, &released);
       break;
     case VG_ERR_WRONG_CODE:
       r = wrong_code(a, claims.jti, &pending, out);
@@ -118,6 +121,6 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
       break;
   }
   memcpy(out->user_id, pending.user_id, sizeof out->user_id);
-  a->pending.unlock(a->pending.self, claims.jti);
+  if (!released) a->pending.unlock(a->pending.self, claims.jti);
   return r;
 }

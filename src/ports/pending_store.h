@@ -37,10 +37,13 @@ struct pending_store {
   vg_result (*release_send)(void *self, const char *jti, int64_t previous_send_at);
   /* Counts one wrong code; *attempts is the new total. VG_ERR_NOT_FOUND when jti is gone. */
   vg_result (*add_attempt)(void *self, const char *jti, int *attempts);
-  /* Takes a short exclusive lock on jti's verification; VG_ERR_VERIFY_IN_PROGRESS when held. */
-  vg_result (*lock)(void *self, const char *jti, int ttl);
+  /* Takes a short exclusive lock on jti's verification and reads the pending login under it, in
+   * one step: VG_ERR_NOT_FOUND when jti has no pending login (and no lock is taken),
+   * VG_ERR_VERIFY_IN_PROGRESS when the lock is held. */
+  vg_result (*lock)(void *self, const char *jti, int ttl, struct vg_pending *out);
   vg_result (*unlock)(void *self, const char *jti);
-  /* Consumes the pending login: VG_OK for exactly one caller, VG_ERR_NOT_FOUND for any other. */
+  /* Consumes the pending login and releases its lock: VG_OK for exactly one caller,
+   * VG_ERR_NOT_FOUND for any other. */
   vg_result (*claim)(void *self, const char *jti);
   vg_result (*remove)(void *self, const char *jti);
   vg_result (*ping)(void *self);

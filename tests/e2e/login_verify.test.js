@@ -54,6 +54,7 @@ describe('login and verify', () => {
     assert.ok(Number.isInteger(v.expires_in) && v.expires_in > 0 && v.expires_in <= 900, `expires_in ${v.expires_in}`);
     assert.equal(decode(v.access_token).header.typ, 'at+jwt');
     assert.equal(redisExists(env.REDIS_URL, key), false, 'the pending login is consumed');
+    assert.equal(redisExists(env.REDIS_URL, key.replace('vg:pending:', 'vg:lock:')), false, 'and its verify lock released');
     const { ObjectId } = tool('mongodb');
     const doc = await (await users()).findOne({ _id: new ObjectId(user.id) });
     assert.equal(doc.phone_verified, true);

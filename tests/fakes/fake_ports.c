@@ -188,11 +188,14 @@ static vg_result pending_add_attempt(void *self, const char *jti, int *attempts)
   return VG_OK;
 }
 
-/* Like SET NX EX: independent of whether the record exists. */
-static vg_result pending_lock(void *self, const char *jti, int ttl) {
+/* Like the Redis script: no record, no lock; else SET NX EX and the record. */
+static vg_result pending_lock(void *self, const char *jti, int ttl, struct vg_pending *out) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
   if (lock_of(s, jti)) return VG_ERR_VERIFY_IN_PROGRESS;
+  *out = e->p;
   for (int i = 0; i < FAKE_PENDING_MAX; i++) {
     struct fake_lock *l = &s->locks[i];
     if (l->used) continue;
@@ -215,6 +218,8 @@ static vg_result pending_unlock(void *self, const char *jti) {
 static vg_result pending_claim(void *self, const char *jti) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_lock *l = lock_of(s, jti);
+  if (l) l->used = false;
   struct fake_pending_entry *e = entry(s, jti);
   if (!e) return VG_ERR_NOT_FOUND;
   e->used = false;

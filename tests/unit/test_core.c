@@ -447,7 +447,9 @@ static void verify_rejects_reused_mfa_token(void) {
 static void verify_refuses_while_another_verify_holds_the_lock(void) {
   given_alice();
   CHECK(login_alice() == VG_OK);
-  CHECK(w.auth.pending.lock(w.auth.pending.self, mfa_jti(), 15) == VG_OK);
+  struct vg_pending held;
+  CHECK(w.auth.pending.lock(w.auth.pending.self, mfa_jti(), 15, &held) == VG_OK);
+  CHECK_STR(held.user_id, alice_id); /* the lock hands over the login it guards */
   struct verify_output out;
   CHECK(verify(mfa, "123456", &out) == VG_ERR_VERIFY_IN_PROGRESS);
   CHECK(out.retry_after == 1);
@@ -455,6 +457,27 @@ static void verify_refuses_while_another_verify_holds_the_lock(void) {
   CHECK(fake_pending_store_locked(&w.pending, mfa_jti())); /* not ours to release */
   w.clock.now = FAKE_EPOCH + 15;                           /* the holder's lock expires */
   CHECK(verify(mfa, "123456", &out) == VG_OK);
+}
+
+/* A successful verify consumes the login and releases its lock in one step; a refused one
+ * releases the lock and leaves the login; a malformed code costs nothing either. */
+static void verify_leaves_no_lock_behind_on_any_outcome(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct verify_output out;
+  CHECK(verify(mfa, "12", &out) == VG_ERR_VALIDATION);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+  CHECK(verify(mfa, "000000", &out) == VG_ERR_WRONG_CODE);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+  CHECK(fake_pending_store_count(&w.pending) == 1);
+  char jti[64];
+  snprintf(jti, sizeof jti, "%s", mfa_jti());
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+  CHECK(!fake_pending_store_locked(&w.pending, jti));
+  CHECK(fake_pending_store_count(&w.pending) == 0);
+  CHECK(w.auth.pending.lock(w.auth.pending.self, jti, 15, &(struct vg_pending){0}) ==
+        VG_ERR_NOT_FOUND); /* a consumed login is not locked again */
+  CHECK(!fake_pending_store_locked(&w.pending, jti));
 }
 
 static void verify_expired_at_twilio_removes_the_pending_login(void) {
@@ -574,6 +597,7 @@ int main(void) {
   RUN(verify_counts_down_wrong_codes_then_ends_the_login);
   RUN(verify_right_code_issues_access_token_and_marks_phone_verified);
   RUN(verify_writes_phone_verified_only_when_the_login_began_without_it);
+  RUN(verify_leaves_no_lock_behind_on_any_outcome);
   RUN(verify_rejects_reused_mfa_token);
   RUN(verify_refuses_while_another_verify_holds_the_lock);
   RUN(verify_expired_at_twilio_removes_the_pending_login);
