@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "adapters/ttl_cache.h"
 
 struct cached_users {
@@ -41,6 +43,8 @@ static vg_result cached_find_by_id(void *self, const char *id, struct vg_user *o
   uint_fast64_t seen = atomic_load(&u->updates);
   vg_result r = u->inner.find_by_id(u->inner.self, id, out);
   if (r != VG_OK) return r;
+  /* The cache never holds a password hash, and gives none: no reader of find_by_id needs it. */
+  sodium_memzero(out->password_hash, sizeof out->password_hash);
   /* Aged from before the read. */
   ttl_cache_put(u->cache, id, len, now + u->ttl_ms, out);
   /* A set_phone_verified() that overlapped the read may have made its removes before this put,

@@ -332,6 +332,7 @@ static vg_result fake_find_by_id(void *self, const char *id, struct vg_user *out
   memset(out, 0, sizeof *out);
   snprintf(out->id, sizeof out->id, "%s", id);
   snprintf(out->email, sizeof out->email, "ada@example.com");
+  snprintf(out->password_hash, sizeof out->password_hash, "$argon2id$v=19$m=65536,t=2,p=1$x$y");
   out->phone_verified = store.phone_verified;
   if (store.racing.self) {
     struct user_store racing = store.racing;
@@ -387,6 +388,20 @@ static void cached_users_answers_within_the_ttl_from_the_cache(void) {
   CHECK(store.find_by_id == 1);
   CHECK(memcmp(&first, &again, sizeof first) == 0);
   CHECK_STR(again.email, "ada@example.com");
+  cached_users_destroy(u);
+}
+
+/* Neither a miss nor a hit hands out the password hash, and the cache never holds it; login
+ * still reads it, through find_by_email. */
+static void cached_users_never_keep_or_give_the_password_hash(void) {
+  struct cached_users *u = users_over_fake(60000);
+  struct user_store s = cached_users_port(u);
+  struct vg_user miss, hit, login;
+  CHECK(s.find_by_id(s.self, "u1", &miss) == VG_OK && miss.password_hash[0] == '\0');
+  CHECK(s.find_by_id(s.self, "u1", &hit) == VG_OK && hit.password_hash[0] == '\0');
+  CHECK(store.find_by_id == 1 && strcmp(hit.email, "ada@example.com") == 0);
+  CHECK(s.find_by_email(s.self, "ada@example.com", &login) == VG_OK);
+  CHECK(strncmp(login.password_hash, "$argon2id$", 10) == 0);
   cached_users_destroy(u);
 }
 
@@ -471,6 +486,7 @@ int main(void) {
   RUN(cached_tokens_verifies_again_once_exp_has_passed);
   RUN(cached_tokens_passes_issue_and_jwks_through);
   RUN(cached_users_answers_within_the_ttl_from_the_cache);
+  RUN(cached_users_never_keep_or_give_the_password_hash);
   RUN(cached_users_reads_the_store_again_after_the_ttl);
   RUN(cached_users_set_phone_verified_drops_the_entry);
   RUN(cached_users_drops_a_read_that_raced_an_update);
