@@ -244,7 +244,21 @@ static vg_result redis_pending_add_attempt(void *self, const char *jti, int *att
   return res;
 }
 
-static vg_result redis_pending_unlock(void *self, const char *jti);
+/* DEL on prefix + jti. */
+static vg_result redis_del(void *self, const char *prefix, const char *jti) {
+  char key[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  if (redis_key(key, prefix, jti) != 0) return VG_ERR_NOT_FOUND;
+  const char *argv[] = {"DEL", key};
+  vg_result res = redis_run(self, -1, 2, argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("DEL");
+  if (r != NULL) freeReplyObject(r);
+  return res;
+}
+
+static vg_result redis_pending_unlock(void *self, const char *jti) {
+  return redis_del(self, REDIS_LOCK_PREFIX, jti);
+}
 
 static vg_result redis_pending_lock(void *self, const char *jti, int ttl, struct vg_pending *out) {
   char key[REDIS_KEY_MAX], lock[REDIS_KEY_MAX], ttl_s[16];
@@ -266,29 +280,13 @@ static vg_result redis_pending_lock(void *self, const char *jti, int ttl, struct
     res = VG_ERR_VERIFY_IN_PROGRESS;
   } else if (status == 2 && r->elements == 1 + PENDING_NFIELDS) {
     res = redis_parse_pending(r->element + 1, out);
-    if (res != VG_OK) redis_pending_unlock(self, jti); /* vanished or malformed: hold nothing */
   } else {
     res = redis_unexpected("lock");
   }
+  if (status == 2 && res != VG_OK) redis_pending_unlock(self, jti); /* taken, not usable */
 cleanup:
   if (r != NULL) freeReplyObject(r);
   return res;
-}
-
-/* DEL on prefix + jti. */
-static vg_result redis_del(void *self, const char *prefix, const char *jti) {
-  char key[REDIS_KEY_MAX];
-  redisReply *r = NULL;
-  if (redis_key(key, prefix, jti) != 0) return VG_ERR_NOT_FOUND;
-  const char *argv[] = {"DEL", key};
-  vg_result res = redis_run(self, -1, 2, argv, &r);
-  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("DEL");
-  if (r != NULL) freeReplyObject(r);
-  return res;
-}
-
-static vg_result redis_pending_unlock(void *self, const char *jti) {
-  return redis_del(self, REDIS_LOCK_PREFIX, jti);
 }
 
 static vg_result redis_pending_claim(void *self, const char *jti) {
