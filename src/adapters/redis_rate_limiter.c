@@ -14,42 +14,29 @@
 #define LIMITS_MAX 6
 #define KEY_MAX 96
 
-/* KEYS: the counters; ARGV: their limits, then their windows. Returns {0, 0} when nothing is
- * reached (take: and then every counter was incremented), else {index, seconds left}. */
-#define FIND_REACHED                                              \
-  "local n = #KEYS\n"                                             \
-  "for i = 1, n do\n"                                             \
-  "  local count = tonumber(redis.call('GET', KEYS[i]) or '0')\n" \
-  "  if count >= tonumber(ARGV[i]) then\n"                        \
-  "    local ttl = redis.call('TTL', KEYS[i])\n"                  \
-  "    if ttl < 0 then\n"                                         \
-  "      ttl = tonumber(ARGV[n + i])\n"                           \
-  "      redis.call('EXPIRE', KEYS[i], ttl)\n"                    \
-  "    end\n"                                                     \
-  "    return {i, ttl}\n"                                         \
-  "  end\n"                                                       \
+/* KEYS: the counters; ARGV: their limits, then their windows. Answers {index, seconds left,
+ * counts...} for the first reached one; else the script goes on, and answers {0, 0, counts...}
+ * (take: after incrementing every counter). The counts are those before any increment. */
+#define FIND_REACHED                                                              \
+  "local n, counts = #KEYS, {}\n"                                                 \
+  "for i = 1, n do counts[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end\n" \
+  "for i = 1, n do\n"                                                             \
+  "  if counts[i] >= tonumber(ARGV[i]) then\n"                                    \
+  "    local ttl = redis.call('TTL', KEYS[i])\n"                                  \
+  "    if ttl < 0 then\n"                                                         \
+  "      ttl = tonumber(ARGV[n + i])\n"                                           \
+  "      redis.call('EXPIRE', KEYS[i], ttl)\n"                                    \
+  "    end\n"                                                                     \
+  "    return {i, ttl, unpack(counts)}\n"                                         \
+  "  end\n"                                                                       \
   "end\n"
 
 static const char TAKE[] = FIND_REACHED
     "for i = 1, n do\n"
     "  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[n + i]) end\n"
     "end\n"
-    "return {0, 0}\n";
-/* As FIND_REACHED, with every counter's count after the two numbers. */
-static const char CHECK[] =
-    "local n, counts = #KEYS, {}\n"
-    "for i = 1, n do counts[i] = tonumber(redis.call('GET', KEYS[i]) or '0') end\n"
-    "for i = 1, n do\n"
-    "  if counts[i] >= tonumber(ARGV[i]) then\n"
-    "    local ttl = redis.call('TTL', KEYS[i])\n"
-    "    if ttl < 0 then\n"
-    "      ttl = tonumber(ARGV[n + i])\n"
-    "      redis.call('EXPIRE', KEYS[i], ttl)\n"
-    "    end\n"
-    "    return {i, ttl, unpack(counts)}\n"
-    "  end\n"
-    "end\n"
     "return {0, 0, unpack(counts)}\n";
+static const char CHECK[] = FIND_REACHED "return {0, 0, unpack(counts)}\n";
 /* Same KEYS and ARGV as TAKE; never counts below zero nor creates a key. */
 static const char UNTAKE[] =
     "for i = 1, #KEYS do\n"
@@ -80,8 +67,8 @@ static int limit_key(const struct vg_limit *l, char out[KEY_MAX]) {
   return 1;
 }
 
-/* Runs TAKE, UNTAKE or CHECK over the limits that are on; with CHECK, counts (when not NULL) gets
- * each limit's count. */
+/* Runs TAKE, UNTAKE or CHECK over the limits that are on; counts (when not NULL; TAKE and CHECK)
+ * gets each limit's count before the call. */
 static vg_result run_limits(struct redis_rate_limiter *r, const struct redis_script *script,
                             const struct vg_limit *limits, int n, int *which, int *retry_after,
                             int *counts) {
@@ -109,7 +96,7 @@ static vg_result run_limits(struct redis_rate_limiter *r, const struct redis_scr
   redisReply *reply = NULL;
   vg_result res = redis_call(r->pool, script, argc, argv, &reply);
   if (res != VG_OK) return res;
-  size_t expected = script == &r->check ? 2 + (size_t)on : 2; /* CHECK adds the counts */
+  size_t expected = script == &r->untake ? 2 : 2 + (size_t)on; /* UNTAKE has no counts */
   int well_formed = reply->type == REDIS_REPLY_ARRAY && reply->elements == expected;
   for (size_t i = 0; well_formed && i < expected; i++)
     well_formed = reply->element[i]->type == REDIS_REPLY_INTEGER;
