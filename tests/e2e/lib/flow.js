@@ -11,6 +11,9 @@ const digits = (n) => Array.from(crypto.randomBytes(n), (b) => String(b % 10)).j
 // Numbers that libphonenumber's plan knows as assigned and able to receive SMS, at random so
 // that tests never collide: US (area codes in use, exchange 2-9) and UK mobiles (+44 740).
 const US_AREAS = ['201', '202', '206', '212', '213', '303', '305', '312', '404', '415', '503', '512', '617', '646', '702'];
+// A client IP no other test (nor an earlier run against the same Redis) has used: 24 random bits
+// in 10/8, so per-IP counters never carry over from one test to the next.
+const freshIp = () => `10.${crypto.randomInt(256)}.${crypto.randomInt(256)}.${crypto.randomInt(1, 255)}`;
 const usPhone = () => `+1${US_AREAS[crypto.randomInt(US_AREAS.length)]}${crypto.randomInt(2, 10)}${digits(6)}`;
 const ukMobile = () => `+44740${digits(7)}`;
 
@@ -94,4 +97,4 @@ async function signedIn(api, emuUrl, over = {}) {
   return { user, mfa_token: lg.mfa_token, access_token: v.access_token, code };
 }
 
-module.exports = { assertMasked, hex, digits, usPhone, ukMobile, newUser, signup, login, emulatorRecord, codeFor, emulatorRequests, emulatorFault, wrongCode, verify, signedIn };
+module.exports = { assertMasked, hex, digits, freshIp, usPhone, ukMobile, newUser, signup, login, emulatorRecord, codeFor, emulatorRequests, emulatorFault, wrongCode, verify, signedIn };
