@@ -12,6 +12,7 @@
 #include <sodium.h>
 #include <yder.h>
 
+#include "adapters/argon2_hasher.h"
 #include "adapters/cached_tokens.h"
 #include "adapters/cached_users.h"
 #include "adapters/jwt_tokens.h"
@@ -21,7 +22,6 @@
 #include "adapters/redis_pool.h"
 #include "adapters/redis_rate_limiter.h"
 #include "adapters/redis_session_store.h"
-#include "adapters/sodium_hasher.h"
 #include "adapters/system_clock.h"
 #include "adapters/twilio_verify.h"
 #include "core/auth.h"
@@ -39,7 +39,7 @@ struct app {
   struct redis_session_store *sessions;
   struct twilio_verify *twilio;
   struct jwt_tokens *tokens;
-  struct sodium_hasher *hasher;
+  struct argon2_hasher *hasher;
   struct cached_tokens *token_cache; /* NULL when TOKEN_CACHE_SIZE is 0 */
   struct cached_users *user_cache;   /* NULL when USER_CACHE_SIZE or USER_CACHE_MS is 0 */
   struct auth auth;
@@ -134,7 +134,13 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
   app->tokens = build_tokens(cfg, err, errlen);
   if (!app->tokens) return false;
   /* A queued hash gives up after 2 s (a full default queue drains in well under 1 s). */
-  app->hasher = sodium_hasher_create(cfg->hash_concurrency, cfg->hash_queue, 2000);
+  enum vg_argon2_engine engine = cfg->hash_engine == HASH_ENGINE_LIBSODIUM ? VG_ARGON2_LIBSODIUM
+                                 : cfg->hash_engine == HASH_ENGINE_LIBARGON2
+                                     ? VG_ARGON2_LIBARGON2
+                                     : vg_argon2_engine_for_this_kernel();
+  y_log_message(Y_LOG_LEVEL_INFO, "password hashes: Argon2id by %s, %d at once",
+                vg_argon2_engine_name(engine), cfg->hash_concurrency);
+  app->hasher = argon2_hasher_create(engine, cfg->hash_concurrency, cfg->hash_queue, 2000);
   if (!app->hasher) {
     snprintf(err, errlen, "cannot create the password hasher");
     return false;
@@ -183,7 +189,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   if (!build_caches(app, cfg, err, errlen)) return false;
   app->auth.pending = redis_pending_store_port(app->pending);
   app->auth.otp = twilio_verify_port(app->twilio);
-  app->auth.hasher = sodium_hasher_port(app->hasher);
+  app->auth.hasher = argon2_hasher_port(app->hasher);
   app->auth.clock = system_clock_port();
   app->auth.limiter = redis_rate_limiter_port(app->limiter);
   app->auth.sessions = redis_session_store_port(app->sessions);
@@ -251,7 +257,7 @@ void app_stop(struct app *app) {
     cached_tokens_destroy(app->token_cache); /* before the adapters they wrap */
     cached_users_destroy(app->user_cache);
     jwt_tokens_destroy(app->tokens);
-    sodium_hasher_destroy(app->hasher);
+    argon2_hasher_destroy(app->hasher);
     twilio_verify_destroy(app->twilio);
     redis_pending_store_destroy(app->pending);
     redis_rate_limiter_destroy(app->limiter);

@@ -60,6 +60,16 @@ static bool is_sid(const char *v, const char *prefix) {
   return true;
 }
 
+/* auto: the engine that gets huge pages on this kernel (src/adapters/argon2id.h). */
+static int hash_engine(struct source *s) {
+  const char *v = text(s, "HASH_ENGINE", "auto");
+  if (strcmp(v, "auto") == 0) return HASH_ENGINE_AUTO;
+  if (strcmp(v, "libsodium") == 0) return HASH_ENGINE_LIBSODIUM;
+  if (strcmp(v, "libargon2") == 0) return HASH_ENGINE_LIBARGON2;
+  fail(s, "HASH_ENGINE must be auto, libsodium or libargon2");
+  return HASH_ENGINE_AUTO;
+}
+
 static unsigned long log_level(struct source *s) {
   const char *v = text(s, "LOG_LEVEL", "info");
   if (strcmp(v, "error") == 0) return Y_LOG_LEVEL_ERROR;
@@ -171,6 +181,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cores > 0 ? cores : 1, 1, 64);
   c->hash_queue = (int)number(&s, "HASH_QUEUE", 4L * c->hash_concurrency, 0, 1024);
+  c->hash_engine = hash_engine(&s);
   c->trusted_proxies = text(&s, "TRUSTED_PROXIES", "");
   c->cors_origins = text(&s, "CORS_ALLOWED_ORIGINS", "");
   if (!is_origin_list(c->cors_origins))

@@ -30,6 +30,7 @@ struct config {
   int resend_cooldown;
   int max_sends;
   int max_attempts;
+  enum { HASH_ENGINE_AUTO, HASH_ENGINE_LIBSODIUM, HASH_ENGINE_LIBARGON2 } hash_engine;
   int hash_concurrency;        /* Argon2id hashes at once */
   int hash_queue;              /* hashes waiting for a slot; beyond, 503 */
   const char *trusted_proxies; /* CIDR list; "" trusts no X-Forwarded-For */

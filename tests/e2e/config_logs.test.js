@@ -4,7 +4,7 @@ const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
-const { closeMongo } = require('./lib/stores');
+const { closeMongo, users } = require('./lib/stores');
 const { newUser, signup, login, codeFor, wrongCode, verify } = require('./lib/flow');
 const { startVerigate, cleanupSpawned, sleep, logLeaks } = require('./lib/procs');
 const J = require('./lib/jwt');
@@ -29,7 +29,7 @@ describe('configuration and logs', () => {
       ['JWT_PRIVATE_KEY_FILE', '/nonexistent/key.pem'], ['MFA_TOKEN_TTL', '601'], ['MONGODB_URI', 'nope://x'],
       ['TWILIO_VERIFY_SERVICE_SID', 'VAshort'], ['BIND_ADDRESS', 'not-an-address'],
       ['CORS_ALLOWED_ORIGINS', '*'], ['CORS_ALLOWED_ORIGINS', 'https://app.example/path'], ['TRUSTED_PROXIES', '10.0.0.0/99'],
-      ['SMS_ALLOWED_COUNTRIES', '1,0x'], ['LOGIN_FAILS_PER_ACCOUNT', '-1'], ['HASH_CONCURRENCY', '0'],
+      ['SMS_ALLOWED_COUNTRIES', '1,0x'], ['LOGIN_FAILS_PER_ACCOUNT', '-1'], ['HASH_CONCURRENCY', '0'], ['HASH_ENGINE', 'argon2'],
     ];
     const problems = [];
     await Promise.all(cases.map(async ([name, value]) => {
@@ -40,6 +40,22 @@ describe('configuration and logs', () => {
       else if (!new RegExp(`\\b${name}\\b`).test(h.output())) problems.push(`${what}: the message does not name ${name}: ${h.output().trim().split('\n').pop()}`);
     }));
     assert.deepEqual(problems, []);
+  });
+
+  test('each_hash_engine_logs_in_users_the_other_signed_up', async () => {
+    const sodium = await startVerigate({ env: { HASH_ENGINE: 'libsodium' } });
+    const argon2 = await startVerigate({ db: sodium.db, env: { HASH_ENGINE: 'libargon2' } });
+    assert.match(sodium.output(), /password hashes: Argon2id by libsodium\b/);
+    assert.match(argon2.output(), /password hashes: Argon2id by libargon2 on huge pages\b/);
+    const [a, b] = [client(sodium.url), client(argon2.url)];
+    for (const [by, other] of [[a, b], [b, a]]) {
+      const user = await signup(by);
+      const doc = await (await users(sodium.db)).findOne({ email: user.email });
+      // libsodium's format and cost, whichever engine wrote it.
+      assert.match(doc.password_hash, /^\$argon2id\$v=19\$m=65536,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+      expectStatus(await other.post('/login', { email: user.email, password: user.password }), 200);
+      expectProblem(await other.post('/login', { email: user.email, password: `${user.password}!` }), 401, 'invalid-credentials');
+    }
   });
 
   test('no_key_file_means_an_ephemeral_key_and_a_warning', async () => {

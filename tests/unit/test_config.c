@@ -76,6 +76,7 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK(cfg.max_sends == 5);
   CHECK(cfg.max_attempts == 5);
   CHECK(cfg.log_level == Y_LOG_LEVEL_INFO);
+  CHECK(cfg.hash_engine == HASH_ENGINE_AUTO);
 }
 
 static void config_takes_set_values(void) {
@@ -86,8 +87,10 @@ static void config_takes_set_values(void) {
   set("HTTP_THREADS", "4");
   set("WORK_THREADS", "8");
   set("LOG_LEVEL", "debug");
+  set("HASH_ENGINE", "libargon2");
   set("TWILIO_VERIFY_BASE_URL", "http://127.0.0.1:4010");
   CHECK(load());
+  CHECK(cfg.hash_engine == HASH_ENGINE_LIBARGON2);
   CHECK(cfg.port == 9000);
   CHECK(cfg.jwt_es256);
   CHECK(cfg.mfa_token_ttl == 600);
@@ -139,6 +142,7 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("HTTP_THREADS", "0"));
   CHECK(refused("WORK_THREADS", "0"));
   CHECK(refused("WORK_NICE", "20") && refused("WORK_NICE", "-1"));
+  CHECK(refused("HASH_ENGINE", "argon2") && refused("HASH_ENGINE", "LIBSODIUM"));
 }
 
 static void config_token_lifecycle_settings(void) {

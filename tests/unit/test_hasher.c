@@ -1,25 +1,27 @@
-/* test_hasher.c: the Argon2id adapter: real hashes, and the bounded gate in front of them. */
+/* test_hasher.c: the password hasher port: real hashes, and the bounded gate in front of them
+ * (the engines themselves: test_argon2id.c). */
 #include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
-#include "adapters/sodium_hasher.h"
+#include "adapters/argon2_hasher.h"
 #include "check.h"
 
 #define CALLERS 4
+#define ENGINE vg_argon2_engine_for_this_kernel()
 
 static struct password_hasher hasher;
 static char stored[VG_HASH_MAX];
 static pthread_barrier_t start;
 
 static void hash_then_verify_round_trips(void) {
-  struct sodium_hasher *h = sodium_hasher_create(1, 0, 100);
-  hasher = sodium_hasher_port(h);
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 0, 100);
+  hasher = argon2_hasher_port(h);
   CHECK(hasher.hash(hasher.self, "correct horse", stored) == VG_OK);
   CHECK(strncmp(stored, "$argon2id$", 10) == 0);
   CHECK(hasher.verify(hasher.self, stored, "correct horse") == VG_OK);
   CHECK(hasher.verify(hasher.self, stored, "correct horsf") == VG_ERR_INVALID_CREDENTIALS);
-  sodium_hasher_destroy(h);
+  argon2_hasher_destroy(h);
 }
 
 static void *verify_once(void *arg) {
@@ -31,8 +33,8 @@ static void *verify_once(void *arg) {
 
 /* CALLERS verifies released together against a gate; counts the answers of each kind. */
 static void run_callers(int concurrency, int queue, int wait_ms, int *ok, int *overloaded) {
-  struct sodium_hasher *h = sodium_hasher_create(concurrency, queue, wait_ms);
-  hasher = sodium_hasher_port(h);
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, concurrency, queue, wait_ms);
+  hasher = argon2_hasher_port(h);
   pthread_t threads[CALLERS];
   vg_result results[CALLERS];
   pthread_barrier_init(&start, NULL, CALLERS);
@@ -44,7 +46,7 @@ static void run_callers(int concurrency, int queue, int wait_ms, int *ok, int *o
     *overloaded += results[i] == VG_ERR_OVERLOADED;
   }
   pthread_barrier_destroy(&start);
-  sodium_hasher_destroy(h);
+  argon2_hasher_destroy(h);
 }
 
 static void full_gate_without_queue_refuses_the_rest(void) {
@@ -64,11 +66,11 @@ static void queue_large_enough_serves_everyone(void) {
 }
 
 static void admit_tells_a_full_gate_without_reserving(void) {
-  struct sodium_hasher *h = sodium_hasher_create(1, 0, 100);
-  hasher = sodium_hasher_port(h);
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 0, 100);
+  hasher = argon2_hasher_port(h);
   CHECK(hasher.admit(hasher.self) == VG_OK);
   CHECK(hasher.admit(hasher.self) == VG_OK); /* asking twice takes nothing */
-  sodium_hasher_destroy(h);
+  argon2_hasher_destroy(h);
 }
 
 static void queued_caller_gives_up_after_its_wait(void) {
