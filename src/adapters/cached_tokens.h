@@ -1,6 +1,6 @@
 /* cached_tokens.h: a token_service decorator that remembers tokens which verified, so a repeated
  * token (an access token on every /dashboard) skips the signature check. Only successful
- * verifications are kept, keyed by the SHA-256 of the whole token, until the token's exp; a
+ * verifications are kept, keyed by the BLAKE2b-256 of the whole token, until the token's exp; a
  * refusal is never kept, so garbage cannot evict good entries. issue() and jwks() go straight
  * to the inner service. Revocation is core's, checked after verify on every request. */
 #ifndef VG_CACHED_TOKENS_H
