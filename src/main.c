@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "log.h"
 
 static const char *env_get(const char *name, void *ctx) {
   (void)ctx;
@@ -62,7 +63,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "verigate: configuration error: %s\n", err);
     return 2;
   }
-  y_init_logs("verigate", Y_LOG_MODE_CONSOLE, cfg.log_level, NULL, "verigate starting");
+  vg_log_start(cfg.log_level, "verigate starting");
   struct app *app = app_start(&cfg, err, sizeof err);
   if (!app) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot start: %s", err);

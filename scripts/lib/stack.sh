@@ -18,12 +18,21 @@ vg_wait_port() {
   return 1
 }
 
+# Whether process $1 still runs (an exited child not yet reaped is a zombie: it does not).
+vg_alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
+# Last started, first stopped: verigate goes before the services it closes its connections to.
 vg_stack_stop() {
-  local pid
-  for pid in "${VG_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${VG_PIDS[@]}"; do
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -9 "$pid" 2>/dev/null
+  local i pid
+  for ((i = ${#VG_PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${VG_PIDS[i]}
+    kill "$pid" 2>/dev/null || continue
+    for _ in 1 2 3 4 5 6 7 8 9 10; do vg_alive "$pid" || break; sleep 0.2; done
+    vg_alive "$pid" && kill -9 "$pid" 2>/dev/null
   done
   VG_PIDS=()
 }

@@ -58,11 +58,12 @@ void http_log_set_level(unsigned long level) {
 }
 
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...) {
+  (void)call; /* dispatch has marked this thread with the call's request id: log.c writes it */
   if (level > log_level) return;
   char message[512];
   va_list args;
   va_start(args, fmt);
   vsnprintf(message, sizeof message, fmt, args);
   va_end(args);
-  y_log_message(level, "req=%s %s", call->request_id, message);
+  y_log_message(level, "%s", message);
 }

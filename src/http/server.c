@@ -26,6 +26,7 @@
 #include "http/json_io.h"
 #include "http/problem.h"
 #include "http/work_pool.h"
+#include "log.h"
 
 struct http_server {
   struct MHD_Daemon *daemon;
@@ -127,6 +128,7 @@ static void dispatch(struct exchange *x) {
   struct _u_response *res = &x->res;
   struct http_call call = {.req = req, .res = res, .auth = x->server->auth};
   request_id(req, call.request_id);
+  vg_log_request_begin(call.request_id); /* every line logged from here names the request */
   find_client_ip(x->server, req, call.client_ip);
   set_default_headers(res);
   u_map_put(res->map_header, "X-Request-Id", call.request_id);
@@ -137,6 +139,7 @@ static void dispatch(struct exchange *x) {
   cors_add_headers(x->server->cors_origins, req, res);
   http_log(&call, Y_LOG_LEVEL_INFO, "%s %.80s %ld %.1fms", req->http_verb, req->url_path,
            res->status, elapsed_ms(&start));
+  vg_log_request_end();
 }
 
 /* On a work pool thread: answer, then wake the connection so that its worker sends it. */

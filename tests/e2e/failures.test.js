@@ -112,6 +112,13 @@ describe('dependency failures', () => {
       if (fault.code === 20003) {
         assert.match(vg.output().slice(logFrom), /20003|credential|TWILIO_ACCOUNT_SID|TWILIO_AUTH_TOKEN|auth/i, 'a 20003 is logged as a misconfiguration');
       }
+      if (status === 502) {
+        // The adapter's own line about this Twilio answer names the request, as the answer does.
+        // It is written before the answer, but the pipe from verigate may bring it after.
+        const line = () => vg.output().split('\n').find((l) => l.includes('twilio_verify') && l.includes(`code ${fault.code}`));
+        for (let i = 0; i < 40 && !line(); i++) await sleep(50);
+        assert.ok((line() || '').includes(` req=${res.headers.get('x-request-id')} `), `${fault.code}: ${line()}`);
+      }
       assert.deepEqual(redisKeys(redis.url, 'vg:pending:*'), [], `${fault.code}: no pending state after a failed send`);
     }
     // The faults were one-shot: the next login goes through.
