@@ -286,11 +286,49 @@ static vg_result mongo_ping(void *self) {
   return VG_ERR_UNAVAILABLE;
 }
 
+/* Runs one createIndexes command (a no-op for indexes that already exist with the same spec). */
+static bool mongo_create_indexes(struct mongo_user_store *s, bson_t *cmd, bson_t *reply,
+                                 bson_error_t *error) {
+  mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
+  bool ok = mongoc_client_write_command_with_opts(client, s->db, cmd, NULL, reply, error);
+  mongoc_client_pool_push(s->pool, client);
+  bson_destroy(cmd);
+  return ok;
+}
+
+/* Usernames are unique whatever their case ("Ann" and "ann" are one username), by a second
+ * unique index on username with a case-insensitive collation (strength 2: case ignored, every
+ * other difference kept); username_1 above stays, and still refuses exact duplicates. A database
+ * that already holds two usernames differing only in case cannot build it: verigate then starts
+ * anyway, says so, and keeps refusing exact duplicates until those users are renamed. */
+static vg_result mongo_ensure_username_any_case(struct mongo_user_store *s) {
+  bson_error_t error;
+  bson_t reply;
+  /* clang-format off */
+  bson_t *cmd = BCON_NEW("createIndexes", MONGO_COLLECTION, "indexes", "[",
+    "{", "key", "{", "username", BCON_INT32(1), "}", "name", "username_any_case",
+         "unique", BCON_BOOL(true), "collation", "{", "locale", "en", "strength", BCON_INT32(2), "}",
+    "}",
+  "]");
+  /* clang-format on */
+  vg_result res = VG_OK;
+  if (!mongo_create_indexes(s, cmd, &reply, &error)) {
+    if (mongo_is_duplicate(&error, &reply)) /* its message holds a username: not logged */
+      y_log_message(Y_LOG_LEVEL_ERROR,
+                    "mongodb: users holds usernames that differ only in case, so they are not yet "
+                    "unique whatever their case (index username_any_case): rename one of each "
+                    "pair, then restart");
+    else
+      res = mongo_error(&error, "createIndexes username_any_case");
+  }
+  bson_destroy(&reply);
+  return res;
+}
+
 vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s) {
   bson_error_t error;
   bson_t reply;
   vg_result res = VG_OK;
-  /* createIndexes is a no-op for indexes that already exist with the same spec. */
   /* clang-format off */
   bson_t *cmd = BCON_NEW("createIndexes", MONGO_COLLECTION, "indexes", "[",
     "{", "key", "{", "email", BCON_INT32(1), "}", "name", "email_1", "unique", BCON_BOOL(true), "}",
@@ -299,14 +337,21 @@ vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s) {
     "{", "key", "{", "phone", BCON_INT32(1), "}", "name", "phone_1", "unique", BCON_BOOL(true), "}",
   "]");
   /* clang-format on */
-  mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
-  if (!mongoc_client_write_command_with_opts(client, s->db, cmd, NULL, &reply, &error)) {
-    res = mongo_error(&error, "createIndexes");
+  if (!mongo_create_indexes(s, cmd, &reply, &error)) {
+    if (mongo_is_duplicate(&error, &reply)) { /* its message holds the value: not logged */
+      static const char *names[] = {"a field", "email", "username", "phone"};
+      enum vg_unique_field f = mongo_taken(&reply, error.message);
+      y_log_message(Y_LOG_LEVEL_ERROR,
+                    "mongodb: users holds two users with one %s, so its unique index cannot be "
+                    "built",
+                    names[(unsigned)f <= VG_UNIQUE_PHONE ? f : 0]);
+      res = VG_ERR_INTERNAL;
+    } else {
+      res = mongo_error(&error, "createIndexes");
+    }
   }
   bson_destroy(&reply);
-  mongoc_client_pool_push(s->pool, client);
-  bson_destroy(cmd);
-  return res;
+  return res == VG_OK ? mongo_ensure_username_any_case(s) : res;
 }
 
 /* Sets an int32 URI option only when the operator's URI left it out. */

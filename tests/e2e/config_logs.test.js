@@ -2,10 +2,11 @@
 // Start-up configuration and log hygiene, on verigate instances of our own.
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo, users } = require('./lib/stores');
-const { newUser, signup, login, codeFor, wrongCode, verify } = require('./lib/flow');
+const { newUser, signup, login, codeFor, wrongCode, verify, usPhone } = require('./lib/flow');
 const { startVerigate, cleanupSpawned, sleep, logLeaks } = require('./lib/procs');
 const J = require('./lib/jwt');
 
@@ -56,6 +57,34 @@ describe('configuration and logs', () => {
       expectStatus(await other.post('/login', { email: user.email, password: user.password }), 200);
       expectProblem(await other.post('/login', { email: user.email, password: `${user.password}!` }), 401, 'invalid-credentials');
     }
+  });
+
+  test('usernames_differing_only_in_case_from_before_do_not_stop_the_start', async () => {
+    // A database from before usernames were unique whatever their case, holding such a pair.
+    const db = `vg_e2e_${crypto.randomBytes(4).toString('hex')}`;
+    const tag = crypto.randomBytes(3).toString('hex');
+    const old = (username, n) => ({ name: 'Old', username, email: `old${n}_${tag}@e2e.example`,
+      phone: usPhone(), password_hash: 'x', phone_verified: false, created_at: new Date() });
+    await (await users(db)).insertMany([old(`Bob_${tag}`, 1), old(`bob_${tag}`, 2)]);
+    const vg = await startVerigate({ db });
+    assert.match(vg.output(), /ERROR: .*usernames that differ only in case/);
+    assert.ok(!vg.output().includes(`ob_${tag}`), 'the usernames themselves are not logged');
+    const api = client(vg.url);
+    await signup(api); // signups go on
+    expectProblem(await api.post('/signup', newUser({ username: `bob_${tag}` })), 409, 'already-exists');
+  });
+
+  test('duplicate_emails_in_the_store_stop_the_start_without_being_logged', async () => {
+    const db = `vg_e2e_${crypto.randomBytes(4).toString('hex')}`;
+    const email = `twice_${crypto.randomBytes(3).toString('hex')}@e2e.example`;
+    const doc = (n) => ({ name: 'Old', username: `twice_${n}_${crypto.randomBytes(3).toString('hex')}`, email,
+      phone: usPhone(), password_hash: 'x', phone_verified: false, created_at: new Date() });
+    await (await users(db)).insertMany([doc(1), doc(2)]);
+    const h = await startVerigate({ db, wait: false });
+    assert.ok(await exitsWithin(h, 10000), 'verigate stops');
+    assert.notEqual(h.code, 0);
+    assert.match(h.output(), /two users with one email/);
+    assert.ok(!h.output().includes(email), 'the address itself is not logged');
   });
 
   test('no_key_file_means_an_ephemeral_key_and_a_warning', async () => {

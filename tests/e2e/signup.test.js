@@ -68,6 +68,17 @@ describe('signup', () => {
     assert.equal(await (await users()).countDocuments({ username: a.username }), 1);
   });
 
+  test('signup_username_taken_in_another_case_is_409', async () => {
+    const a = await signup(api, newUser({ username: `Ann_${hex(6)}` }));
+    for (const other of [a.username.toUpperCase(), a.username.toLowerCase()]) {
+      const res = await api.post('/signup', newUser({ username: other }));
+      expectProblem(res, 409, 'already-exists');
+      assert.deepEqual(fieldsOf(res), ['username']);
+    }
+    const stored = await (await users()).find({ username: new RegExp(`^${a.username}$`, 'i') }).toArray();
+    assert.deepEqual(stored.map((d) => d.username), [a.username], 'one user, with the case it signed up with');
+  });
+
   test('signup_duplicate_phone_is_409', async () => {
     const a = await signup(api);
     const res = await api.post('/signup', newUser({ phone: a.phone }));
