@@ -27,21 +27,17 @@ void handle_dashboard(struct http_call *c) {
   char created[32];
   format_time(out.user.created_at, created);
   /* The busiest answer of all, written without a jansson tree (json_text.h). */
+  const char *strings[][2] = {
+      {"{\"user\":{\"id\":", out.user.id},   {",\"name\":", out.user.name},
+      {",\"username\":", out.user.username}, {",\"email\":", out.user.email},
+      {",\"phone\":", out.user.phone},       {",\"created_at\":", created}};
   struct json_text t = {0};
-  json_text_raw(&t, "{\"user\":{\"id\":");
-  json_text_string(&t, out.user.id);
-  json_text_raw(&t, ",\"name\":");
-  json_text_string(&t, out.user.name);
-  json_text_raw(&t, ",\"username\":");
-  json_text_string(&t, out.user.username);
-  json_text_raw(&t, ",\"email\":");
-  json_text_string(&t, out.user.email);
-  json_text_raw(&t, ",\"phone\":");
-  json_text_string(&t, out.user.phone);
+  for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++) {
+    json_text_raw(&t, strings[i][0]);
+    json_text_string(&t, strings[i][1]);
+  }
   json_text_raw(&t, ",\"phone_verified\":");
   json_text_bool(&t, out.user.phone_verified);
-  json_text_raw(&t, ",\"created_at\":");
-  json_text_string(&t, created);
   json_text_raw(&t, "},\"auth\":{\"aal\":\"aal2\",\"amr\":[\"pwd\",\"sms\"],\"auth_time\":");
   json_text_int(&t, (long long)out.claims.auth_time);
   json_text_raw(&t, "}}");
