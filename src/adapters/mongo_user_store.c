@@ -1,5 +1,6 @@
-/* mongo_user_store.c: users in MongoDB. Uniqueness is left to the server's unique indexes: a
- * duplicate-key error (11000) is the one truth for "already exists", so there is no race. */
+/* mongo_user_store.c: users in MongoDB. Uniqueness is left to the server's unique indexes
+ * (mongo_indexes.h): a duplicate-key error (11000) is the one truth for "already exists", so
+ * there is no race. */
 #include "adapters/mongo_user_store.h"
 
 #include <stdbool.h>
@@ -10,100 +11,25 @@
 #include <mongoc/mongoc.h>
 #include <yder.h>
 
+#include "adapters/mongo_errors.h"
+#include "adapters/mongo_indexes.h"
+
 #define MONGO_DEFAULT_DB "verigate"
 #define MONGO_COLLECTION "users"
-#define MONGO_DUPLICATE_KEY 11000
 
 struct mongo_user_store {
   mongoc_client_pool_t *pool;
   char *db; /* bson_strdup'd */
 };
-
-/* Server error codes that mean "not now" (failover, shutdown, network) rather than a bug. */
-static const uint32_t mongo_unavailable_codes[] = {6,     7,     89,    91,    189,  9001,
-                                                   10107, 11600, 11602, 13435, 13436};
-
 static int64_t mongo_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-/* Maps a driver error to a result and logs it. Not for duplicate keys: their message holds the
- * duplicated value, which is personal data. */
-static vg_result mongo_error(const bson_error_t *e, const char *op) {
-  bool unavailable =
-      e->domain == MONGOC_ERROR_SERVER_SELECTION || e->domain == MONGOC_ERROR_STREAM ||
-      (e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE);
-  for (size_t i = 0; i < sizeof(mongo_unavailable_codes) / sizeof(*mongo_unavailable_codes); i++) {
-    if (e->domain == MONGOC_ERROR_SERVER && e->code == mongo_unavailable_codes[i])
-      unavailable = true;
-  }
-  y_log_message(Y_LOG_LEVEL_ERROR, "mongodb: %s failed (domain %u, code %u): %s", op, e->domain,
-                e->code, e->message);
-  return unavailable ? VG_ERR_UNAVAILABLE : VG_ERR_INTERNAL;
-}
-
 /* Appends a bounded C string; the struct's buffers are not trusted to hold a NUL. */
 static void mongo_append_str(bson_t *doc, const char *key, const char *value, size_t cap) {
   bson_append_utf8(doc, key, -1, value, (int)strnlen(value, cap));
 }
-
-/* Which unique field a name designates: "email", "email_1", "phone_..." and so on. */
-static enum vg_unique_field mongo_field_named(const char *name, size_t len) {
-  static const struct {
-    const char *name;
-    enum vg_unique_field field;
-  } fields[] = {
-      {"email", VG_UNIQUE_EMAIL}, {"username", VG_UNIQUE_USERNAME}, {"phone", VG_UNIQUE_PHONE}};
-  for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
-    size_t n = strlen(fields[i].name);
-    if (len >= n && strncmp(name, fields[i].name, n) == 0 && (len == n || name[n] == '_')) {
-      return fields[i].field;
-    }
-  }
-  return VG_UNIQUE_UNKNOWN;
-}
-
-/* The field named after `marker` in a duplicate-key message, such as "index: email_1" or
- * "dup key: { email:". */
-static enum vg_unique_field mongo_field_after(const char *msg, const char *marker) {
-  const char *p = msg == NULL ? NULL : strstr(msg, marker);
-  if (p == NULL) return VG_UNIQUE_UNKNOWN;
-  p += strlen(marker);
-  return mongo_field_named(p, strcspn(p, " :\"}"));
-}
-
-/* Finds the colliding field from the reply's keyPattern (real MongoDB) or else from the
- * message: "E11000 duplicate key error [collection: db.users] index: email_1 dup key: {...}". */
-static enum vg_unique_field mongo_taken(const bson_t *reply, const char *message) {
-  bson_iter_t it, key, first;
-  enum vg_unique_field f = VG_UNIQUE_UNKNOWN;
-  if (bson_iter_init(&it, reply) &&
-      bson_iter_find_descendant(&it, "writeErrors.0.keyPattern", &key) &&
-      BSON_ITER_HOLDS_DOCUMENT(&key) && bson_iter_recurse(&key, &first) && bson_iter_next(&first)) {
-    f = mongo_field_named(bson_iter_key(&first), strlen(bson_iter_key(&first)));
-  }
-  if (f == VG_UNIQUE_UNKNOWN) f = mongo_field_after(message, "index: ");
-  if (f == VG_UNIQUE_UNKNOWN) f = mongo_field_after(message, "dup key: { ");
-  if (f == VG_UNIQUE_UNKNOWN && bson_iter_init(&it, reply) &&
-      bson_iter_find_descendant(&it, "writeErrors.0.errmsg", &key) && BSON_ITER_HOLDS_UTF8(&key)) {
-    f = mongo_field_after(bson_iter_utf8(&key, NULL), "index: ");
-  }
-  return f;
-}
-
-static bool mongo_is_duplicate(const bson_error_t *e, const bson_t *reply) {
-  bson_iter_t it, code;
-  if ((e->domain == MONGOC_ERROR_SERVER || e->domain == MONGOC_ERROR_COLLECTION) &&
-      e->code == MONGO_DUPLICATE_KEY) {
-    return true;
-  }
-  return bson_iter_init(&it, reply) &&
-         bson_iter_find_descendant(&it, "writeErrors.0.code", &code) &&
-         BSON_ITER_HOLDS_NUMBER(&code) && bson_iter_as_int64(&code) == MONGO_DUPLICATE_KEY;
-}
-
 static vg_result mongo_insert(void *self, struct vg_user *user, enum vg_unique_field *taken) {
   struct mongo_user_store *s = self;
   bson_t doc = BSON_INITIALIZER, reply;
@@ -116,6 +42,9 @@ static vg_result mongo_insert(void *self, struct vg_user *user, enum vg_unique_f
   BSON_APPEND_OID(&doc, "_id", &oid);
   mongo_append_str(&doc, "name", user->name, sizeof(user->name));
   mongo_append_str(&doc, "username", user->username, sizeof(user->username));
+  char username_key[MONGO_USERNAME_KEY_MAX];
+  mongo_username_key(user->username, username_key);
+  BSON_APPEND_UTF8(&doc, "username_key", username_key);
   mongo_append_str(&doc, "email", user->email, sizeof(user->email));
   mongo_append_str(&doc, "phone", user->phone, sizeof(user->phone));
   mongo_append_str(&doc, "password_hash", user->password_hash, sizeof(user->password_hash));
@@ -285,73 +214,8 @@ static vg_result mongo_ping(void *self) {
   mongo_error(&error, "ping");
   return VG_ERR_UNAVAILABLE;
 }
-
-/* Runs one createIndexes command (a no-op for indexes that already exist with the same spec). */
-static bool mongo_create_indexes(struct mongo_user_store *s, bson_t *cmd, bson_t *reply,
-                                 bson_error_t *error) {
-  mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
-  bool ok = mongoc_client_write_command_with_opts(client, s->db, cmd, NULL, reply, error);
-  mongoc_client_pool_push(s->pool, client);
-  bson_destroy(cmd);
-  return ok;
-}
-
-/* Usernames are unique whatever their case ("Ann" and "ann" are one username), by a second
- * unique index on username with a case-insensitive collation (strength 2: case ignored, every
- * other difference kept); username_1 above stays, and still refuses exact duplicates. A database
- * that already holds two usernames differing only in case cannot build it: verigate then starts
- * anyway, says so, and keeps refusing exact duplicates until those users are renamed. */
-static vg_result mongo_ensure_username_any_case(struct mongo_user_store *s) {
-  bson_error_t error;
-  bson_t reply;
-  /* clang-format off */
-  bson_t *cmd = BCON_NEW("createIndexes", MONGO_COLLECTION, "indexes", "[",
-    "{", "key", "{", "username", BCON_INT32(1), "}", "name", "username_any_case",
-         "unique", BCON_BOOL(true), "collation", "{", "locale", "en", "strength", BCON_INT32(2), "}",
-    "}",
-  "]");
-  /* clang-format on */
-  vg_result res = VG_OK;
-  if (!mongo_create_indexes(s, cmd, &reply, &error)) {
-    if (mongo_is_duplicate(&error, &reply)) /* its message holds a username: not logged */
-      y_log_message(Y_LOG_LEVEL_ERROR,
-                    "mongodb: users holds usernames that differ only in case, so they are not yet "
-                    "unique whatever their case (index username_any_case): rename one of each "
-                    "pair, then restart");
-    else
-      res = mongo_error(&error, "createIndexes username_any_case");
-  }
-  bson_destroy(&reply);
-  return res;
-}
-
 vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s) {
-  bson_error_t error;
-  bson_t reply;
-  vg_result res = VG_OK;
-  /* clang-format off */
-  bson_t *cmd = BCON_NEW("createIndexes", MONGO_COLLECTION, "indexes", "[",
-    "{", "key", "{", "email", BCON_INT32(1), "}", "name", "email_1", "unique", BCON_BOOL(true), "}",
-    "{", "key", "{", "username", BCON_INT32(1), "}", "name", "username_1", "unique", BCON_BOOL(true),
-    "}",
-    "{", "key", "{", "phone", BCON_INT32(1), "}", "name", "phone_1", "unique", BCON_BOOL(true), "}",
-  "]");
-  /* clang-format on */
-  if (!mongo_create_indexes(s, cmd, &reply, &error)) {
-    if (mongo_is_duplicate(&error, &reply)) { /* its message holds the value: not logged */
-      static const char *names[] = {"a field", "email", "username", "phone"};
-      enum vg_unique_field f = mongo_taken(&reply, error.message);
-      y_log_message(Y_LOG_LEVEL_ERROR,
-                    "mongodb: users holds two users with one %s, so its unique index cannot be "
-                    "built",
-                    names[(unsigned)f <= VG_UNIQUE_PHONE ? f : 0]);
-      res = VG_ERR_INTERNAL;
-    } else {
-      res = mongo_error(&error, "createIndexes");
-    }
-  }
-  bson_destroy(&reply);
-  return res == VG_OK ? mongo_ensure_username_any_case(s) : res;
+  return mongo_users_ensure_indexes(s->pool, s->db, MONGO_COLLECTION);
 }
 
 /* Sets an int32 URI option only when the operator's URI left it out. */

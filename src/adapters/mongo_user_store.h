@@ -13,8 +13,9 @@ struct mongo_user_store;
 /* Parses uri, adds short timeouts it does not set itself (server selection 2 s, connect 2 s,
  * socket 5 s) and builds the pool; MongoDB need not be up yet. NULL + message on failure. */
 struct mongo_user_store *mongo_user_store_create(const char *uri, char *err, size_t errlen);
-/* Creates the unique indexes email_1, username_1 and phone_1 if missing. VG_ERR_UNAVAILABLE
- * when the server does not answer, VG_ERR_INTERNAL when it refuses (logged). */
+/* Creates the unique indexes if missing and gives older users their username_key
+ * (mongo_indexes.h). VG_ERR_UNAVAILABLE when the server does not answer, VG_ERR_INTERNAL when it
+ * refuses (logged). */
 vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s);
 /* No call may be running. */
 void mongo_user_store_destroy(struct mongo_user_store *s);

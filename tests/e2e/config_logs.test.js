@@ -59,19 +59,27 @@ describe('configuration and logs', () => {
     }
   });
 
-  test('usernames_differing_only_in_case_from_before_do_not_stop_the_start', async () => {
-    // A database from before usernames were unique whatever their case, holding such a pair.
+  test('users_from_before_username_keys_get_one_and_case_pairs_do_not_stop_the_start', async () => {
+    // A database from before usernames were unique whatever their case: users without a
+    // username_key, one pair of them differing only in case.
     const db = `vg_e2e_${crypto.randomBytes(4).toString('hex')}`;
     const tag = crypto.randomBytes(3).toString('hex');
     const old = (username, n) => ({ name: 'Old', username, email: `old${n}_${tag}@e2e.example`,
       phone: usPhone(), password_hash: 'x', phone_verified: false, created_at: new Date() });
-    await (await users(db)).insertMany([old(`Bob_${tag}`, 1), old(`bob_${tag}`, 2)]);
+    await (await users(db)).insertMany([old(`Bob_${tag}`, 1), old(`bob_${tag}`, 2), old(`Carol_${tag}`, 3)]);
     const vg = await startVerigate({ db });
-    assert.match(vg.output(), /ERROR: .*usernames that differ only in case/);
+    assert.match(vg.output(), /INFO: mongodb: 2 users given a username_key/);
+    assert.match(vg.output(), /ERROR: mongodb: 1 users have a username that differs only in case/);
     assert.ok(!vg.output().includes(`ob_${tag}`), 'the usernames themselves are not logged');
+    const keys = (await (await users(db)).find({ username: new RegExp(`_${tag}$`) }).toArray()).map((d) => d.username_key);
+    assert.deepEqual(keys.filter(Boolean).sort(), [`bob_${tag}`, `carol_${tag}`]);
     const api = client(vg.url);
     await signup(api); // signups go on
-    expectProblem(await api.post('/signup', newUser({ username: `bob_${tag}` })), 409, 'already-exists');
+    for (const taken of [`CAROL_${tag}`, `BOB_${tag}`, `bob_${tag}`])
+      expectProblem(await api.post('/signup', newUser({ username: taken })), 409, 'already-exists');
+    // A second start finds nothing left to key.
+    const again = await startVerigate({ db });
+    assert.ok(!/given a username_key/.test(again.output()));
   });
 
   test('duplicate_emails_in_the_store_stop_the_start_without_being_logged', async () => {
