@@ -30,7 +30,9 @@ enum vg_unique_field { VG_UNIQUE_UNKNOWN, VG_UNIQUE_EMAIL, VG_UNIQUE_USERNAME, V
 
 struct user_store {
   void *self;
-  /* Inserts user; fills user->id. VG_ERR_CONFLICT (and *taken) when a unique index refuses it. */
+  /* Inserts user; fills user->id. VG_ERR_CONFLICT (and *taken) when another user has its email,
+   * its phone, or its username in any case ("Ann" and "ann" are one username; each user keeps
+   * the case it chose). */
   vg_result (*insert)(void *self, struct vg_user *user, enum vg_unique_field *taken);
   /* VG_ERR_NOT_FOUND when no user has that (normalised) email. */
   vg_result (*find_by_email)(void *self, const char *email, struct vg_user *out);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- clock ---- */
 
@@ -24,13 +25,20 @@ static struct vg_user *user_where(struct fake_user_store *s, size_t offset, cons
   return NULL;
 }
 
+/* Usernames are one whatever their case (the port's contract). */
+static bool username_taken(struct fake_user_store *s, const char *username) {
+  for (int i = 0; i < s->count; i++)
+    if (strcasecmp(s->users[i].username, username) == 0) return true;
+  return false;
+}
+
 static vg_result users_insert(void *self, struct vg_user *user, enum vg_unique_field *taken) {
   struct fake_user_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
   *taken = VG_UNIQUE_UNKNOWN;
   if (user_where(s, offsetof(struct vg_user, email), user->email))
     *taken = VG_UNIQUE_EMAIL;
-  else if (user_where(s, offsetof(struct vg_user, username), user->username))
+  else if (username_taken(s, user->username))
     *taken = VG_UNIQUE_USERNAME;
   else if (user_where(s, offsetof(struct vg_user, phone), user->phone))
     *taken = VG_UNIQUE_PHONE;

@@ -147,6 +147,8 @@ static void signup_duplicate_names_the_taken_field(void) {
   CHECK(errs.count == 1 && has_error("email", "is already registered"));
   CHECK(signup_variant("alice", "bob@example.com", "+15550000001") == VG_ERR_CONFLICT);
   CHECK(errs.count == 1 && has_error("username", NULL));
+  CHECK(signup_variant("ALICE", "bob@example.com", "+15550000001") == VG_ERR_CONFLICT);
+  CHECK(errs.count == 1 && has_error("username", NULL));
   CHECK(signup_variant("bob", "bob@example.com", ALICE.phone) == VG_ERR_CONFLICT);
   CHECK(errs.count == 1 && has_error("phone", NULL));
   CHECK(w.users.count == 1);
