@@ -20,9 +20,10 @@ vg_wait_port() {
 
 # Whether process $1 still runs (an exited child not yet reaped is a zombie: it does not).
 vg_alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ $state != Z* ]]
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) } # the fields after the command name, which may hold spaces
+  [[ $stat != Z* ]]
 }
 
 # Last started, first stopped: verigate goes before the services it closes its connections to.
