@@ -89,8 +89,7 @@ char *jws_sign(const struct jwt_key *key, json_t *header, json_t *payload) {
   unsigned char sig[1024], raw[2 * ES256_PART];
   size_t used = 0, sig_len = sizeof sig;
   if (!token || !ctx || !append_json(token, &used, header, 0) ||
-      !append_json(token, &used, payload, 1) ||
-      EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) != 1 ||
+      !append_json(token, &used, payload, 1) || EVP_MD_CTX_copy_ex(ctx, key->sign_template) != 1 ||
       EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)token, used) != 1)
     goto fail;
   if (key->alg == JWT_KEY_ES256) {
@@ -118,7 +117,7 @@ static int signature_ok(const struct jwt_key *key, const char *input, size_t inp
     sig_len = (size_t)der_len;
   }
   EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+  int ok = ctx && EVP_MD_CTX_copy_ex(ctx, key->verify_template) == 1 &&
            EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)input, input_len) == 1;
   EVP_MD_CTX_free(ctx);
   OPENSSL_free(der);

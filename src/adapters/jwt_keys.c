@@ -73,6 +73,15 @@ static EVP_PKEY *read_pem(const char *path, char *err, size_t errlen) {
   return pkey;
 }
 
+/* The sign and verify templates of struct jwt_key. */
+static int build_templates(struct jwt_key *key) {
+  key->sign_template = EVP_MD_CTX_new();
+  key->verify_template = EVP_MD_CTX_new();
+  return key->sign_template && key->verify_template &&
+         EVP_DigestSignInit(key->sign_template, NULL, EVP_sha256(), NULL, key->pkey) == 1 &&
+         EVP_DigestVerifyInit(key->verify_template, NULL, EVP_sha256(), NULL, key->pkey) == 1;
+}
+
 /* what names the key in a message: its file, or "the generated key". */
 static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, const char *what, char *err,
                     size_t errlen) {
@@ -110,6 +119,10 @@ struct jwt_key *jwt_key_load(const char *path, enum jwt_key_alg alg, char *err, 
     snprintf(err, errlen, "cannot export the public signing key");
     goto fail;
   }
+  if (!build_templates(key)) {
+    snprintf(err, errlen, "cannot prepare SHA-256 signing with the key");
+    goto fail;
+  }
   return key;
 
 fail:
@@ -120,6 +133,8 @@ fail:
 
 void jwt_key_free(struct jwt_key *key) {
   if (!key) return;
+  EVP_MD_CTX_free(key->sign_template);
+  EVP_MD_CTX_free(key->verify_template);
   EVP_PKEY_free(key->pkey);
   json_decref(key->jwk);
   free(key);
@@ -206,7 +221,7 @@ struct jwt_key *jwt_key_derive(const struct jwt_key *from, const char *purpose, 
   if (key) {
     key->alg = JWT_KEY_ES256;
     key->pkey = pkey;
-    if (build_jwk(key, pkey)) return key;
+    if (build_jwk(key, pkey) && build_templates(key)) return key;
   }
   snprintf(err, errlen, "cannot derive the %s", purpose);
   if (key)

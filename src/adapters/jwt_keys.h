@@ -13,6 +13,10 @@ enum jwt_key_alg { JWT_KEY_RS256, JWT_KEY_ES256 };
 struct jwt_key {
   enum jwt_key_alg alg;
   EVP_PKEY *pkey; /* private key; OpenSSL 3 allows concurrent signs and verifies with it */
+  /* SHA-256 sign and verify contexts initialised once with pkey: each operation copies one
+   * (0.2 us) instead of initialising its own, which fetches the algorithms again (2.5 us alone,
+   * more while other threads fetch). Read-only after load, so shared by every thread. */
+  EVP_MD_CTX *sign_template, *verify_template;
   char kid[64];
   json_t *jwk; /* public JWK with kid, use, alg */
 };
