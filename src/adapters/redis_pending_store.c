@@ -20,7 +20,16 @@
 #define REDIS_LOCK_PREFIX "vg:lock:"
 #define REDIS_KEY_MAX (sizeof(REDIS_PENDING_PREFIX) + VG_JTI_MAX) /* the longer prefix, NUL */
 
-enum pending_script { RS_CREATE, RS_RESERVE, RS_RELEASE, RS_ATTEMPT, RS_LOCK, RS_CLAIM, RS_COUNT };
+enum pending_script {
+  RS_CREATE,
+  RS_RESERVE,
+  RS_SID,
+  RS_RELEASE,
+  RS_ATTEMPT,
+  RS_LOCK,
+  RS_CLAIM,
+  RS_COUNT
+};
 
 /* The fields of a pending login, in the order HMGET and the lock script answer them. */
 #define PENDING_FIELDS                                                            \
@@ -49,6 +58,10 @@ static const char *const redis_script_body[RS_COUNT] = {
         "sends = redis.call('HINCRBY', KEYS[1], 'sends', 1)\n"
         "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
         "return {1, sends}\n",
+    /* ARGV: the verification's sid. Never creates the key (HSET alone would, without a TTL). */
+    [RS_SID] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+                "redis.call('HSET', KEYS[1], 'verification_sid', ARGV[1])\n"
+                "return 1\n"),
     /* ARGV: previous last_send_at. Never creates the key, never counts below zero. */
     [RS_RELEASE] =
         "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
@@ -236,6 +249,13 @@ static vg_result redis_pending_release_send(void *self, const char *jti, int64_t
   return res == VG_OK && n == 0 ? VG_ERR_NOT_FOUND : res;
 }
 
+static vg_result redis_pending_set_verification_sid(void *self, const char *jti, const char *sid) {
+  long long n = 0;
+  if (sid == NULL || strnlen(sid, VG_SID_MAX) >= VG_SID_MAX) return VG_ERR_INTERNAL;
+  vg_result res = redis_script_int(self, RS_SID, jti, sid, &n);
+  return res == VG_OK && n == 0 ? VG_ERR_NOT_FOUND : res;
+}
+
 static vg_result redis_pending_add_attempt(void *self, const char *jti, int *attempts) {
   long long n = 0;
   vg_result res = redis_script_int(self, RS_ATTEMPT, jti, NULL, &n);
@@ -344,6 +364,7 @@ struct pending_store redis_pending_store_port(struct redis_pending_store *s) {
       .create = redis_pending_create,
       .get = redis_pending_get,
       .reserve_send = redis_pending_reserve_send,
+      .set_verification_sid = redis_pending_set_verification_sid,
       .release_send = redis_pending_release_send,
       .add_attempt = redis_pending_add_attempt,
       .lock = redis_pending_lock,

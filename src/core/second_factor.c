@@ -40,6 +40,12 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
     a->pending.release_send(a->pending.self, claims.jti, pending.last_send_at);
     return r;
   }
+  /* Twilio answers with the verification still pending for this phone, or a new one when that
+   * one was approved, canceled (another login of the same user locked out) or expired. A
+   * lock-out cancels the verification on record, so it must be the one the code came from.
+   * Best effort: the SMS is out, and a login gone meanwhile needs nothing. */
+  if (strcmp(sid, pending.verification_sid) != 0)
+    a->pending.set_verification_sid(a->pending.self, claims.jti, sid);
   out->retry_after = a->rules.resend_cooldown;
   vg_phone_mask(pending.phone, out->to);
   memcpy(out->user_id, pending.user_id, sizeof out->user_id);

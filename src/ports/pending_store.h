@@ -33,6 +33,9 @@ struct pending_store {
    * VG_ERR_NOT_FOUND when jti is gone. On VG_OK *sends is the new count. */
   vg_result (*reserve_send)(void *self, const char *jti, int64_t now, int cooldown, int max_sends,
                             int *sends, int *retry_after);
+  /* Records the verification a send reached, when Twilio started a new one (the one before was
+   * approved, canceled or expired). Never recreates a login that is gone: VG_ERR_NOT_FOUND. */
+  vg_result (*set_verification_sid)(void *self, const char *jti, const char *sid);
   /* Gives back a send reserved by reserve_send whose delivery failed. */
   vg_result (*release_send)(void *self, const char *jti, int64_t previous_send_at);
   /* Counts one wrong code; *attempts is the new total. VG_ERR_NOT_FOUND when jti is gone. */

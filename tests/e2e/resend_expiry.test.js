@@ -80,6 +80,36 @@ describe('resend, expiry and scale-out', () => {
     assert.equal((await emulatorRecord(env.EMULATOR_URL, user.phone)).sends, 2);
   });
 
+  test('resend_records_a_new_verification_so_a_lock_out_cancels_the_right_one', async () => {
+    // Two logins of one user share Twilio's verification of that phone. When one locks out,
+    // verigate cancels it; the other's resend then starts a new one, which must become that
+    // login's, or its own lock-out would cancel the old one again and leave a spent code pending.
+    const api = client(noCooldown.url);
+    const user = await signup(api);
+    const first = await login(api, user);
+    const second = await login(api, user);
+    const shared = await emulatorRecord(env.EMULATOR_URL, user.phone);
+    assert.equal(shared.sends, 2, 'both logins reached the same verification');
+    const lockOut = async (mfaToken) => {
+      const bad = wrongCode(await codeFor(env.EMULATOR_URL, user.phone));
+      for (let i = 1; i < 5; i++) expectProblem(await api.post('/verify', { code: bad }, { token: mfaToken }), 401, 'wrong-code');
+      expectProblem(await api.post('/verify', { code: bad }, { token: mfaToken }), 429, 'too-many-attempts');
+    };
+    await lockOut(first.mfa_token);
+    assert.equal((await emulatorRecord(env.EMULATOR_URL, user.phone)).status, 'canceled');
+
+    expectStatus(await api.post('/resend', {}, { token: second.mfa_token }), 202);
+    const renewed = await emulatorRecord(env.EMULATOR_URL, user.phone);
+    assert.notEqual(renewed.sid, shared.sid);
+    assert.equal(renewed.status, 'pending');
+    assert.equal(redisHash(env.REDIS_URL, pendingKey(second.mfa_token)).verification_sid, renewed.sid);
+
+    await lockOut(second.mfa_token);
+    const after = await emulatorRecord(env.EMULATOR_URL, user.phone);
+    assert.equal(after.sid, renewed.sid);
+    assert.equal(after.status, 'canceled', 'the new verification was canceled, not the old one again');
+  });
+
   test('expired_mfa_token_is_401', async () => {
     // MFA_TOKEN_TTL cannot go below 30 s, so expiry is shown both ways it can happen, without
     // waiting for it: (1) the token's exp has passed while its pending login still exists;

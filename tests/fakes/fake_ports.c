@@ -175,6 +175,15 @@ static vg_result pending_reserve_send(void *self, const char *jti, int64_t now, 
   return VG_OK;
 }
 
+static vg_result pending_set_verification_sid(void *self, const char *jti, const char *sid) {
+  struct fake_pending_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  snprintf(e->p.verification_sid, sizeof e->p.verification_sid, "%s", sid);
+  return VG_OK;
+}
+
 static vg_result pending_release_send(void *self, const char *jti, int64_t previous_send_at) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
@@ -251,6 +260,7 @@ struct pending_store fake_pending_store_port(struct fake_pending_store *s) {
                                 .create = pending_create,
                                 .get = pending_get,
                                 .reserve_send = pending_reserve_send,
+                                .set_verification_sid = pending_set_verification_sid,
                                 .release_send = pending_release_send,
                                 .add_attempt = pending_add_attempt,
                                 .lock = pending_lock,

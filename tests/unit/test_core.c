@@ -378,6 +378,27 @@ static void resend_refuses_access_and_garbage_tokens(void) {
   CHECK(w.otp.starts == starts);
 }
 
+/* The fake provider starts a new verification on every send, as Twilio does once the one before
+ * is canceled: the login keeps the newest, and a lock-out cancels that one. */
+static void resend_records_a_new_verification_and_a_lock_out_cancels_it(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  char first[VG_SID_MAX];
+  snprintf(first, sizeof first, "%s",
+           fake_pending_store_find(&w.pending, mfa_jti())->verification_sid);
+  struct resend_output out;
+  w.clock.now = FAKE_EPOCH + 30;
+  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
+  const char *now_sid = fake_pending_store_find(&w.pending, mfa_jti())->verification_sid;
+  CHECK(strncmp(now_sid, "VE", 2) == 0 && strcmp(now_sid, first) != 0);
+  char second[VG_SID_MAX];
+  snprintf(second, sizeof second, "%s", now_sid);
+  struct verify_output vout;
+  for (int i = 0; i < 5; i++) verify(mfa, "000000", &vout);
+  CHECK(w.otp.cancels == 1);
+  CHECK_STR(w.otp.last_canceled_sid, second);
+}
+
 /* ---- verify ---- */
 
 static void verify_counts_down_wrong_codes_then_ends_the_login(void) {
@@ -596,6 +617,7 @@ int main(void) {
   RUN(resend_failed_send_gives_back_the_reservation);
   RUN(resend_passes_on_the_sms_rate_limit);
   RUN(resend_refuses_access_and_garbage_tokens);
+  RUN(resend_records_a_new_verification_and_a_lock_out_cancels_it);
   RUN(verify_counts_down_wrong_codes_then_ends_the_login);
   RUN(verify_right_code_issues_access_token_and_marks_phone_verified);
   RUN(verify_writes_phone_verified_only_when_the_login_began_without_it);
