@@ -140,7 +140,8 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
                                      : vg_argon2_engine_for_this_kernel();
   y_log_message(Y_LOG_LEVEL_INFO, "password hashes: Argon2id by %s, %d at once",
                 vg_argon2_engine_name(engine), cfg->hash_concurrency);
-  app->hasher = argon2_hasher_create(engine, cfg->hash_concurrency, cfg->hash_queue, 2000);
+  app->hasher =
+      argon2_hasher_create(engine, cfg->hash_concurrency, cfg->hash_queue, 2000, cfg->hash_nice);
   if (!app->hasher) {
     snprintf(err, errlen, "cannot create the password hasher");
     return false;
@@ -233,12 +234,11 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
   struct http_server_config hc = {
       .bind_address = cfg->bind_address,
       .port = cfg->port,
-      .threads = cfg->http_threads,
-      .work_threads = cfg->work_threads,
-      .work_nice = cfg->work_nice,
+      .max_connections = cfg->max_connections,
+      .max_connections_per_ip = cfg->max_connections_per_ip,
+      .connection_timeout = cfg->connection_timeout,
+      .thread_stack_kb = cfg->thread_stack_kb,
       .log_level = cfg->log_level,
-      .connection_limit = 4096,
-      .connection_timeout = 30,
       .trusted_proxies = cfg->trusted_proxies,
       .cors_origins = cfg->cors_origins,
   };

@@ -107,6 +107,7 @@ static void load_tokens(struct config *c, struct source *s) {
   c->jwt_es256 = strcmp(alg, "ES256") == 0;
   c->jwt_issuer = text(s, "JWT_ISSUER", "verigate");
   c->jwt_audience = text(s, "JWT_AUDIENCE", "verigate");
+  c->jwt_client_id = text(s, "JWT_CLIENT_ID", c->jwt_audience);
   /* An mfa_token must not outlive Twilio's 10-minute code. */
   c->mfa_token_ttl = (int)number(s, "MFA_TOKEN_TTL", 300, 30, 600);
   c->access_token_ttl = (int)number(s, "ACCESS_TOKEN_TTL", 900, 60, 86400);
@@ -161,16 +162,19 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   memset(c, 0, sizeof *c);
   c->port = (unsigned)number(&s, "PORT", 8080, 1, 65535);
   c->bind_address = text(&s, "BIND_ADDRESS", "0.0.0.0");
-  c->http_threads = (unsigned)number(&s, "HTTP_THREADS", 16, 1, 512);
-  c->work_threads = (unsigned)number(&s, "WORK_THREADS", 32, 1, 1024);
-  c->work_nice = (int)number(&s, "WORK_NICE", 10, 0, 19);
+  c->max_connections = (unsigned)number(&s, "MAX_CONNECTIONS", 1024, 16, 65536);
+  c->max_connections_per_ip = (unsigned)number(&s, "MAX_CONNECTIONS_PER_IP", 128, 0, 65536);
+  c->connection_timeout = (unsigned)number(&s, "CONNECTION_TIMEOUT", 30, 1, 3600);
+  /* Below 128 KiB, libcurl + GnuTLS or libphonenumber may overflow it; a thread's stack costs only
+   * the pages it touches, so the ceiling is generous. */
+  c->thread_stack_kb = (unsigned)number(&s, "THREAD_STACK_KB", 256, 128, 16384);
   c->mongodb_uri = text(&s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");
   if (strncmp(c->mongodb_uri, "mongodb://", 10) != 0 &&
       strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
     fail(&s, "MONGODB_URI must start with mongodb:// or mongodb+srv://");
   c->redis_url = text(&s, "REDIS_URL", "redis://127.0.0.1:6379/0");
   c->redis_pool_size =
-      (unsigned)number(&s, "REDIS_POOL_SIZE", c->http_threads + c->work_threads, 1, 2048);
+      (unsigned)number(&s, "REDIS_POOL_SIZE", 48, 1, 2048);
   load_twilio(c, &s);
   load_tokens(c, &s);
   c->resend_cooldown = (int)number(&s, "RESEND_COOLDOWN_SECONDS", 30, 0, 600);
@@ -182,6 +186,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cores > 0 ? cores : 1, 1, 64);
   c->hash_queue = (int)number(&s, "HASH_QUEUE", 4L * c->hash_concurrency, 0, 1024);
   c->hash_engine = hash_engine(&s);
+  c->hash_nice = (int)number(&s, "HASH_NICE", 10, 0, 19);
   c->trusted_proxies = text(&s, "TRUSTED_PROXIES", "");
   c->cors_origins = text(&s, "CORS_ALLOWED_ORIGINS", "");
   if (!is_origin_list(c->cors_origins))

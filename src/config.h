@@ -8,9 +8,11 @@
 struct config {
   unsigned port;
   const char *bind_address;
-  unsigned http_threads;
-  unsigned work_threads;
-  int work_nice;
+  unsigned max_connections;        /* each open connection has a thread of its own */
+  unsigned max_connections_per_ip; /* 0: no per-IP limit */
+  unsigned connection_timeout;     /* seconds a client may stay silent */
+  unsigned thread_stack_kb;        /* stack of each connection's thread */
+  int hash_nice;                   /* nice value of the Argon2id threads */
   const char *mongodb_uri;
   const char *redis_url;
   unsigned redis_pool_size;
@@ -24,6 +26,7 @@ struct config {
   bool jwt_es256;                   /* false: RS256 */
   const char *jwt_issuer;
   const char *jwt_audience;
+  const char *jwt_client_id; /* the access token's client_id (RFC 9068); default the audience */
   int mfa_token_ttl;
   int access_token_ttl;
   int refresh_token_ttl;

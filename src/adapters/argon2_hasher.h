@@ -9,9 +9,11 @@
 #include "adapters/argon2id.h"
 #include "ports/password_hasher.h"
 
-/* sodium_init() must have succeeded before any call. NULL on allocation failure. */
+/* sodium_init() must have succeeded before any call. The hashes run on `concurrency` threads of
+ * the hasher's own at nice value `nice` (0-19), the caller's thread waiting for its own; NULL
+ * when they cannot be started. */
 struct argon2_hasher *argon2_hasher_create(enum vg_argon2_engine engine, int concurrency, int queue,
-                                           int max_wait_ms);
+                                           int max_wait_ms, int nice);
 void argon2_hasher_destroy(struct argon2_hasher *h);
 struct password_hasher argon2_hasher_port(struct argon2_hasher *h);
 

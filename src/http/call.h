@@ -2,6 +2,9 @@
 #ifndef VG_CALL_H
 #define VG_CALL_H
 
+#include <stdbool.h>
+#include <time.h>
+
 #include <ulfius.h>
 
 #include "core/auth.h"
@@ -9,12 +12,17 @@
 
 #define REQUEST_ID_MAX 65
 
+/* One request on its way through the callbacks (request.c): made by the first, kept as the
+ * response's ulfius shared data, read by the route's handler and by the last. */
 struct http_call {
   const struct _u_request *req;
   struct _u_response *res;
   struct auth *auth;
+  const char *bearer; /* the "Authorization: Bearer" token (in req's headers), or NULL */
   char request_id[REQUEST_ID_MAX];
   char client_ip[CLIENT_IP_MAX]; /* "" when unknown */
+  struct timespec start;
+  bool answered; /* a callback has written the answer; the later ones leave it alone */
 };
 
 typedef void (*http_handler)(struct http_call *call);
@@ -23,7 +31,6 @@ struct route {
   const char *method;
   const char *path;
   http_handler handler;
-  bool waits; /* may wait for an Argon2id hash or Twilio: runs on the work pool (server.c) */
 };
 
 /* Every endpoint of verigate, ended by a {NULL} entry (routes.c). */
@@ -60,5 +67,8 @@ void http_log(const struct http_call *call, unsigned long level, const char *fmt
 
 /* The yder level in force (LOG_LEVEL), so that http_log skips what would be dropped anyway. */
 void http_log_set_level(unsigned long level);
+
+/* True when a line at level would be written (LOG_LEVEL). */
+bool http_log_enabled(unsigned long level);
 
 #endif

@@ -92,7 +92,7 @@ void handle_resend(struct http_call *c) {
   if (!json_read_object(c->req, c->res, true, &body)) return;
   json_decref(body); /* nothing in it is used; it only has to be well-formed */
   struct resend_output out;
-  vg_result r = auth_resend(c->auth, http_bearer_token(c->req), c->client_ip, &out);
+  vg_result r = auth_resend(c->auth, c->bearer, c->client_ip, &out);
   if (r != VG_OK) {
     refuse(c, "resend", r, NULL, NULL, out.retry_after);
     return;
@@ -124,7 +124,7 @@ void handle_verify(struct http_call *c) {
   struct vg_field_errors errs = {0};
   const char *code = json_string_member(body, "code", &errs);
   struct verify_output out;
-  vg_result r = auth_verify(c->auth, http_bearer_token(c->req), code, &errs, &out);
+  vg_result r = auth_verify(c->auth, c->bearer, code, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
     http_audit(c, "verify_failed", r, out.user_id, NULL);

@@ -18,7 +18,7 @@ static void format_time(int64_t ms, char out[32]) {
 
 void handle_dashboard(struct http_call *c) {
   struct dashboard_output out;
-  vg_result r = auth_dashboard(c->auth, http_bearer_token(c->req), &out);
+  vg_result r = auth_dashboard(c->auth, c->bearer, &out);
   if (r != VG_OK) {
     problem_send_result(
         c->res, r, r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL, NULL, NULL);

@@ -42,7 +42,7 @@ void handle_logout(struct http_call *c) {
   struct vg_field_errors errs = {0};
   const char *scope = json_string_member(body, "scope", &errs);
   struct logout_output out;
-  vg_result r = auth_logout(c->auth, http_bearer_token(c->req), scope, &errs, &out);
+  vg_result r = auth_logout(c->auth, c->bearer, scope, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
     http_audit(c, "logout_refused", r, out.user_id, NULL);

@@ -9,17 +9,17 @@
 #include "http/problem.h"
 
 const struct route http_routes[] = {
-    {"POST", "/signup", handle_signup, true},
-    {"POST", "/login", handle_login, true},
-    {"POST", "/resend", handle_resend, true},
-    {"POST", "/verify", handle_verify, true},
-    {"POST", "/token/refresh", handle_refresh, false},
-    {"POST", "/logout", handle_logout, false},
-    {"GET", "/dashboard", handle_dashboard, false},
-    {"GET", "/.well-known/jwks.json", handle_jwks, false},
-    {"GET", "/healthz", handle_healthz, false},
-    {"GET", "/readyz", handle_readyz, true},
-    {NULL, NULL, NULL, false},
+    {"POST", "/signup", handle_signup},
+    {"POST", "/login", handle_login},
+    {"POST", "/resend", handle_resend},
+    {"POST", "/verify", handle_verify},
+    {"POST", "/token/refresh", handle_refresh},
+    {"POST", "/logout", handle_logout},
+    {"GET", "/dashboard", handle_dashboard},
+    {"GET", "/.well-known/jwks.json", handle_jwks},
+    {"GET", "/healthz", handle_healthz},
+    {"GET", "/readyz", handle_readyz},
+    {NULL, NULL, NULL},
 };
 
 /* RFC 6750 b64token characters. */
@@ -55,6 +55,10 @@ static unsigned long log_level = Y_LOG_LEVEL_DEBUG;
 
 void http_log_set_level(unsigned long level) {
   log_level = level;
+}
+
+bool http_log_enabled(unsigned long level) {
+  return level <= log_level;
 }
 
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...) {

@@ -57,8 +57,9 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK_STR(err, "");
   CHECK(cfg.port == 8080);
   CHECK_STR(cfg.bind_address, "0.0.0.0");
-  CHECK(cfg.http_threads == 16);
-  CHECK(cfg.work_threads == 32 && cfg.work_nice == 10 && cfg.redis_pool_size == 48);
+  CHECK(cfg.max_connections == 1024 && cfg.max_connections_per_ip == 128);
+  CHECK(cfg.connection_timeout == 30 && cfg.thread_stack_kb == 256);
+  CHECK(cfg.hash_nice == 10 && cfg.redis_pool_size == 48);
   CHECK_STR(cfg.mongodb_uri, "mongodb://127.0.0.1:27017/verigate");
   CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379/0");
   CHECK_STR(cfg.twilio_account_sid, ACCOUNT_SID);
@@ -70,6 +71,7 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK(!cfg.jwt_es256);
   CHECK_STR(cfg.jwt_issuer, "verigate");
   CHECK_STR(cfg.jwt_audience, "verigate");
+  CHECK_STR(cfg.jwt_client_id, "verigate");
   CHECK(cfg.mfa_token_ttl == 300);
   CHECK(cfg.access_token_ttl == 900);
   CHECK(cfg.resend_cooldown == 30);
@@ -84,8 +86,11 @@ static void config_takes_set_values(void) {
   set("PORT", "9000");
   set("JWT_ALG", "ES256");
   set("MFA_TOKEN_TTL", "600");
-  set("HTTP_THREADS", "4");
-  set("WORK_THREADS", "8");
+  set("MAX_CONNECTIONS", "64");
+  set("MAX_CONNECTIONS_PER_IP", "0");
+  set("THREAD_STACK_KB", "512");
+  set("REDIS_POOL_SIZE", "12");
+  set("JWT_AUDIENCE", "api.example.com");
   set("LOG_LEVEL", "debug");
   set("HASH_ENGINE", "libargon2");
   set("TWILIO_VERIFY_BASE_URL", "http://127.0.0.1:4010");
@@ -94,8 +99,10 @@ static void config_takes_set_values(void) {
   CHECK(cfg.port == 9000);
   CHECK(cfg.jwt_es256);
   CHECK(cfg.mfa_token_ttl == 600);
-  CHECK(cfg.http_threads == 4 && cfg.work_threads == 8);
-  CHECK(cfg.redis_pool_size == 12); /* a connection for every thread that may run a handler */
+  CHECK(cfg.max_connections == 64 && cfg.max_connections_per_ip == 0);
+  CHECK(cfg.thread_stack_kb == 512);
+  CHECK(cfg.redis_pool_size == 12);
+  CHECK_STR(cfg.jwt_client_id, "api.example.com"); /* follows the audience unless set */
   CHECK(cfg.log_level == Y_LOG_LEVEL_DEBUG);
   CHECK_STR(cfg.twilio_base_url, "http://127.0.0.1:4010");
 }
@@ -139,9 +146,11 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("TWILIO_VERIFY_BASE_URL", "ftp://verify.twilio.com"));
   CHECK(refused("MAX_CODE_ATTEMPTS", "6"));
   CHECK(refused("MAX_SENDS_PER_LOGIN", "0"));
-  CHECK(refused("HTTP_THREADS", "0"));
-  CHECK(refused("WORK_THREADS", "0"));
-  CHECK(refused("WORK_NICE", "20") && refused("WORK_NICE", "-1"));
+  CHECK(refused("MAX_CONNECTIONS", "0") && refused("MAX_CONNECTIONS", "15"));
+  CHECK(refused("CONNECTION_TIMEOUT", "0"));
+  /* A stack too small for libcurl + GnuTLS or libphonenumber is refused, not crashed on. */
+  CHECK(refused("THREAD_STACK_KB", "64") && refused("THREAD_STACK_KB", "16385"));
+  CHECK(refused("HASH_NICE", "20") && refused("HASH_NICE", "-1"));
   CHECK(refused("HASH_ENGINE", "argon2") && refused("HASH_ENGINE", "LIBSODIUM"));
 }
 

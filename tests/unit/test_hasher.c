@@ -1,7 +1,9 @@
 /* test_hasher.c: the password hasher port: real hashes, and the bounded gate in front of them
  * (the engines themselves: test_argon2id.c). */
+#include <dirent.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "adapters/argon2_hasher.h"
@@ -15,7 +17,7 @@ static char stored[VG_HASH_MAX];
 static pthread_barrier_t start;
 
 static void hash_then_verify_round_trips(void) {
-  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 0, 100);
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 0, 100, 0);
   hasher = argon2_hasher_port(h);
   CHECK(hasher.hash(hasher.self, "correct horse", stored) == VG_OK);
   CHECK(strncmp(stored, "$argon2id$", 10) == 0);
@@ -33,7 +35,7 @@ static void *verify_once(void *arg) {
 
 /* CALLERS verifies released together against a gate; counts the answers of each kind. */
 static void run_callers(int concurrency, int queue, int wait_ms, int *ok, int *overloaded) {
-  struct argon2_hasher *h = argon2_hasher_create(ENGINE, concurrency, queue, wait_ms);
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, concurrency, queue, wait_ms, 0);
   hasher = argon2_hasher_port(h);
   pthread_t threads[CALLERS];
   vg_result results[CALLERS];
@@ -66,7 +68,7 @@ static void queue_large_enough_serves_everyone(void) {
 }
 
 static void admit_tells_a_full_gate_without_reserving(void) {
-  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 0, 100);
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 0, 100, 0);
   hasher = argon2_hasher_port(h);
   CHECK(hasher.admit(hasher.self) == VG_OK);
   CHECK(hasher.admit(hasher.self) == VG_OK); /* asking twice takes nothing */
@@ -80,6 +82,57 @@ static void queued_caller_gives_up_after_its_wait(void) {
   CHECK(overloaded >= 1);
 }
 
+/* The nice value of the thread whose /proc stat file is path, or -100 when unreadable. */
+static int nice_of(const char *path) {
+  FILE *f = fopen(path, "r");
+  char line[1024];
+  int nice = -100;
+  if (f && fgets(line, sizeof line, f)) {
+    const char *p = strrchr(line, ')'); /* after the command name, which may hold spaces */
+    /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+     * cutime cstime priority nice */
+    if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %d",
+                    &nice) != 1)
+      nice = -100;
+  }
+  if (f) fclose(f);
+  return nice;
+}
+
+/* Counts this process's threads named vg-hash, and those of them at nice value nice. */
+static void count_hashing_threads(int nice, int *named, int *niced) {
+  *named = *niced = 0;
+  DIR *dir = opendir("/proc/self/task");
+  struct dirent *e;
+  while (dir && (e = readdir(dir))) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/self/task/%s/comm", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (f && fgets(comm, sizeof comm, f) && strcmp(comm, "vg-hash\n") == 0) {
+      (*named)++;
+      snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+      *niced += nice_of(path) == nice;
+    }
+    if (f) fclose(f);
+  }
+  if (dir) closedir(dir);
+}
+
+static void hashes_run_on_niced_threads_of_their_own(void) {
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 2, 0, 100, 7);
+  hasher = argon2_hasher_port(h);
+  int named, niced;
+  CHECK(hasher.hash(hasher.self, "correct horse", stored) == VG_OK);
+  count_hashing_threads(7, &named, &niced);
+  CHECK(named == 2);
+  CHECK(niced == 2);
+  CHECK(nice_of("/proc/thread-self/stat") == 0); /* the caller's own thread keeps its priority */
+  argon2_hasher_destroy(h);
+  count_hashing_threads(7, &named, &niced);
+  CHECK(named == 0); /* joined */
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   RUN(hash_then_verify_round_trips);
@@ -87,5 +140,6 @@ int main(void) {
   RUN(queue_large_enough_serves_everyone);
   RUN(admit_tells_a_full_gate_without_reserving);
   RUN(queued_caller_gives_up_after_its_wait);
+  RUN(hashes_run_on_niced_threads_of_their_own);
   return check_done();
 }

@@ -1,0 +1,140 @@
+/* request.c: the callbacks every request passes through (request.h has their order). */
+#include "http/request.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "http/call.h"
+#include "http/cors.h"
+#include "http/json_io.h"
+#include "http/problem.h"
+#include "log.h"
+
+/* A fresh id: a random 64-bit start per thread, then one more per request. Unique, not secret,
+ * and no getrandom() system call per request. */
+static void fresh_request_id(char out[REQUEST_ID_MAX]) {
+  static _Thread_local uint64_t next;
+  static _Thread_local bool seeded;
+  if (!seeded) {
+    randombytes_buf(&next, sizeof next);
+    seeded = true;
+  }
+  snprintf(out, REQUEST_ID_MAX, "%016" PRIx64, next++);
+}
+
+/* The client's X-Request-Id when it is short and plain, else a fresh one. */
+static void request_id(const struct _u_request *req, char out[REQUEST_ID_MAX]) {
+  const char *given = u_map_get_case(req->map_header, "X-Request-Id");
+  size_t len = given ? strlen(given) : 0;
+  bool plain = len > 0 && len < REQUEST_ID_MAX;
+  for (size_t i = 0; plain && i < len; i++)
+    plain = isalnum((unsigned char)given[i]) || given[i] == '-' || given[i] == '_';
+  if (plain)
+    memcpy(out, given, len + 1);
+  else
+    fresh_request_id(out);
+}
+
+/* The socket peer (verigate listens on IPv4 only), then X-Forwarded-For from a trusted proxy. */
+static void find_client_ip(const struct http_site *site, const struct _u_request *req,
+                           char out[CLIENT_IP_MAX]) {
+  char peer[CLIENT_IP_MAX] = "";
+  const struct sockaddr *addr = req->client_address;
+  if (addr && addr->sa_family == AF_INET)
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, peer, sizeof peer);
+  client_ip_pick(peer, u_map_get_case(req->map_header, "X-Forwarded-For"), &site->proxies, out);
+}
+
+int http_request_begin(const struct _u_request *req, struct _u_response *res, void *site) {
+  const struct http_site *s = site;
+  struct http_call *c = calloc(1, sizeof *c);
+  if (!c || ulfius_set_response_shared_data(res, c, free) != U_OK) {
+    free(c);
+    return U_CALLBACK_ERROR; /* ulfius answers 500 */
+  }
+  clock_gettime(CLOCK_MONOTONIC, &c->start);
+  c->req = req;
+  c->res = res;
+  c->auth = s->auth;
+  request_id(req, c->request_id);
+  vg_log_request_begin(c->request_id); /* every line logged from here names the request */
+  find_client_ip(s, req, c->client_ip);
+  c->bearer = http_bearer_token(req);
+  u_map_put(res->map_header, "X-Request-Id", c->request_id);
+  /* ulfius stores at most max_post_body_size (one byte above the limit) and drops the rest
+   * without telling: a stored length above the limit is how a larger body shows. The connection
+   * is closed after the answer, so nothing more is read from it. */
+  if (req->binary_body_length > JSON_BODY_MAX) {
+    problem_send(res, problem_for_http(HTTP_ERR_PAYLOAD_TOO_LARGE),
+                 "The request body is larger than 16384 bytes", NULL);
+    u_map_put(res->map_header, "Connection", "close");
+    c->answered = true;
+  }
+  return U_CALLBACK_CONTINUE;
+}
+
+int http_request_route(const struct _u_request *req, struct _u_response *res, void *route) {
+  (void)req;
+  struct http_call *c = res->shared_data;
+  if (!c || c->answered) return U_CALLBACK_CONTINUE;
+  ((const struct route *)route)->handler(c);
+  c->answered = true;
+  return U_CALLBACK_CONTINUE;
+}
+
+int http_request_path(const struct _u_request *req, struct _u_response *res, void *path) {
+  const struct http_path *p = path;
+  struct http_call *c = res->shared_data;
+  if (!c || c->answered) return U_CALLBACK_CONTINUE;
+  if (strcmp(req->http_verb, "OPTIONS") == 0) {
+    cors_preflight(p->site->cors_origins, p->allow, req, res);
+  } else {
+    u_map_put(res->map_header, "Allow", p->allow);
+    problem_send(res, problem_for_http(HTTP_ERR_METHOD_NOT_ALLOWED), NULL, NULL);
+  }
+  c->answered = true;
+  return U_CALLBACK_CONTINUE;
+}
+
+/* The first 80 bytes of a client-controlled string, with every byte outside printable ASCII,
+ * and the backslash, written as \xNN: a path cannot start a line or fake a field of its own. */
+static void log_safe(const char *in, char out[4 * 80 + 1]) {
+  size_t o = 0;
+  for (size_t i = 0; in && in[i] && i < 80; i++) {
+    unsigned char ch = (unsigned char)in[i];
+    if (ch > 0x20 && ch < 0x7f && ch != '\\')
+      out[o++] = (char)ch;
+    else
+      o += (size_t)snprintf(out + o, 5, "\\x%02x", ch);
+  }
+  out[o] = '\0';
+}
+
+static double elapsed_ms(const struct timespec *start) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+int http_request_finish(const struct _u_request *req, struct _u_response *res, void *site) {
+  const struct http_site *s = site;
+  struct http_call *c = res->shared_data;
+  if (!c) return U_CALLBACK_COMPLETE;
+  if (!c->answered) problem_send(res, problem_for_http(HTTP_ERR_NOT_FOUND), NULL, NULL);
+  cors_add_headers(s->cors_origins, req, res);
+  if (http_log_enabled(Y_LOG_LEVEL_INFO)) {
+    char verb[4 * 80 + 1], path[4 * 80 + 1];
+    log_safe(req->http_verb, verb);
+    log_safe(req->url_path, path);
+    http_log(c, Y_LOG_LEVEL_INFO, "%s %s %ld %.1fms", verb, path, res->status,
+             elapsed_ms(&c->start));
+  }
+  vg_log_request_end();
+  return U_CALLBACK_COMPLETE;
+}
