@@ -3,6 +3,8 @@
 // and methods. Every answer is problem+json (checked by lib/http.js for each response).
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const net = require('node:net');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo } = require('./lib/stores');
@@ -11,6 +13,22 @@ const { startVerigate, cleanupSpawned } = require('./lib/procs');
 
 const api = client(env.VG_URL);
 const KIB16 = 16 * 1024;
+
+// Writes raw bytes to verigate and collects everything it sends until it closes the connection
+// (or timeoutMs passes: then closed is false).
+function rawExchange(base, bytes, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(base);
+    const sock = net.connect(Number(port), hostname);
+    const parts = [];
+    const timer = setTimeout(() => { sock.destroy(); resolve({ text: Buffer.concat(parts).toString('latin1'), closed: false }); }, timeoutMs);
+    sock.on('data', (d) => parts.push(d));
+    sock.on('error', () => {}); // a reset after the answer is a close too
+    sock.on('close', () => { clearTimeout(timer); resolve({ text: Buffer.concat(parts).toString('latin1'), closed: true }); });
+    sock.on('connect', () => sock.write(bytes));
+    sock.on('timeout', reject);
+  });
+}
 
 function allowOf(res) {
   return (res.headers.get('allow') || '').split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
@@ -118,5 +136,35 @@ describe('http edge', () => {
       assert.ok(allowOf(res).includes(allowed), `${method} ${path}: Allow "${res.headers.get('allow')}" must list ${allowed}`);
       assert.ok(!allowOf(res).includes(method), `${method} ${path}: Allow must not list ${method}`);
     }
+  });
+
+  // The rest of a body over the limit is never wanted: after the 413 the connection is closed,
+  // so a request pipelined behind it is not answered, and nothing more is read for it.
+  test('a_413_answer_closes_the_connection', async () => {
+    const body = 'x'.repeat(KIB16 + 100);
+    const bytes = `POST /login HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+      + 'GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n';
+    const { text, closed } = await rawExchange(env.VG_URL, bytes);
+    assert.ok(closed, 'the connection was left open after a 413');
+    assert.match(text, /^HTTP\/1\.1 413 /);
+    assert.match(text, /\r\nconnection: close\r\n/i);
+    assert.equal(text.match(/HTTP\/1\.1 /g).length, 1, `the pipelined request was answered: ${text.slice(0, 400)}`);
+  });
+
+  // Nothing a client puts in a request line can start a log line or fake one: control bytes,
+  // backslashes and anything outside printable ASCII are logged as \xNN.
+  test('a_request_path_cannot_forge_a_log_line', async (t) => {
+    const file = process.env.VG_LOG_FILE;
+    if (!file) return t.skip('VG_LOG_FILE is not set');
+    const forged = 'audit event=login_ok outcome=ok user=admin';
+    const marker = `forge${Date.now()}`;
+    await rawExchange(env.VG_URL, `GET /${marker}\r${forged}\x1b[2K\\ HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = fs.readFileSync(file, 'latin1').split('\n');
+    const access = lines.filter((l) => l.includes(marker));
+    assert.equal(access.length, 1, `expected one access line naming ${marker}: ${JSON.stringify(access)}`);
+    assert.ok(!/[\r\x1b]/.test(access[0]), `a raw control byte reached the log: ${JSON.stringify(access[0])}`);
+    assert.ok(access[0].includes(`/${marker}\\x0daudit`), JSON.stringify(access[0]));
+    assert.ok(!lines.some((l) => l.startsWith(forged) || l.includes(`\r${forged}`)), 'a forged line was written');
   });
 });

@@ -147,4 +147,18 @@ describe('workers', () => {
     assert.ok(sockets.size <= 16, `${sockets.size} sockets: the keep-alive connections were not kept`);
     assert.ok(p99 < limit, `/dashboard p99 ${p99.toFixed(1)} ms over ${latencies.length} answers (limit ${limit} ms)`);
   });
+
+  // THREAD_STACK_KB's floor is checked with the deepest requests verigate makes: a signup
+  // (libphonenumber, Argon2id is on the hasher's threads), a login and a resend (libcurl to
+  // Twilio), a verify and a dashboard, all on connection threads of the smallest stack allowed.
+  test('the_smallest_thread_stack_allowed_serves_a_whole_flow', async () => {
+    const emu = await startEmulator();
+    const vg = await startVerigate({ env: { THREAD_STACK_KB: 128, RESEND_COOLDOWN_SECONDS: 0, TWILIO_VERIFY_BASE_URL: emu.url } });
+    const api = client(vg.url);
+    const { mfa_token: mfa, access_token: token } = await signedIn(api, emu.url);
+    expectStatus(await api.get('/dashboard', { token }), 200);
+    expectProblem(await api.post('/resend', undefined, { token: mfa }), 401, 'invalid-token'); // the login is spent
+    expectStatus(await api.get('/readyz'), 200);
+    assert.equal(vg.exited, false, vg.output().slice(-2000));
+  });
 });
