@@ -47,7 +47,8 @@ describe('workers', () => {
     await sleep(600);
     expectStatus(await api.get('/healthz'), 200);
     expectStatus(await api.get('/dashboard', { token }), 200);
-    assert.equal(loginDone, false, 'both answered while the login was still waiting on Twilio');
+    expectStatus(await api.get('/readyz'), 200); // from MongoDB and Redis alone, Twilio not asked
+    assert.equal(loginDone, false, 'all three answered while the login was still waiting on Twilio');
     const res = await login;
     expectStatus(res, 200);
     assert.ok(Date.now() - started >= TWILIO_DELAY_MS, 'the login did wait for Twilio');
