@@ -99,6 +99,7 @@ static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size
   struct jwt_tokens_config tc = {
       .issuer = cfg->jwt_issuer,
       .audience = cfg->jwt_audience,
+      .client_id = cfg->jwt_client_id,
       .mfa_ttl = cfg->mfa_token_ttl,
       .access_ttl = cfg->access_token_ttl,
       .leeway = 5,

@@ -9,7 +9,7 @@ VG_APT_PACKAGES=(
   build-essential meson ninja-build pkg-config
   libulfius-dev liborcania-dev libyder-dev libjansson-dev libssl-dev libargon2-dev
   libhiredis-dev libbson-dev libmongoc-dev libcurl4-gnutls-dev libsodium-dev libmicrohttpd-dev
-  libphonenumber-dev
+  libphonenumber-dev libjwt-dev
   redis-server redis-tools openssl curl ca-certificates
 )
 

@@ -1,4 +1,4 @@
-/* jwt_keys.c: key loading, generation and JWK export with OpenSSL 3. */
+/* jwt_keys.c: key loading, generation, JWK export and secret derivation with OpenSSL 3. */
 #include "adapters/jwt_keys.h"
 
 #include <stdio.h>
@@ -6,10 +6,9 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
-#include <openssl/ec.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <sodium.h>
@@ -142,24 +141,6 @@ void jwt_key_free(struct jwt_key *key) {
 
 #define P256_BYTES 32
 
-/* HKDF-SHA256 of ikm with info = purpose || counter, P256_BYTES long. */
-static int hkdf_sha256(const unsigned char *ikm, size_t ikm_len, const char *purpose,
-                       unsigned char counter, unsigned char out[P256_BYTES]) {
-  unsigned char info[256];
-  size_t n = strlen(purpose), out_len = P256_BYTES;
-  if (n + 1 > sizeof info) return 0;
-  memcpy(info, purpose, n);
-  info[n] = counter;
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-  int ok = ctx && EVP_PKEY_derive_init(ctx) == 1 &&
-           EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) == 1 &&
-           EVP_PKEY_CTX_set1_hkdf_key(ctx, ikm, (int)ikm_len) == 1 &&
-           EVP_PKEY_CTX_add1_hkdf_info(ctx, info, (int)n + 1) == 1 &&
-           EVP_PKEY_derive(ctx, out, &out_len) == 1 && out_len == P256_BYTES;
-  EVP_PKEY_CTX_free(ctx);
-  return ok;
-}
-
 /* The secret of key as its JWK "d": RSA's private exponent (natural size) or the EC scalar (32
  * bytes), big-endian, into out; returns the length, 0 on failure. */
 static size_t key_secret(const struct jwt_key *key, unsigned char *out, size_t out_size) {
@@ -172,61 +153,23 @@ static size_t key_secret(const struct jwt_key *key, unsigned char *out, size_t o
   return ok ? (size_t)len : 0;
 }
 
-/* The P-256 key pair of private scalar d. */
-static EVP_PKEY *p256_from_scalar(const EC_GROUP *group, const BIGNUM *d, BN_CTX *bn) {
-  EC_POINT *pub = EC_POINT_new(group);
-  unsigned char point[1 + 2 * P256_BYTES];
-  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-  OSSL_PARAM *params = NULL;
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-  EVP_PKEY *pkey = NULL;
-  if (pub && bld && ctx && EC_POINT_mul(group, pub, d, NULL, NULL, bn) == 1 &&
-      EC_POINT_point2oct(group, pub, POINT_CONVERSION_UNCOMPRESSED, point, sizeof point, bn) ==
-          sizeof point &&
-      OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1 &&
-      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, d) == 1 &&
-      OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point) == 1 &&
-      (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(ctx) == 1 &&
-      EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_KEYPAIR, params) != 1)
-    pkey = NULL;
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params); /* OpenSSL 3.0 has no OSSL_PARAM_clear_free */
-  OSSL_PARAM_BLD_free(bld);
-  EC_POINT_free(pub);
-  return pkey;
-}
-
-struct jwt_key *jwt_key_derive(const struct jwt_key *from, const char *purpose, char *err,
-                               size_t errlen) {
-  unsigned char secret[1024], scalar[P256_BYTES];
-  size_t secret_len = key_secret(from, secret, sizeof secret);
-  EC_GROUP *group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-  BN_CTX *bn = BN_CTX_new();
-  BIGNUM *d = BN_secure_new();
-  EVP_PKEY *pkey = NULL;
-  for (unsigned counter = 0; secret_len && group && bn && d && !pkey && counter < 256; counter++) {
-    if (!hkdf_sha256(secret, secret_len, purpose, (unsigned char)counter, scalar) ||
-        !BN_bin2bn(scalar, P256_BYTES, d))
-      break;
-    if (BN_is_zero(d) || BN_cmp(d, EC_GROUP_get0_order(group)) >= 0) continue;
-    if (!(pkey = p256_from_scalar(group, d, bn))) break;
-  }
-  OPENSSL_cleanse(secret, sizeof secret);
-  OPENSSL_cleanse(scalar, sizeof scalar);
-  BN_clear_free(d);
-  BN_CTX_free(bn);
-  EC_GROUP_free(group);
-
-  struct jwt_key *key = pkey ? calloc(1, sizeof *key) : NULL;
-  if (key) {
-    key->alg = JWT_KEY_ES256;
-    key->pkey = pkey;
-    if (build_jwk(key, pkey) && build_templates(key)) return key;
-  }
-  snprintf(err, errlen, "cannot derive the %s", purpose);
-  if (key)
-    jwt_key_free(key);
-  else
-    EVP_PKEY_free(pkey);
-  return NULL;
+int jwt_key_derive_secret(const struct jwt_key *key, const char *info, unsigned char *out,
+                          size_t out_len) {
+  unsigned char ikm[1024];
+  size_t ikm_len = key_secret(key, ikm, sizeof ikm);
+  EVP_KDF *kdf = EVP_KDF_fetch(NULL, OSSL_KDF_NAME_HKDF, NULL);
+  EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+  /* No OSSL_KDF_PARAM_SALT: RFC 5869's empty salt, HashLen zero bytes. */
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, ikm, ikm_len),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (char *)info, strlen(info)),
+      OSSL_PARAM_construct_end(),
+  };
+  int ok = ikm_len > 0 && ctx && EVP_KDF_derive(ctx, out, out_len, params) == 1;
+  EVP_KDF_CTX_free(ctx);
+  EVP_KDF_free(kdf);
+  OPENSSL_cleanse(ikm, sizeof ikm);
+  if (!ok) OPENSSL_cleanse(out, out_len);
+  return ok;
 }

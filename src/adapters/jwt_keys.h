@@ -27,15 +27,15 @@ struct jwt_key {
 struct jwt_key *jwt_key_load(const char *path, enum jwt_key_alg alg, char *err, size_t errlen);
 void jwt_key_free(struct jwt_key *key);
 
-/* An ES256 (P-256) key derived from from's private key for one purpose, so that each kind of token
- * has a key of its own (RFC 8725 §3.12) with no key file more to keep. The private scalar is
- * HKDF-SHA256 (RFC 5869; empty salt) of from's secret (the JWK "d" of from: the RSA private
- * exponent, or the EC private scalar as 32 bytes, big-endian) with info = purpose followed by one
- * counter byte, 0 first, the next one while the output is 0 or not below the P-256 group order.
- * The same key file gives the same derived key on every instance; another key or purpose, an
- * unrelated one. NULL with a message in err on failure. */
-struct jwt_key *jwt_key_derive(const struct jwt_key *from, const char *purpose, char *err,
-                               size_t errlen);
+/* out_len bytes of secret derived from key's private part for one purpose, so that a kind of
+ * token can have a key of its own (RFC 8725 §3.12) with no key file more to keep, following every
+ * rotation: HKDF-SHA256 (RFC 5869) with an empty salt, the key's secret as input keying material
+ * (the JWK "d" of key: the RSA private exponent in its natural size, or the EC private scalar as
+ * 32 bytes, big-endian) and info = the bytes of info (no NUL). The same key file gives the same
+ * secret on every instance; another key or info, an unrelated one. 1 on success, else 0 (out is
+ * then wiped). */
+int jwt_key_derive_secret(const struct jwt_key *key, const char *info, unsigned char *out,
+                          size_t out_len);
 
 /* Base64url without padding (RFC 7515 §2) of len bytes into out (NUL-terminated).
  * Returns the length written, or 0 when out is too small. */

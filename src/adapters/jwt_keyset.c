@@ -156,25 +156,6 @@ struct jwt_keyset *jwt_keyset_load(const char *dir, const char *file, enum jwt_k
   return load_one(file && *file ? file : NULL, alg, err, errlen);
 }
 
-struct jwt_keyset *jwt_keyset_derive(const struct jwt_keyset *s, const char *purpose, char *err,
-                                     size_t errlen) {
-  struct jwt_keyset *d = calloc(1, sizeof *d);
-  if (!d || !(d->entries = calloc(s->count, sizeof *d->entries))) {
-    snprintf(err, errlen, "out of memory");
-    free(d);
-    return NULL;
-  }
-  for (; d->count < s->count; d->count++) {
-    struct keyset_entry *e = &d->entries[d->count];
-    *e = s->entries[d->count];
-    if (!(e->key = jwt_key_derive(s->entries[d->count].key, purpose, err, errlen))) {
-      jwt_keyset_free(d);
-      return NULL;
-    }
-  }
-  return d;
-}
-
 size_t jwt_keyset_count(const struct jwt_keyset *s) {
   return s->count;
 }

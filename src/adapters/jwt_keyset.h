@@ -20,11 +20,6 @@ struct jwt_keyset *jwt_keyset_load(const char *dir, const char *file, enum jwt_k
                                    char *err, size_t errlen);
 void jwt_keyset_free(struct jwt_keyset *s);
 
-/* A key set of the keys derived from each key of s for purpose (jwt_key_derive), in the same
- * order and signing from the same times. NULL with a message in err on failure. */
-struct jwt_keyset *jwt_keyset_derive(const struct jwt_keyset *s, const char *purpose, char *err,
-                                     size_t errlen);
-
 /* The number of keys, and key i of them, newest first. */
 size_t jwt_keyset_count(const struct jwt_keyset *s);
 const struct jwt_key *jwt_keyset_key(const struct jwt_keyset *s, size_t i);

@@ -1,10 +1,8 @@
-/* jwt_tokens.c: the claims of verigate's two tokens, issued and checked. Each kind has keys of its
- * own (RFC 8725 §3.12): access tokens are signed with the key set's signing key and published in
- * the JWKS; mfa_tokens with an ES256 key derived from it (MFA_KEY_PURPOSE), which is published
- * nowhere, so no other service can take an mfa_token for an access token, and signing one costs a
- * P-256 signature rather than an RSA one. The signature (with the key picked by kid and the
- * algorithm pinned) is jws.c's; every other check is here: the key's kind against typ, iss, aud,
- * aal, sub, jti, iat, exp and, for access tokens, auth_time and sid. */
+/* jwt_tokens.c: the claims of verigate's two tokens, issued and checked, and which code signs
+ * and verifies each (jwt_tokens.h): access tokens through jws.c (OpenSSL, the key set's keys),
+ * mfa_tokens through mfa_jwt.c (libjwt, HS256 secrets derived from those keys). The signature,
+ * the alg and the kid are theirs to check; every claim is checked here: iss, aud, aal, sub, jti,
+ * iat, exp, of an mfa_token amr, and of an access token typ, auth_time, sid and client_id. */
 #include "adapters/jwt_tokens.h"
 
 #include <stdio.h>
@@ -14,17 +12,17 @@
 #include <openssl/rand.h>
 
 #include "adapters/jws.h"
+#include "adapters/mfa_jwt.h"
 
 struct jwt_tokens {
   struct jwt_tokens_config cfg;
-  char *issuer, *audience;
-  struct jwt_keyset *keys;     /* access tokens */
-  struct jwt_keyset *mfa_keys; /* mfa_tokens: derived from keys */
+  char *issuer, *audience, *client_id;
+  struct jwt_keyset *keys; /* access tokens; mfa's secrets are derived from them */
+  struct mfa_jwt *mfa;     /* mfa_tokens */
   struct clock_port clock;
   char *jwks; /* {"keys":[...]} */
 };
 
-static const char TYP_MFA[] = "mfa+jwt";
 static const char TYP_ACCESS[] = "at+jwt";
 
 static int new_jti(char out[VG_JTI_MAX]) {
@@ -39,6 +37,7 @@ static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c
                              "exp", (json_int_t)c->exp, "aal", mfa ? "aal1" : "aal2", "amr",
                              mfa ? json_pack("[s]", "pwd") : json_pack("[s,s]", "pwd", "sms"));
   if (claims && !mfa) {
+    json_object_set_new(claims, "client_id", json_string(t->client_id));
     json_object_set_new(claims, "auth_time", json_integer(c->auth_time));
     json_object_set_new(claims, "sid", json_string(c->sid));
   }
@@ -63,13 +62,16 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   }
   if (!new_jti(claims->jti)) return VG_ERR_INTERNAL;
 
-  const struct jwt_key *key =
-      jwt_keyset_signer(kind == VG_TOKEN_MFA ? t->mfa_keys : t->keys, claims->iat);
-  json_t *header = json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(key), "typ",
-                             kind == VG_TOKEN_MFA ? TYP_MFA : TYP_ACCESS, "kid", key->kid);
+  const struct jwt_key *key = jwt_keyset_signer(t->keys, claims->iat);
   json_t *payload = claims_json(t, claims);
-  if (header && payload) *token = jws_sign(key, header, payload);
-  json_decref(header);
+  if (payload && kind == VG_TOKEN_MFA) {
+    *token = mfa_jwt_sign(t->mfa, key, payload);
+  } else if (payload) {
+    json_t *header =
+        json_pack("{s:s, s:s, s:s}", "alg", jws_alg_name(key), "typ", TYP_ACCESS, "kid", key->kid);
+    if (header) *token = jws_sign(key, header, payload);
+    json_decref(header);
+  }
   json_decref(payload);
   return *token ? VG_OK : VG_ERR_INTERNAL;
 }
@@ -94,17 +96,19 @@ static int64_t seconds(json_t *obj, const char *name) {
   return json_is_integer(value) && json_integer_value(value) > 0 ? json_integer_value(value) : 0;
 }
 
-static vg_result check_claims(const struct jwt_tokens *t, json_t *header, json_t *payload,
-                              struct vg_claims *c) {
-  if (string_is(header, "typ", TYP_MFA))
-    c->kind = VG_TOKEN_MFA;
-  else if (string_is(header, "typ", TYP_ACCESS))
-    c->kind = VG_TOKEN_ACCESS;
-  else
-    return VG_ERR_INVALID_TOKEN;
+/* Whether amr is exactly ["pwd"]: the password step and nothing else. */
+static int amr_is_password_only(json_t *payload) {
+  json_t *amr = json_object_get(payload, "amr");
+  const char *first = json_string_value(json_array_get(amr, 0));
+  return json_array_size(amr) == 1 && first && strcmp(first, "pwd") == 0;
+}
 
+/* The claims of a token whose signature verified as one of kind. */
+static vg_result check_claims(const struct jwt_tokens *t, enum vg_token_kind kind, json_t *payload,
+                              struct vg_claims *c) {
+  c->kind = kind;
   if (!string_is(payload, "iss", t->issuer) || !string_is(payload, "aud", t->audience) ||
-      !string_is(payload, "aal", c->kind == VG_TOKEN_MFA ? "aal1" : "aal2") ||
+      !string_is(payload, "aal", kind == VG_TOKEN_MFA ? "aal1" : "aal2") ||
       !copy_string(payload, "sub", c->sub, sizeof c->sub) ||
       !copy_string(payload, "jti", c->jti, sizeof c->jti))
     return VG_ERR_INVALID_TOKEN;
@@ -114,24 +118,31 @@ static vg_result check_claims(const struct jwt_tokens *t, json_t *header, json_t
   int64_t now = t->clock.now(t->clock.self);
   if (!c->iat || !c->exp || c->iat > now + t->cfg.leeway || c->exp <= now - t->cfg.leeway)
     return VG_ERR_INVALID_TOKEN;
-  if (c->kind == VG_TOKEN_ACCESS && (!(c->auth_time = seconds(payload, "auth_time")) ||
-                                     !copy_string(payload, "sid", c->sid, sizeof c->sid)))
+  if (kind == VG_TOKEN_MFA) return amr_is_password_only(payload) ? VG_OK : VG_ERR_INVALID_TOKEN;
+
+  /* client_id may be missing: access tokens issued before it was added verify until exp. */
+  json_t *client_id = json_object_get(payload, "client_id");
+  if ((client_id && !json_is_string(client_id)) ||
+      !(c->auth_time = seconds(payload, "auth_time")) ||
+      !copy_string(payload, "sid", c->sid, sizeof c->sid))
     return VG_ERR_INVALID_TOKEN;
   return VG_OK;
 }
 
+/* jws.c first: it is what /dashboard needs, fast, and refuses an HS256 token (an mfa_token) at its
+ * header, before any signature work; only what it refuses is offered to mfa_jwt.c, which refuses
+ * anything but HS256 at the header too. */
 static vg_result tokens_verify(void *self, const char *token, struct vg_claims *claims) {
   struct jwt_tokens *t = self;
   memset(claims, 0, sizeof *claims);
-  json_t *header, *payload;
-  enum vg_token_kind signed_as = VG_TOKEN_ACCESS;
-  if (!token) return VG_ERR_INVALID_TOKEN;
-  if (!jws_verify(t->keys, token, &header, &payload)) {
-    if (!jws_verify(t->mfa_keys, token, &header, &payload)) return VG_ERR_INVALID_TOKEN;
-    signed_as = VG_TOKEN_MFA;
+  json_t *header = NULL, *payload = NULL;
+  vg_result r = VG_ERR_INVALID_TOKEN;
+  if (!token) return r;
+  if (jws_verify(t->keys, token, &header, &payload)) {
+    if (string_is(header, "typ", TYP_ACCESS)) r = check_claims(t, VG_TOKEN_ACCESS, payload, claims);
+  } else if (mfa_jwt_verify(t->mfa, token, &payload)) {
+    r = check_claims(t, VG_TOKEN_MFA, payload, claims);
   }
-  vg_result r = check_claims(t, header, payload, claims);
-  if (r == VG_OK && claims->kind != signed_as) r = VG_ERR_INVALID_TOKEN; /* the other kind's key */
   json_decref(header);
   json_decref(payload);
   return r;
@@ -153,20 +164,21 @@ struct jwt_tokens *jwt_tokens_create(const struct jwt_tokens_config *cfg, struct
   t->clock = clock;
   t->issuer = strdup(cfg->issuer);
   t->audience = strdup(cfg->audience);
+  t->client_id = strdup(cfg->client_id ? cfg->client_id : cfg->audience);
   t->jwks = jwt_keyset_jwks(keys);
-  char err[256];
-  t->mfa_keys = jwt_keyset_derive(keys, MFA_KEY_PURPOSE, err, sizeof err);
-  if (t->issuer && t->audience && t->jwks && t->mfa_keys) return t;
+  t->mfa = mfa_jwt_create(keys);
+  if (t->issuer && t->audience && t->client_id && t->jwks && t->mfa) return t;
   jwt_tokens_destroy(t);
   return NULL;
 }
 
 void jwt_tokens_destroy(struct jwt_tokens *t) {
   if (!t) return;
+  mfa_jwt_free(t->mfa); /* before the keys it borrows */
   jwt_keyset_free(t->keys);
-  jwt_keyset_free(t->mfa_keys);
   free(t->issuer);
   free(t->audience);
+  free(t->client_id);
   free(t->jwks);
   free(t);
 }

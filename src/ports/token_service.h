@@ -8,7 +8,7 @@
 #include "ports/pending_store.h"
 
 enum vg_token_kind {
-  VG_TOKEN_MFA,    /* typ mfa+jwt, aal1, amr [pwd]: only for /resend and /verify */
+  VG_TOKEN_MFA,    /* HS256, typ JWT, aal1, amr [pwd]: only for /resend and /verify */
   VG_TOKEN_ACCESS, /* typ at+jwt, aal2, amr [pwd, sms] */
 };
 

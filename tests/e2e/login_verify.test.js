@@ -25,7 +25,7 @@ describe('login and verify', () => {
     assert.ok(Number.isInteger(lg.expires_in) && lg.expires_in > 0 && lg.expires_in <= 300, `expires_in ${lg.expires_in}`);
     assertMasked(lg.to, user.phone);
     const mfa = decode(lg.mfa_token);
-    assert.equal(mfa.header.typ, 'mfa+jwt');
+    assert.deepEqual([mfa.header.alg, mfa.header.typ], ['HS256', 'JWT']);
     assert.equal(mfa.payload.sub, user.id);
     assert.equal(mfa.payload.aal, 'aal1');
     assert.deepEqual(mfa.payload.amr, ['pwd']);

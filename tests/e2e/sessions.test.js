@@ -316,8 +316,9 @@ describe('sessions', () => {
       assert.equal(J.verifyWithJwks(next.access_token, jwks1), false, 'the old JWKS does not know B');
       await expectDashboard(api2, next.access_token, 200);
       const lg = await login(api2, s.user);
-      assert.equal(J.decode(lg.mfa_token).header.kid, J.mfaKey(fs.readFileSync(path.join(dir, '2025-b.pem'), 'utf8')).kid,
-        'the mfa_token key is the one derived from B');
+      const fromB = J.mfaKey(fs.readFileSync(path.join(dir, '2025-b.pem'), 'utf8'));
+      assert.equal(J.decode(lg.mfa_token).header.kid, b.kid, 'the mfa_token names B, the key that signs now');
+      assert.equal(J.verifyHS256(lg.mfa_token, fromB.secret), true, 'and is MACed with the secret derived from B');
       // A kid the instance does not have is refused, even with a valid signature of another key.
       const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
       const { header, payload } = J.mintAccess(s.user.id, 'not-a-known-kid');

@@ -48,11 +48,20 @@ describe('tokens', () => {
     assert.equal(published.e, mine.e);
     // What another backend does: verify with the JWKS alone.
     assert.equal(J.verifyWithJwks(me.access_token, jwks), true);
-    // An mfa_token is signed by a key of its own that the JWKS does not publish, so no other
-    // backend can take it for an access token; the key is the one derived here from the same file.
+    // An mfa_token is HS256 with a secret derived from the signing key and published nowhere, so
+    // no other backend can take it for an access token: its kid names the signing key (so that
+    // verigate picks the right secret after a rotation), but that key's JWK is RS256 and does not
+    // verify it, no symmetric key is published, and its typ is not at+jwt. The secret derived here
+    // from the same file does verify it.
+    const m = J.decode(me.mfa_token);
     assert.equal(J.verifyWithJwks(me.mfa_token, jwks), false);
-    assert.ok(!jwks.keys.some((k) => k.kid === J.decode(me.mfa_token).header.kid), 'the mfa_token key is not published');
-    assert.equal(J.verifyES256(me.mfa_token, J.mfaKey().jwk), true);
+    const named = jwks.keys.find((k) => k.kid === m.header.kid);
+    assert.ok(named && named.alg === 'RS256' && m.header.alg === 'HS256', `mfa_token header ${JSON.stringify(m.header)}`);
+    assert.equal(crypto.verify('sha256', Buffer.from(m.signingInput), crypto.createPublicKey({ key: named, format: 'jwk' }), m.signature), false,
+      'the JWKS key the mfa_token names does not verify it');
+    assert.ok(!jwks.keys.some((k) => k.kty === 'oct' || 'k' in k), 'no symmetric key is published');
+    assert.notEqual(m.header.typ, 'at+jwt');
+    assert.equal(J.verifyHS256(me.mfa_token, J.mfaKey().secret), true);
     const t = J.decode(me.access_token);
     const tampered = `${t.parts[0]}.${J.b64uJson(Object.assign({}, t.payload, { sub: 'x' }))}.${t.parts[2]}`;
     assert.equal(J.verifyWithJwks(tampered, jwks), false, 'sanity: the verifier itself rejects a tampered token');
@@ -61,9 +70,12 @@ describe('tokens', () => {
   test('issued_tokens_carry_the_documented_header_and_claims', () => {
     const a = J.decode(me.access_token);
     const m = J.decode(me.mfa_token);
-    assert.deepEqual({ alg: a.header.alg, typ: a.header.typ, kid: a.header.kid }, { alg: 'RS256', typ: 'at+jwt', kid });
-    assert.deepEqual({ alg: m.header.alg, typ: m.header.typ, kid: m.header.kid }, { alg: 'ES256', typ: 'mfa+jwt', kid: J.mfaKey().kid });
-    assert.notEqual(m.header.kid, kid);
+    assert.deepEqual(a.header, { alg: 'RS256', typ: 'at+jwt', kid });
+    // What libjwt 1.10 writes (alg HS256, typ JWT) and the kid of the key the secret came from.
+    assert.deepEqual(m.header, { alg: 'HS256', kid: J.mfaKey().kid, typ: 'JWT' });
+    assert.equal(m.header.kid, kid, 'the mfa_token names the signing key its secret is derived from');
+    assert.equal(a.payload.client_id, J.clientId(), 'RFC 9068 client_id');
+    assert.ok(!('client_id' in m.payload) && !('sid' in m.payload) && !('auth_time' in m.payload), JSON.stringify(m.payload));
     for (const [tok, aal, amr, ttl] of [[a.payload, 'aal2', ['pwd', 'sms'], 900], [m.payload, 'aal1', ['pwd'], 300]]) {
       assert.equal(tok.iss, env.JWT_ISSUER);
       assert.ok(tok.aud === env.JWT_AUDIENCE || (Array.isArray(tok.aud) && tok.aud.includes(env.JWT_AUDIENCE)), `aud ${tok.aud}`);
@@ -112,8 +124,9 @@ describe('tokens', () => {
       const res = await api.get('/dashboard', { token: J.mintAccess(me.user.id, kid, {}, { typ }).token });
       assert.ok(res.status === 401 || res.status === 403, `typ ${typ}: ${res.status} ${res.text}`);
     }
-    // An mfa-typed token with access claims must not pass as an mfa_token either: no pending login.
-    const asMfa = J.mintAccess(me.user.id, kid, { aal: 'aal1', amr: ['pwd'] }, { typ: 'mfa+jwt' }).token;
+    // The mfa_token's typ and claims signed with the access token key must not pass as an
+    // mfa_token either: only the HS256 secret makes one.
+    const asMfa = J.mintAccess(me.user.id, kid, { aal: 'aal1', amr: ['pwd'] }, { typ: 'JWT' }).token;
     expectProblem(await api.post('/verify', { code: me.code }, { token: asMfa }), 401, 'invalid-token');
   });
 
@@ -178,22 +191,62 @@ describe('tokens', () => {
 
   test('each_kind_of_token_is_accepted_only_with_its_own_key', async () => {
     const mfa = J.mfaKey();
-    // Access claims signed with the mfa_token key: refused; the same claims with the access key pass.
+    // Access claims signed with the mfa_token secret (HS256, as typ at+jwt or JWT): refused; the
+    // same claims with the access key pass.
     const { header, payload, token } = J.mintAccess(me.user.id, kid);
-    expectInvalidBearer(await api.get('/dashboard', { token: J.signES256(Object.assign({}, header, { alg: 'ES256', kid: mfa.kid }), payload, mfa.privateKey) }));
+    for (const typ of ['at+jwt', 'JWT']) {
+      expectInvalidBearer(await api.get('/dashboard', { token: J.signHS256(Object.assign({}, header, { alg: 'HS256', typ }), payload, mfa.secret) }));
+    }
     expectStatus(await api.get('/dashboard', { token }), 200);
     // A live login's mfa_token claims signed with the access key: refused, the login left as it was;
-    // signed with the mfa_token key (as verigate signs them): accepted.
+    // signed with the mfa_token secret (as verigate signs them): accepted.
     const user = await signup(api);
     const lg = await login(api, user);
     const code = await codeFor(env.EMULATOR_URL, user.phone);
     const m = J.decode(lg.mfa_token);
-    const withAccessKey = J.signRS256(Object.assign({}, m.header, { alg: 'RS256', kid }), m.payload);
-    expectProblem(await api.post('/verify', { code }, { token: withAccessKey }), 401, 'invalid-token');
-    expectProblem(await api.post('/resend', undefined, { token: withAccessKey }), 401, 'invalid-token');
+    for (const typ of ['JWT', 'at+jwt']) {
+      const withAccessKey = J.signRS256(Object.assign({}, m.header, { alg: 'RS256', typ }), m.payload);
+      expectProblem(await api.post('/verify', { code }, { token: withAccessKey }), 401, 'invalid-token');
+      expectProblem(await api.post('/resend', undefined, { token: withAccessKey }), 401, 'invalid-token');
+    }
+    // HS256 is deterministic: the same header and claims MACed with the secret derived here are the
+    // very token verigate issued, byte for byte.
     const resigned = J.signMfa(m.header, m.payload);
-    assert.notEqual(resigned, lg.mfa_token, 'a fresh ECDSA signature');
+    assert.equal(resigned, lg.mfa_token, 'the secret derived here is the one verigate signs with');
     expectStatus(await api.post('/verify', { code }, { token: resigned }), 200);
+  });
+
+  test('forged_mfa_tokens_are_401_and_leave_the_login', async () => {
+    const user = await signup(api);
+    const lg = await login(api, user);
+    const code = await codeFor(env.EMULATOR_URL, user.phone);
+    const { header, payload } = J.decode(lg.mfa_token);
+    const secret = J.mfaKey().secret;
+    const hs = (h, p, key = secret) => J.signHS256(Object.assign({}, header, h), Object.assign({}, payload, p), key);
+    const forged = {
+      'alg none, no signature': J.unsigned(Object.assign({}, header, { alg: 'none' }), payload),
+      'HS256 keyed with the public PEM': hs({}, {}, J.publicKeyPem('spki')),
+      'HS256 keyed with the JWKS': hs({}, {}, JSON.stringify(jwks)),
+      'HS256 with another secret': hs({}, {}, crypto.randomBytes(32)),
+      'HS384 with the secret': J.b64uJson(Object.assign({}, header, { alg: 'HS384' })) + '.' + J.b64uJson(payload) + '.' +
+        J.b64u(crypto.createHmac('sha384', secret).update(`${J.b64uJson(Object.assign({}, header, { alg: 'HS384' }))}.${J.b64uJson(payload)}`).digest()),
+      'alg hs256': hs({ alg: 'hs256' }, {}),
+      'typ missing': hs({ typ: undefined }, {}),
+      'typ at+jwt': hs({ typ: 'at+jwt' }, {}),
+      'unknown kid': hs({ kid: 'not-a-known-kid' }, {}),
+      'amr pwd and sms': hs({}, { amr: ['pwd', 'sms'] }),
+      'aal2': hs({}, { aal: 'aal2' }),
+      'another audience': hs({}, { aud: 'another-service' }),
+      'no jti': hs({}, { jti: undefined }),
+      'exp as a string': hs({}, { exp: String(payload.exp) }),
+    };
+    for (const [what, token] of Object.entries(forged)) {
+      const res = await api.post('/verify', { code }, { token });
+      assert.equal(res.status, 401, `${what}: ${res.status} ${res.text}`);
+      expectProblem(res, 401, 'invalid-token');
+    }
+    // Control: the login is intact, and the real mfa_token still completes it.
+    expectStatus(await api.post('/verify', { code }, { token: lg.mfa_token }), 200);
   });
 
   test('shared_instance_log_shows_no_tokens_or_phone_numbers', (t) => {

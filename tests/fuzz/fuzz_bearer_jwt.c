@@ -1,19 +1,22 @@
 /* fuzz_bearer_jwt.c: libFuzzer target for a token on its way in: http_bearer_token on an
- * Authorization header value, the token through the real jwt_tokens verify, and jws_verify
- * directly. The keys are made once in LLVMFuzzerInitialize: a set of two RS256 keys, as after a
- * rotation (the one jwt_tokens verifies with), the ES256 keys jwt_tokens derives from them for
- * mfa_tokens, and a set of one ES256 key that verigate does not know. The clock stands still at
- * FUZZ_NOW.
+ * Authorization header value, the token through the real jwt_tokens verify, and jws_verify and
+ * mfa_jwt_verify (libjwt 1.10) directly. The keys are made once in LLVMFuzzerInitialize: a set of
+ * two RS256 keys, as after a rotation (the one jwt_tokens verifies with), the mfa_token HS256
+ * secrets derived from them (as jwt_tokens derives them), and a set of one ES256 key that
+ * verigate does not know. The clock stands still at FUZZ_NOW.
  *
  * Two kinds of input:
  * - an Authorization header value ("Bearer eyJ..."): everything up to the first NUL;
  * - "{header JSON}\n{payload JSON}" (the input starts with '{'): both are signed here with every
- *   key (a missing "alg" or "kid" is filled in with the key's) and each token is sent as
+ *   key (a missing "alg" or "kid" is filled in with the key's), HMAC-signed with every mfa_token
+ *   secret (a missing "alg", "kid" or "typ" filled in as libjwt writes them), and the payload is
+ *   made into an mfa_token by mfa_jwt_sign with every secret; each token is sent as
  *   "Bearer <token>". This is how the fuzzer reaches the claim checks at all, since a mutated
  *   token never carries a valid signature; the checked-in seed tokens cannot verify either,
  *   because the keys are new on every run. Signed with the key its "kid" names and that key's
- *   alg, a token must verify back to the same header and payload, and jwt_tokens may accept it
- *   only as the kind of token its key signs. */
+ *   alg, a token must verify back to the same header and payload; an mfa_token verifies back to
+ *   its payload and only with the header libjwt writes; and jwt_tokens may accept a token only as
+ *   the kind its key or secret makes. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <ulfius.h>
 
@@ -28,14 +33,15 @@
 #include "adapters/jwt_keys.h"
 #include "adapters/jwt_keyset.h"
 #include "adapters/jwt_tokens.h"
+#include "adapters/mfa_jwt.h"
 #include "http/call.h"
 #include "fuzz_require.h"
 
 #define FUZZ_NOW 1700000000 /* the seeds' iat; their exp is a few minutes later */
 #define FUZZ_LEEWAY 5
 
-static struct jwt_keyset *rs_keys;  /* owned by tokens */
-static struct jwt_keyset *mfa_keys; /* derived from rs_keys, as jwt_tokens does */
+static struct jwt_keyset *rs_keys; /* owned by tokens */
+static struct mfa_jwt *mfa;        /* the secrets of rs_keys, as jwt_tokens derives them */
 static struct jwt_keyset *es_keys;
 static struct jwt_tokens *tokens;
 static struct token_service ts;
@@ -83,11 +89,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argv;
   char err[256] = "";
   rs_keys = rotated_rs_keys();
-  mfa_keys = jwt_keyset_derive(rs_keys, MFA_KEY_PURPOSE, err, sizeof err);
-  if (!mfa_keys) die("jwt_keyset_derive", err);
+  mfa = mfa_jwt_create(rs_keys);
+  if (!mfa) die("mfa_jwt_create", "failed");
   es_keys = jwt_keyset_load(NULL, NULL, JWT_KEY_ES256, err, sizeof err);
   if (!es_keys) die("jwt_keyset_load", err);
-  struct jwt_tokens_config cfg = {"verigate", "verigate", 300, 900, FUZZ_LEEWAY};
+  struct jwt_tokens_config cfg = {.issuer = "verigate",
+                                  .audience = "verigate",
+                                  .mfa_ttl = 300,
+                                  .access_ttl = 900,
+                                  .leeway = FUZZ_LEEWAY};
   tokens =
       jwt_tokens_create(&cfg, rs_keys, (struct clock_port){.self = &fuzz_now, .now = clock_now});
   if (!tokens) die("jwt_tokens_create", "failed");
@@ -115,11 +125,21 @@ static void verify_jws(const struct jwt_keyset *keys, const char *token) {
   }
 }
 
+static void verify_mfa(const char *token) {
+  json_t *claims;
+  if (mfa_jwt_verify(mfa, token, &claims)) {
+    FUZZ_REQUIRE(json_is_object(claims));
+    json_decref(claims);
+  } else {
+    FUZZ_REQUIRE(!claims);
+  }
+}
+
 /* The Authorization header value through bearer parsing and every verifier. */
 static void check_authorization(const char *value) {
   verify_jws(rs_keys, value);
-  verify_jws(mfa_keys, value);
   verify_jws(es_keys, value);
+  verify_mfa(value);
 
   struct _u_request req;
   if (ulfius_init_request(&req) != U_OK) return;
@@ -131,8 +151,24 @@ static void check_authorization(const char *value) {
     if (ts.verify(ts.self, token, &claims) == VG_OK) check_claims(&claims);
     verify_jws(rs_keys, token);
     verify_jws(es_keys, token);
+    verify_mfa(token);
   }
   ulfius_clean_request(&req);
+}
+
+static void send_as_bearer(const char *token) {
+  size_t n = strlen("Bearer ") + strlen(token) + 1;
+  char *value = malloc(n);
+  if (value) {
+    snprintf(value, n, "Bearer %s", token);
+    check_authorization(value);
+  }
+  free(value);
+}
+
+static int string_member_is(json_t *obj, const char *name, const char *expected) {
+  const char *value = json_string_value(json_object_get(obj, name));
+  return value && strcmp(value, expected) == 0;
 }
 
 /* Signs header and payload with key of keys (missing alg and kid filled in), sends the token
@@ -162,18 +198,67 @@ static void sign_and_check(const struct jwt_keyset *keys, const struct jwt_key *
     struct vg_claims claims;
     if (ts.verify(ts.self, token, &claims) == VG_OK) {
       FUZZ_REQUIRE(keys != es_keys);
-      FUZZ_REQUIRE(claims.kind == (keys == mfa_keys ? VG_TOKEN_MFA : VG_TOKEN_ACCESS));
+      FUZZ_REQUIRE(claims.kind == VG_TOKEN_ACCESS); /* a key's signature: never an mfa_token */
     }
-    size_t n = strlen("Bearer ") + strlen(token) + 1;
-    char *value = malloc(n);
-    if (value) {
-      snprintf(value, n, "Bearer %s", token);
-      check_authorization(value);
-    }
-    free(value);
+    send_as_bearer(token);
   }
   free(token);
   json_decref(header);
+}
+
+/* header_in and payload as an HS256 token with key's mfa_token secret (missing alg, kid and typ
+ * filled in as libjwt writes them): mfa_jwt_verify takes it only with exactly that header. */
+static void hmac_sign_and_check(const struct jwt_key *key, json_t *header_in, json_t *payload) {
+  json_t *header = json_deep_copy(header_in);
+  if (!header) return;
+  if (!json_object_get(header, "alg")) json_object_set_new(header, "alg", json_string("HS256"));
+  if (!json_object_get(header, "kid")) json_object_set_new(header, "kid", json_string(key->kid));
+  if (!json_object_get(header, "typ")) json_object_set_new(header, "typ", json_string("JWT"));
+  char *hs = json_dumps(header, JSON_COMPACT), *ps = json_dumps(payload, JSON_COMPACT);
+  size_t cap = hs && ps ? 2 * (strlen(hs) + strlen(ps)) + 64 : 0, len = 0;
+  char *token = cap ? malloc(cap) : NULL;
+  if (token) {
+    len += jwt_base64url((const unsigned char *)hs, strlen(hs), token, cap);
+    token[len++] = '.';
+    len += jwt_base64url((const unsigned char *)ps, strlen(ps), token + len, cap - len);
+    unsigned char mac[32];
+    unsigned int mac_len = 0;
+    HMAC(EVP_sha256(), mfa_jwt_secret(mfa, key->kid), MFA_JWT_SECRET_BYTES,
+         (const unsigned char *)token, len, mac, &mac_len);
+    token[len++] = '.';
+    jwt_base64url(mac, mac_len, token + len, cap - len);
+
+    json_t *claims;
+    if (mfa_jwt_verify(mfa, token, &claims)) {
+      FUZZ_REQUIRE(json_object_size(header) == 3 && string_member_is(header, "alg", "HS256") &&
+                   string_member_is(header, "typ", "JWT") &&
+                   string_member_is(header, "kid", key->kid));
+      FUZZ_REQUIRE(json_equal(claims, payload));
+      json_decref(claims);
+    }
+    struct vg_claims c;
+    if (ts.verify(ts.self, token, &c) == VG_OK) FUZZ_REQUIRE(c.kind == VG_TOKEN_MFA);
+    send_as_bearer(token);
+  }
+  free(token);
+  free(hs);
+  free(ps);
+  json_decref(header);
+}
+
+/* payload as libjwt makes an mfa_token of it: it verifies back to the same claims, with the
+ * header libjwt writes and the signer's kid. */
+static void mfa_sign_and_check(const struct jwt_key *key, json_t *payload) {
+  char *token = mfa_jwt_sign(mfa, key, payload);
+  if (!token) return;
+  json_t *claims;
+  FUZZ_REQUIRE(mfa_jwt_verify(mfa, token, &claims));
+  FUZZ_REQUIRE(json_equal(claims, payload));
+  json_decref(claims);
+  struct vg_claims c;
+  if (ts.verify(ts.self, token, &c) == VG_OK) FUZZ_REQUIRE(c.kind == VG_TOKEN_MFA);
+  send_as_bearer(token);
+  free(token);
 }
 
 static void check_claims_input(const uint8_t *data, size_t size) {
@@ -183,10 +268,14 @@ static void check_claims_input(const uint8_t *data, size_t size) {
   json_t *payload =
       json_loadb((const char *)newline + 1, size - (size_t)(newline + 1 - data), 0, NULL);
   if (json_is_object(header) && json_is_object(payload)) {
-    const struct jwt_keyset *sets[] = {rs_keys, mfa_keys, es_keys};
-    for (size_t s = 0; s < 3; s++)
+    const struct jwt_keyset *sets[] = {rs_keys, es_keys};
+    for (size_t s = 0; s < 2; s++)
       for (size_t i = 0; i < jwt_keyset_count(sets[s]); i++)
         sign_and_check(sets[s], jwt_keyset_key(sets[s], i), header, payload);
+    for (size_t i = 0; i < jwt_keyset_count(rs_keys); i++) {
+      hmac_sign_and_check(jwt_keyset_key(rs_keys, i), header, payload);
+      mfa_sign_and_check(jwt_keyset_key(rs_keys, i), payload);
+    }
   }
   json_decref(header);
   json_decref(payload);

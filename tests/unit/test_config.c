@@ -103,6 +103,9 @@ static void config_takes_set_values(void) {
   CHECK(cfg.thread_stack_kb == 512);
   CHECK(cfg.redis_pool_size == 12);
   CHECK_STR(cfg.jwt_client_id, "api.example.com"); /* follows the audience unless set */
+  set("JWT_CLIENT_ID", "spa-web");
+  CHECK(load());
+  CHECK_STR(cfg.jwt_client_id, "spa-web");
   CHECK(cfg.log_level == Y_LOG_LEVEL_DEBUG);
   CHECK_STR(cfg.twilio_base_url, "http://127.0.0.1:4010");
 }

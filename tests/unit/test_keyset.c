@@ -1,6 +1,7 @@
 /* test_keyset.c: JWT_KEYS_DIR: which key signs, that every key is published and verifies by its
- * kid, that an unknown kid is refused, and what a broken directory is told. Keys are generated
- * into a temporary directory with the mtimes each test needs. */
+ * kid (access tokens and mfa_tokens alike), that an unknown kid is refused, and what a broken
+ * directory is told. Keys are generated into a temporary directory with the mtimes each test
+ * needs. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,12 +11,14 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <sodium.h>
 
 #include "adapters/jwt_keys.h"
 #include "adapters/jwt_keyset.h"
 #include "adapters/jwt_tokens.h"
+#include "adapters/mfa_jwt.h"
 #include "check.h"
 
 #define T0 1700000000
@@ -77,15 +80,21 @@ static const char *signer_kid(const struct jwt_keyset *ks, int64_t at) {
 }
 
 static struct jwt_tokens *tokens_of(struct jwt_keyset *ks) {
-  struct jwt_tokens_config cfg = {"verigate", "verigate", 300, 900, 5};
+  struct jwt_tokens_config cfg = {
+      .issuer = "verigate", .audience = "verigate", .mfa_ttl = 300, .access_ttl = 900, .leeway = 5};
   return jwt_tokens_create(&cfg, ks, (struct clock_port){.self = &now, .now = clock_now});
 }
 
-static char *issue(struct token_service ts) {
+static char *issue_kind(struct token_service ts, enum vg_token_kind kind) {
   char *t = NULL;
   struct vg_claims c;
-  CHECK(ts.issue(ts.self, VG_TOKEN_ACCESS, SUB, now, "session-1", &t, &c) == VG_OK);
+  CHECK(ts.issue(ts.self, kind, SUB, now, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, &t, &c) ==
+        VG_OK);
   return t;
+}
+
+static char *issue(struct token_service ts) {
+  return issue_kind(ts, VG_TOKEN_ACCESS);
 }
 
 /* The kid in token's header. */
@@ -203,6 +212,70 @@ static void tokens_of_an_older_key_verify_and_unknown_kids_are_refused(void) {
   jwt_tokens_destroy(before);
 }
 
+/* The same rotation for mfa_tokens: their kid names the signing key whose secret made them. */
+static void mfa_tokens_follow_the_rotation(void) {
+  empty_dir();
+  char err[256] = "", a[64], b[64], kid[64];
+  snprintf(a, sizeof a, "%s", write_key("a.pem", JWT_KEY_RS256, T0 - 600));
+  struct jwt_tokens *before = tokens_of(load(err));
+  CHECK(before != NULL);
+  if (!before) return;
+  char *old = issue_kind(jwt_tokens_port(before), VG_TOKEN_MFA);
+  CHECK_STR(kid_of(old, kid), a);
+
+  snprintf(b, sizeof b, "%s", write_key("b.pem", JWT_KEY_RS256, T0 - 60));
+  struct jwt_keyset *ks = load(err);
+  struct mfa_jwt *secrets = ks ? mfa_jwt_create(ks) : NULL; /* the same secrets tokens derives */
+  struct jwt_tokens *after = tokens_of(ks);
+  CHECK(after && secrets);
+  if (!after || !secrets) return;
+  struct token_service ts = jwt_tokens_port(after);
+  struct vg_claims c;
+  CHECK(ts.verify(ts.self, old, &c) == VG_OK && c.kind == VG_TOKEN_MFA); /* a's, still in the set */
+  char *fresh = issue_kind(ts, VG_TOKEN_MFA);
+  CHECK_STR(kid_of(fresh, kid), b);
+  CHECK(ts.verify(ts.self, fresh, &c) == VG_OK && c.kind == VG_TOKEN_MFA);
+  struct token_service was = jwt_tokens_port(before);
+  CHECK(was.verify(was.self, fresh, &c) == VG_ERR_INVALID_TOKEN); /* b is unknown there */
+
+  const unsigned char *sa = mfa_jwt_secret(secrets, a), *sb = mfa_jwt_secret(secrets, b);
+  CHECK(sa && sb && memcmp(sa, sb, MFA_JWT_SECRET_BYTES) != 0); /* one secret per key */
+
+  /* b's MAC under a's kid: the kid picks the secret, so it is refused. */
+  unsigned char mac[32];
+  unsigned int n = 0;
+  char swapped[4096], head[512];
+  json_t *h = json_pack("{s:s, s:s, s:s}", "alg", "HS256", "kid", a, "typ", "JWT");
+  char *hs = json_dumps(h, JSON_COMPACT);
+  sodium_bin2base64(head, sizeof head, (unsigned char *)hs, strlen(hs),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  snprintf(swapped, sizeof swapped, "%s%s", head, strchr(fresh, '.'));
+  CHECK(ts.verify(ts.self, swapped, &c) == VG_ERR_INVALID_TOKEN);
+  /* and with a's MAC over that same input it verifies: only the secret was wrong */
+  size_t input = (size_t)(strrchr(swapped, '.') - swapped);
+  HMAC(EVP_sha256(), sa, MFA_JWT_SECRET_BYTES, (unsigned char *)swapped, input, mac, &n);
+  sodium_bin2base64(swapped + input + 1, sizeof swapped - input - 1, mac, n,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  CHECK(ts.verify(ts.self, swapped, &c) == VG_OK);
+
+  /* Once a leaves the set, its mfa_tokens are refused. */
+  char path[256];
+  path_of("a.pem", path);
+  unlink(path);
+  struct jwt_tokens *without_a = tokens_of(load(err));
+  struct token_service wa = without_a ? jwt_tokens_port(without_a) : ts;
+  CHECK(without_a && wa.verify(wa.self, old, &c) == VG_ERR_INVALID_TOKEN);
+  CHECK(without_a && wa.verify(wa.self, fresh, &c) == VG_OK);
+  free(hs);
+  json_decref(h);
+  free(fresh);
+  free(old);
+  mfa_jwt_free(secrets);
+  jwt_tokens_destroy(without_a);
+  jwt_tokens_destroy(after);
+  jwt_tokens_destroy(before);
+}
+
 static void keyset_counts_a_key_found_twice_once(void) {
   empty_dir();
   char err[256] = "", src[256], dst[256], cmd[600];
@@ -260,6 +333,7 @@ int main(void) {
   RUN(keyset_same_mtime_goes_to_the_later_name);
   RUN(keyset_future_key_is_published_before_it_signs);
   RUN(tokens_of_an_older_key_verify_and_unknown_kids_are_refused);
+  RUN(mfa_tokens_follow_the_rotation);
   RUN(keyset_counts_a_key_found_twice_once);
   RUN(keyset_refusals_name_the_variable_and_the_file);
   RUN(keyset_one_file_or_a_generated_key);

@@ -1,86 +1,12 @@
 /* test_tokens.c: the real jwt_keys + jwt_tokens with ephemeral keys and a fake clock: round
- * trips, the JWKS, and forged tokens built here byte by byte, each with exactly one defect. */
-#include <stdlib.h>
-#include <string.h>
-
-#include <jansson.h>
-#include <openssl/core_names.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+ * trips of both kinds, the JWKS, that neither kind passes for the other, and forged access tokens
+ * built here byte by byte, each with exactly one defect. The mfa_token's own forgeries are in
+ * test_mfa_tokens.c. */
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
-#include <sodium.h>
 
-#include "adapters/jwt_keys.h"
-#include "adapters/jwt_keyset.h"
-#include "adapters/jwt_tokens.h"
-#include "check.h"
-
-#define ISS "https://verigate.test"
-#define AUD "verigate-api"
-#define SUB "650000000000000000000001"
-#define LEEWAY 5
-#define T0 1700000000
-
-static int64_t now = T0;
-static const struct jwt_key *key; /* owned by tokens; read here to forge */
-static struct jwt_key *mfa_key;   /* derived here as jwt_tokens derives it, to forge mfa_tokens */
-static struct jwt_tokens *tokens;
-static struct token_service ts;
-
-static int64_t clock_now(void *self) {
-  return *(int64_t *)self;
-}
-
-static struct jwt_tokens *make_tokens(enum jwt_key_alg alg, const struct jwt_key **out_key) {
-  char err[256] = "";
-  struct jwt_keyset *keys = jwt_keyset_load(NULL, NULL, alg, err, sizeof err);
-  if (!keys) fprintf(stderr, "jwt_keyset_load: %s\n", err), exit(1);
-  struct jwt_tokens_config cfg = {ISS, AUD, 300, 900, LEEWAY};
-  *out_key = jwt_keyset_key(keys, 0);
-  return jwt_tokens_create(&cfg, keys, (struct clock_port){.self = &now, .now = clock_now});
-}
-
-/* ---- helpers: base64url, segments, signing ---- */
-
-/* Decodes into out, which holds 4096 bytes; 0 when in is not strict base64url. */
-static size_t b64url_decode(const char *in, size_t len, unsigned char *out) {
-  size_t n = 0;
-  return sodium_base642bin(out, 4096, in, len, NULL, &n, NULL,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0
-             ? n
-             : 0;
-}
-
-/* Segment index (0 header, 1 payload, 2 signature) of token, decoded into out. */
-static size_t segment(const char *token, int index, unsigned char *out) {
-  const char *start = token;
-  for (int i = 0; i < index; i++) start = strchr(start, '.') + 1;
-  const char *end = strchr(start, '.');
-  return b64url_decode(start, end ? (size_t)(end - start) : strlen(start), out);
-}
-
-static json_t *segment_json(const char *token, int index) {
-  unsigned char buf[4096];
-  size_t n = segment(token, index, buf);
-  return json_loadb((const char *)buf, n, 0, NULL);
-}
-
-/* The public half of pkey as PEM, as an attacker would fetch it (malloc()ed). */
-static char *public_pem(EVP_PKEY *pkey, size_t *len) {
-  BIO *bio = BIO_new(BIO_s_mem());
-  char *data = NULL, *copy = NULL;
-  long n = bio && PEM_write_bio_PUBKEY(bio, pkey) ? BIO_get_mem_data(bio, &data) : 0;
-  if (n > 0 && (copy = malloc((size_t)n + 1))) {
-    memcpy(copy, data, (size_t)n);
-    copy[n] = '\0';
-    *len = (size_t)n;
-  }
-  BIO_free(bio);
-  return copy;
-}
+#include "adapters/jws.h"
+#include "token_forge.h"
 
 /* Decodes base64url member name of jwk into out; returns its length (0 when absent). */
 static size_t jwk_bytes(json_t *jwk, const char *name, unsigned char *out) {
@@ -145,118 +71,6 @@ static int signature_verifies(EVP_PKEY *pub, const char *token, int es256) {
   return ok;
 }
 
-enum sign { SIGN_NONE, SIGN_HS256, SIGN_KEY };
-
-/* The fields of a token to forge; a NULL string or 0 number leaves the member out. */
-struct forged {
-  const char *alg, *kid, *typ;
-  const char *iss, *aud, *sub, *jti, *aal;
-  long long iat, exp, auth_time;
-  const char *sid;
-};
-
-static struct forged good_mfa(void) {
-  return (struct forged){"ES256",        mfa_key->kid, "mfa+jwt", ISS,       AUD, SUB,
-                         "forged-jti-1", "aal1",       now,       now + 300, 0,   NULL};
-}
-
-static struct forged good_access(void) {
-  return (struct forged){"RS256",        key->kid, "at+jwt", ISS,       AUD, SUB,
-                         "forged-jti-2", "aal2",   now,      now + 900, now, "session-1"};
-}
-
-static void set_str(json_t *o, const char *name, const char *v) {
-  if (v) json_object_set_new(o, name, json_string(v));
-}
-
-static void set_int(json_t *o, const char *name, long long v) {
-  if (v) json_object_set_new(o, name, json_integer(v));
-}
-
-/* Appends base64url(data) to out at *len. */
-static void append_b64(char *out, size_t *len, const void *data, size_t n) {
-  *len += jwt_base64url(data, n, out + *len, 8192 - *len);
-}
-
-/* Builds and signs f: with the HMAC secret, or with the key signer (RSA, or EC with JOSE's raw
- * r||s). A malloc()ed token. */
-static char *forge(const struct forged *f, enum sign how, const char *secret, size_t secret_len,
-                   EVP_PKEY *signer) {
-  json_t *h = json_object(), *p = json_object();
-  set_str(h, "alg", f->alg);
-  set_str(h, "typ", f->typ);
-  set_str(h, "kid", f->kid);
-  set_str(p, "iss", f->iss);
-  set_str(p, "aud", f->aud);
-  set_str(p, "sub", f->sub);
-  set_str(p, "jti", f->jti);
-  set_str(p, "aal", f->aal);
-  set_int(p, "iat", f->iat);
-  set_int(p, "exp", f->exp);
-  set_int(p, "auth_time", f->auth_time);
-  set_str(p, "sid", f->sid);
-  char *hs = json_dumps(h, JSON_COMPACT), *ps = json_dumps(p, JSON_COMPACT);
-  char *out = calloc(1, 8192);
-  size_t len = 0;
-  append_b64(out, &len, hs, strlen(hs));
-  out[len++] = '.';
-  append_b64(out, &len, ps, strlen(ps));
-  unsigned char sig[1024];
-  size_t sig_len = 0;
-  if (how == SIGN_HS256) {
-    unsigned int n = 0;
-    HMAC(EVP_sha256(), secret, (int)secret_len, (unsigned char *)out, len, sig, &n);
-    sig_len = n;
-  } else if (how == SIGN_KEY) {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    sig_len = sizeof sig;
-    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, signer) != 1 ||
-        EVP_DigestSign(ctx, sig, &sig_len, (unsigned char *)out, len) != 1)
-      sig_len = 0;
-    EVP_MD_CTX_free(ctx);
-    const unsigned char *der = sig;
-    ECDSA_SIG *es = EVP_PKEY_is_a(signer, "EC") ? d2i_ECDSA_SIG(NULL, &der, (long)sig_len) : NULL;
-    if (es) {
-      const BIGNUM *r, *s;
-      ECDSA_SIG_get0(es, &r, &s);
-      BN_bn2binpad(r, sig, 32);
-      BN_bn2binpad(s, sig + 32, 32);
-      sig_len = 64;
-      ECDSA_SIG_free(es);
-    }
-  }
-  out[len++] = '.';
-  append_b64(out, &len, sig, sig_len);
-  free(hs);
-  free(ps);
-  json_decref(h);
-  json_decref(p);
-  return out;
-}
-
-/* Forges f signed with the real private key its kid names (the mfa_token key, else the access
- * token key) and verifies it. */
-static vg_result verify_forged(const struct forged *f) {
-  int mfa = f->kid && strcmp(f->kid, mfa_key->kid) == 0;
-  char *t = forge(f, SIGN_KEY, NULL, 0, mfa ? mfa_key->pkey : key->pkey);
-  struct vg_claims c;
-  vg_result r = ts.verify(ts.self, t, &c);
-  free(t);
-  return r;
-}
-
-static vg_result verify_str(const char *t) {
-  struct vg_claims c;
-  return ts.verify(ts.self, t, &c);
-}
-
-static char *issue(enum vg_token_kind kind, int64_t auth_time, struct vg_claims *claims) {
-  char *t = NULL;
-  CHECK(ts.issue(ts.self, kind, SUB, auth_time, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, &t,
-                 claims) == VG_OK);
-  return t;
-}
-
 /* ---- round trips ---- */
 
 static void tokens_mfa_round_trip_carries_the_claims(void) {
@@ -269,15 +83,23 @@ static void tokens_mfa_round_trip_carries_the_claims(void) {
   CHECK(strlen(c.jti) >= 22);
   CHECK(c.iat == now && c.exp == now + 300);
   json_t *h = segment_json(t, 0), *p = segment_json(t, 1);
-  CHECK_STR(json_string_value(json_object_get(h, "alg")), "ES256");
-  CHECK_STR(json_string_value(json_object_get(h, "typ")), "mfa+jwt");
-  CHECK_STR(json_string_value(json_object_get(h, "kid")), mfa_key->kid);
+  CHECK(json_object_size(h) == 3); /* what libjwt 1.10 writes, and the kid */
+  CHECK_STR(json_string_value(json_object_get(h, "alg")), "HS256");
+  CHECK_STR(json_string_value(json_object_get(h, "typ")), "JWT");
+  CHECK_STR(json_string_value(json_object_get(h, "kid")), key->kid); /* the signing key's */
   CHECK_STR(json_string_value(json_object_get(p, "iss")), ISS);
   CHECK_STR(json_string_value(json_object_get(p, "aud")), AUD);
   CHECK_STR(json_string_value(json_object_get(p, "aal")), "aal1");
   json_t *amr = json_object_get(p, "amr");
   CHECK(json_array_size(amr) == 1 && strcmp(json_string_value(json_array_get(amr, 0)), "pwd") == 0);
-  CHECK(json_object_get(p, "auth_time") == NULL);
+  CHECK(json_object_get(p, "auth_time") == NULL && json_object_get(p, "sid") == NULL);
+  CHECK(json_object_get(p, "client_id") == NULL);
+  /* The MAC is HMAC-SHA256 with the secret derived here from the key, independently. */
+  unsigned char sig[4096], mac[32];
+  unsigned int n = 0;
+  HMAC(EVP_sha256(), mfa_secret, sizeof mfa_secret, (unsigned char *)t,
+       (size_t)(strrchr(t, '.') - t), mac, &n);
+  CHECK(segment(t, 2, sig) == 32 && memcmp(sig, mac, 32) == 0);
   json_decref(h);
   json_decref(p);
   free(t);
@@ -292,14 +114,49 @@ static void tokens_access_round_trip_carries_the_claims(void) {
   CHECK(c.exp == now + 900 && c.auth_time == now - 10);
   CHECK_STR(c.sid, "session-1");
   json_t *h = segment_json(t, 0), *p = segment_json(t, 1);
+  CHECK_STR(json_string_value(json_object_get(h, "alg")), "RS256");
   CHECK_STR(json_string_value(json_object_get(h, "typ")), "at+jwt");
+  CHECK_STR(json_string_value(json_object_get(h, "kid")), key->kid);
   CHECK_STR(json_string_value(json_object_get(p, "sid")), "session-1");
   CHECK_STR(json_string_value(json_object_get(p, "aal")), "aal2");
+  CHECK_STR(json_string_value(json_object_get(p, "client_id")), AUD); /* unset: the audience */
   json_t *amr = json_object_get(p, "amr");
   CHECK(json_array_size(amr) == 2 && strcmp(json_string_value(json_array_get(amr, 1)), "sms") == 0);
   json_decref(h);
   json_decref(p);
   free(t);
+}
+
+static void tokens_access_client_id_is_the_configured_one(void) {
+  const struct jwt_keyset *ks;
+  const struct jwt_key *k;
+  struct jwt_tokens *other = make_tokens(JWT_KEY_RS256, "portal-web", &ks, &k);
+  struct token_service o = jwt_tokens_port(other);
+  struct vg_claims issued, c;
+  char *t = NULL;
+  CHECK(o.issue(o.self, VG_TOKEN_ACCESS, SUB, now, "session-1", &t, &issued) == VG_OK);
+  json_t *p = t ? segment_json(t, 1) : NULL;
+  CHECK_STR(json_string_value(json_object_get(p, "client_id")), "portal-web");
+  CHECK_STR(json_string_value(json_object_get(p, "aud")), AUD);
+  CHECK(t && o.verify(o.self, t, &c) == VG_OK);
+  json_decref(p);
+  free(t);
+  jwt_tokens_destroy(other);
+}
+
+/* Access tokens issued before client_id was added verify for the rest of their life. */
+static void tokens_access_client_id_may_be_missing_but_is_a_string(void) {
+  struct forged f = good_access();
+  f.extra = NULL;
+  CHECK(verify_forged(&f) == VG_OK);
+  f.extra = "{\"client_id\":\"another-client\"}";
+  CHECK(verify_forged(&f) == VG_OK);
+  const char *not_strings[] = {"{\"client_id\":42}", "{\"client_id\":null}",
+                               "{\"client_id\":[\"" AUD "\"]}", "{\"client_id\":{}}"};
+  for (size_t i = 0; i < sizeof not_strings / sizeof *not_strings; i++) {
+    f.extra = not_strings[i];
+    CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  }
 }
 
 static void tokens_mfa_token_never_verifies_as_access_kind(void) {
@@ -358,11 +215,12 @@ static void tokens_jwks_names_the_signing_key_by_its_thumbprint(void) {
 }
 
 static void tokens_es256_round_trip(void) {
+  const struct jwt_keyset *ec_keys;
   const struct jwt_key *ec_key;
-  struct jwt_tokens *ec = make_tokens(JWT_KEY_ES256, &ec_key);
+  struct jwt_tokens *ec = make_tokens(JWT_KEY_ES256, NULL, &ec_keys, &ec_key);
   struct token_service es = jwt_tokens_port(ec);
   struct vg_claims issued, c;
-  char *t = NULL;
+  char *t = NULL, *mfa = NULL;
   CHECK(es.issue(es.self, VG_TOKEN_ACCESS, SUB, now, "session-1", &t, &issued) == VG_OK);
   CHECK(t && es.verify(es.self, t, &c) == VG_OK && c.kind == VG_TOKEN_ACCESS);
   json_t *h = t ? segment_json(t, 0) : NULL;
@@ -377,86 +235,100 @@ static void tokens_es256_round_trip(void) {
   CHECK(pub && t && signature_verifies(pub, t, 1));
   EVP_PKEY_free(pub);
   CHECK(t && verify_str(t) == VG_ERR_INVALID_TOKEN); /* the RS256 service refuses it */
+  /* An EC key's mfa_token secret comes from its 32-byte scalar, by the same recipe. */
+  CHECK(es.issue(es.self, VG_TOKEN_MFA, SUB, 0, NULL, &mfa, &issued) == VG_OK);
+  CHECK(mfa && es.verify(es.self, mfa, &c) == VG_OK && c.kind == VG_TOKEN_MFA);
+  unsigned char secret[32], mac[32];
+  unsigned int n = 0;
+  mfa_secret_by_hand(ec_key, secret);
+  if (mfa)
+    HMAC(EVP_sha256(), secret, sizeof secret, (unsigned char *)mfa,
+         (size_t)(strrchr(mfa, '.') - mfa), mac, &n);
+  CHECK(mfa && segment(mfa, 2, sig) == 32 && memcmp(sig, mac, 32) == 0);
+  CHECK(mfa && verify_str(mfa) == VG_ERR_INVALID_TOKEN); /* another key's secret */
   json_decref(h);
   json_decref(jwks);
   free(t);
+  free(mfa);
   jwt_tokens_destroy(ec);
 }
 
-/* ---- one key per kind of token ---- */
+/* ---- neither kind passes for the other ---- */
 
-static void tokens_mfa_tokens_are_signed_by_a_derived_key_the_jwks_does_not_publish(void) {
+/* What an RFC 9068 resource server does with an mfa_token: typ is not at+jwt, and the key its
+ * kid names in the JWKS (the signing key the secret came from) is an RS256 key that does not
+ * verify it. */
+static void tokens_an_rfc9068_validator_refuses_the_mfa_token(void) {
   struct vg_claims issued;
   char *t = issue(VG_TOKEN_MFA, 0, &issued);
   json_t *h = segment_json(t, 0);
-  const char *kid = json_string_value(json_object_get(h, "kid"));
-  CHECK(kid && strcmp(kid, key->kid) != 0);
   json_t *jwks = json_loads(ts.jwks(ts.self), 0, NULL);
-  json_t *keys = json_object_get(jwks, "keys");
-  CHECK(json_array_size(keys) == 1);
-  CHECK_STR(json_string_value(json_object_get(json_array_get(keys, 0), "kid")), key->kid);
-  /* What the JWKS would hold if it were published: the signature is the derived key's. */
-  EVP_PKEY *pub = jwk_public_key(mfa_key->jwk);
-  CHECK(pub && signature_verifies(pub, t, 1));
+  json_t *keys = json_object_get(jwks, "keys"), *jwk = json_array_get(keys, 0);
+  CHECK(json_array_size(keys) == 1); /* no key of its own is published for the mfa_token */
+  CHECK(strcmp(json_string_value(json_object_get(h, "typ")), "at+jwt") != 0);
+  CHECK(strcmp(json_string_value(json_object_get(h, "alg")),
+               json_string_value(json_object_get(jwk, "alg"))) != 0);
+  EVP_PKEY *pub = jwk_public_key(jwk);
+  CHECK(pub && !signature_verifies(pub, t, 0));
   EVP_PKEY_free(pub);
   json_decref(jwks);
   json_decref(h);
   free(t);
 }
 
-static void tokens_each_kind_verifies_only_with_its_own_key(void) {
-  struct forged f = good_access(); /* access claims signed with the mfa_token key */
-  f.alg = "ES256";
-  f.kid = mfa_key->kid;
+static void tokens_an_access_token_is_refused_as_mfa_token(void) {
+  struct vg_claims issued;
+  char *t = issue(VG_TOKEN_ACCESS, now, &issued);
+  struct mfa_jwt *m = mfa_jwt_create(keyset);
+  json_t *claims = NULL;
+  CHECK(m && !mfa_jwt_verify(m, t, &claims) && claims == NULL);
+  mfa_jwt_free(m);
+  free(t);
+  /* Access claims under the mfa_token's header and secret: aal2, and amr names the SMS. */
+  struct forged f = good_access();
+  f.alg = "HS256";
+  f.typ = "JWT";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f = good_mfa(); /* mfa claims signed with the access token key */
+  f.aal = "aal1"; /* amr still says sms */
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_access(); /* HS256 with the secret but typ at+jwt: neither verifier takes it */
+  f.alg = "HS256";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+}
+
+static void tokens_an_mfa_token_is_refused_as_access_token(void) {
+  struct vg_claims issued;
+  char *t = issue(VG_TOKEN_MFA, 0, &issued);
+  json_t *h = NULL, *p = NULL;
+  CHECK(!jws_verify(keyset, t, &h, &p) && !h && !p); /* HS256: refused at the header */
+  free(t);
+  /* mfa_token claims signed with the access token key, as an access token and as typ JWT. */
+  struct forged f = good_mfa();
   f.alg = "RS256";
-  f.kid = key->kid;
+  f.typ = "at+jwt";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f = good_access();
-  f.typ = "mfa+jwt";
+  f.typ = "JWT";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_access(); /* every access claim, but typ JWT */
+  f.typ = "JWT";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
 }
 
-static void tokens_derived_keys_depend_on_the_key_and_the_purpose(void) {
-  char err[256];
-  struct jwt_key *again = jwt_key_derive(key, MFA_KEY_PURPOSE, err, sizeof err);
-  struct jwt_key *other_purpose = jwt_key_derive(key, "another purpose", err, sizeof err);
-  struct jwt_key *other = jwt_key_load(NULL, JWT_KEY_RS256, err, sizeof err);
-  struct jwt_key *ec = jwt_key_load(NULL, JWT_KEY_ES256, err, sizeof err);
-  struct jwt_key *from_other =
-      other ? jwt_key_derive(other, MFA_KEY_PURPOSE, err, sizeof err) : NULL;
-  struct jwt_key *from_ec = ec ? jwt_key_derive(ec, MFA_KEY_PURPOSE, err, sizeof err) : NULL;
-  CHECK(again && other_purpose && from_other && from_ec);
-  if (again && other_purpose && from_other && from_ec) {
-    CHECK_STR(again->kid, mfa_key->kid); /* the same key file: the same key on every instance */
-    CHECK(again->alg == JWT_KEY_ES256 && from_ec->alg == JWT_KEY_ES256);
-    CHECK(strcmp(other_purpose->kid, mfa_key->kid) != 0);
-    CHECK(strcmp(from_other->kid, mfa_key->kid) != 0);
-    CHECK(strcmp(from_ec->kid, ec->kid) != 0 && strcmp(from_ec->kid, mfa_key->kid) != 0);
-    CHECK_STR(json_string_value(json_object_get(again->jwk, "crv")), "P-256");
-  }
-  jwt_key_free(again);
-  jwt_key_free(other_purpose);
-  jwt_key_free(other);
-  jwt_key_free(ec);
-  jwt_key_free(from_other);
-  jwt_key_free(from_ec);
-}
-
-/* ---- forgeries ---- */
+/* ---- forged access tokens ---- */
 
 static void tokens_accept_a_control_token_built_here(void) {
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   CHECK(verify_forged(&f) == VG_OK); /* so every refusal below is for its one defect */
+  /* An access token names its session and the time of its second factor. */
+  f.sid = NULL;
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f = good_access();
-  CHECK(verify_forged(&f) == VG_OK);
-  f.sid = NULL; /* an access token names its session */
+  f.auth_time = 0;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
 }
 
 static void tokens_reject_alg_none(void) {
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   f.alg = "none";
   char *t = forge(&f, SIGN_NONE, NULL, 0, NULL);
   CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
@@ -467,8 +339,8 @@ static void tokens_reject_alg_none(void) {
 
 /* Signed correctly by our key, but the header names another algorithm: the alg is pinned. */
 static void tokens_reject_a_header_alg_other_than_the_keys(void) {
-  struct forged f = good_mfa();
-  const char *algs[] = {"RS512", "PS256", "rs256", NULL};
+  struct forged f = good_access();
+  const char *algs[] = {"RS512", "PS256", "rs256", "ES256", NULL};
   for (size_t i = 0; i < sizeof algs / sizeof *algs; i++) {
     f.alg = algs[i];
     CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
@@ -476,18 +348,21 @@ static void tokens_reject_a_header_alg_other_than_the_keys(void) {
 }
 
 static void tokens_reject_hs256_keyed_with_the_public_key(void) {
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   f.alg = "HS256";
   size_t pem_len = 0;
   char *pem = public_pem(key->pkey, &pem_len);
   CHECK(pem != NULL);
   if (!pem) return;
-  char *t = forge(&f, SIGN_HS256, pem, pem_len, NULL);
-  CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
-  free(t);
-  t = forge(&f, SIGN_HS256, pem, pem_len - 1, NULL); /* without the final newline */
-  CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
-  free(t);
+  for (int typ_jwt = 0; typ_jwt < 2; typ_jwt++) {
+    f.typ = typ_jwt ? "JWT" : "at+jwt";
+    char *t = forge(&f, SIGN_HMAC, pem, pem_len, NULL);
+    CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
+    free(t);
+    t = forge(&f, SIGN_HMAC, pem, pem_len - 1, NULL); /* without the final newline */
+    CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
+    free(t);
+  }
   free(pem);
 }
 
@@ -496,7 +371,7 @@ static void tokens_reject_a_token_signed_by_another_key(void) {
   struct jwt_key *other = jwt_key_load(NULL, JWT_KEY_RS256, err, sizeof err);
   CHECK(other != NULL);
   if (!other) return;
-  struct forged f = good_mfa(); /* our kid, their signature */
+  struct forged f = good_access(); /* our kid, their signature */
   char *t = forge(&f, SIGN_KEY, NULL, 0, other->pkey);
   CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
   free(t);
@@ -504,37 +379,34 @@ static void tokens_reject_a_token_signed_by_another_key(void) {
 }
 
 static void tokens_reject_a_wrong_header(void) {
-  struct forged f = good_mfa();
-  f.typ = "JWT";
-  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f.typ = NULL;
-  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f = good_mfa();
+  struct forged f = good_access();
+  const char *typs[] = {"JWT", "mfa+jwt", "AT+JWT", NULL};
+  for (size_t i = 0; i < sizeof typs / sizeof *typs; i++) {
+    f.typ = typs[i];
+    CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  }
+  f = good_access();
   f.kid = "some-other-key";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f.kid = NULL;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
 }
 
-static void tokens_reject_a_typ_that_disagrees_with_aal(void) {
-  struct forged f = good_mfa();
-  f.typ = "at+jwt"; /* an mfa_token dressed as an access token */
-  f.auth_time = now;
+static void tokens_reject_an_access_token_without_aal2(void) {
+  struct forged f = good_access();
+  f.aal = "aal1";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f = good_mfa();
-  f.aal = "aal2";
-  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f.typ = "at+jwt"; /* an access token without auth_time */
+  f.aal = NULL;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
 }
 
 static void tokens_reject_wrong_issuer_or_audience(void) {
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   f.iss = "https://evil.test";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f.iss = NULL;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f = good_mfa();
+  f = good_access();
   f.aud = "another-api";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f.aud = NULL;
@@ -542,34 +414,34 @@ static void tokens_reject_wrong_issuer_or_audience(void) {
 }
 
 static void tokens_reject_missing_subject_or_jti(void) {
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   f.sub = NULL;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f.sub = "";
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f.sub = "6500000000000000000000011"; /* longer than an ObjectId */
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
-  f = good_mfa();
+  f = good_access();
   f.jti = NULL;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
 }
 
 static void tokens_reject_expired_tokens_after_the_leeway(void) {
   struct vg_claims issued;
-  char *t = issue(VG_TOKEN_MFA, 0, &issued);
+  char *t = issue(VG_TOKEN_ACCESS, now, &issued);
   now = issued.exp + LEEWAY - 1;
   CHECK(verify_str(t) == VG_OK);
   now = issued.exp + LEEWAY;
   CHECK(verify_str(t) == VG_ERR_INVALID_TOKEN);
   now = T0;
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   f.exp = 0;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   free(t);
 }
 
 static void tokens_reject_iat_in_the_future(void) {
-  struct forged f = good_mfa();
+  struct forged f = good_access();
   f.iat = now + LEEWAY + 1;
   CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
   f.iat = now + 3600;
@@ -582,7 +454,7 @@ static void tokens_reject_iat_in_the_future(void) {
 
 static void tokens_reject_a_tampered_payload(void) {
   struct vg_claims issued;
-  char *t = issue(VG_TOKEN_MFA, 0, &issued);
+  char *t = issue(VG_TOKEN_ACCESS, now, &issued);
   char *flipped = strdup(t);
   char *payload = strchr(flipped, '.') + 1;
   payload[10] = payload[10] == 'A' ? 'B' : 'A';
@@ -613,6 +485,7 @@ static void tokens_reject_garbage(void) {
                            "a.b.c",
                            "a.b.c.d",
                            "eyJhbGciOiJSUzI1NiJ9..",
+                           "eyJhbGciOiJIUzI1NiJ9..",
                            "not a token at all",
                            long_token};
   for (size_t i = 0; i < sizeof garbage / sizeof *garbage; i++)
@@ -622,30 +495,25 @@ static void tokens_reject_garbage(void) {
 }
 
 int main(void) {
-  tokens = make_tokens(JWT_KEY_RS256, &key);
-  CHECK(tokens != NULL);
-  if (!tokens) return check_done();
-  ts = jwt_tokens_port(tokens);
-  char err[256] = "";
-  mfa_key = jwt_key_derive(key, MFA_KEY_PURPOSE, err, sizeof err);
-  CHECK(mfa_key != NULL);
-  if (!mfa_key) return check_done();
+  if (!forge_setup()) return check_done();
   RUN(tokens_mfa_round_trip_carries_the_claims);
   RUN(tokens_access_round_trip_carries_the_claims);
+  RUN(tokens_access_client_id_is_the_configured_one);
+  RUN(tokens_access_client_id_may_be_missing_but_is_a_string);
   RUN(tokens_mfa_token_never_verifies_as_access_kind);
   RUN(tokens_verify_elsewhere_with_the_published_jwk);
   RUN(tokens_jwks_names_the_signing_key_by_its_thumbprint);
   RUN(tokens_es256_round_trip);
-  RUN(tokens_mfa_tokens_are_signed_by_a_derived_key_the_jwks_does_not_publish);
-  RUN(tokens_each_kind_verifies_only_with_its_own_key);
-  RUN(tokens_derived_keys_depend_on_the_key_and_the_purpose);
+  RUN(tokens_an_rfc9068_validator_refuses_the_mfa_token);
+  RUN(tokens_an_access_token_is_refused_as_mfa_token);
+  RUN(tokens_an_mfa_token_is_refused_as_access_token);
   RUN(tokens_accept_a_control_token_built_here);
   RUN(tokens_reject_alg_none);
   RUN(tokens_reject_a_header_alg_other_than_the_keys);
   RUN(tokens_reject_hs256_keyed_with_the_public_key);
   RUN(tokens_reject_a_token_signed_by_another_key);
   RUN(tokens_reject_a_wrong_header);
-  RUN(tokens_reject_a_typ_that_disagrees_with_aal);
+  RUN(tokens_reject_an_access_token_without_aal2);
   RUN(tokens_reject_wrong_issuer_or_audience);
   RUN(tokens_reject_missing_subject_or_jti);
   RUN(tokens_reject_expired_tokens_after_the_leeway);
@@ -653,6 +521,5 @@ int main(void) {
   RUN(tokens_reject_a_tampered_payload);
   RUN(tokens_reject_garbage);
   jwt_tokens_destroy(tokens);
-  jwt_key_free(mfa_key);
   return check_done();
 }

@@ -33,48 +33,31 @@ function signRS256(header, payload, key = privateKeyPem()) {
   return `${input}.${b64u(crypto.sign('sha256', Buffer.from(input), key))}`;
 }
 
-// ES256 with JOSE's fixed-width r||s signature (RFC 7518 §3.4).
-function signES256(header, payload, key) {
-  const input = `${b64uJson(header)}.${b64uJson(payload)}`;
-  return `${input}.${b64u(crypto.sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))}`;
-}
-
 // RFC 7638 thumbprint of a public RSA or EC JWK: verigate's kid.
 function thumbprint(jwk) {
   const members = jwk.kty === 'RSA' ? { e: jwk.e, kty: 'RSA', n: jwk.n } : { crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y };
   return b64u(crypto.createHash('sha256').update(JSON.stringify(members)).digest());
 }
 
-// The ES256 key verigate signs mfa_tokens with, derived here independently of its C code from
-// the signing key (src/adapters/jwt_keys.h, jwt_key_derive): HKDF-SHA256 with an empty salt over
-// the key's JWK "d", info = the purpose and a counter byte, read as a P-256 scalar below the
-// group order. Returns { privateKey, jwk (public), kid }.
-const MFA_KEY_PURPOSE = 'verigate mfa_token signing key';
-const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551');
+// The HS256 secret verigate signs mfa_tokens with, derived here independently of its C code from
+// the signing key (src/adapters/mfa_jwt.h, jwt_key_derive_secret): HKDF-SHA256 (RFC 5869) with an
+// empty salt over the key's JWK "d", info = MFA_SECRET_INFO, 32 bytes. Returns { secret, kid },
+// kid being the signing key's thumbprint, which an mfa_token names so that verigate picks the
+// secret of the right key after a rotation.
+const MFA_SECRET_INFO = 'verigate mfa_token HS256 secret v1';
 function mfaKey(pem = privateKeyPem()) {
-  const ikm = unb64u(crypto.createPrivateKey(pem).export({ format: 'jwk' }).d);
-  for (let counter = 0; counter < 256; counter++) {
-    const info = Buffer.concat([Buffer.from(MFA_KEY_PURPOSE), Buffer.from([counter])]);
-    const d = Buffer.from(crypto.hkdfSync('sha256', ikm, Buffer.alloc(0), info, 32));
-    const scalar = BigInt(`0x${d.toString('hex')}`);
-    if (scalar === 0n || scalar >= P256_ORDER) continue;
-    const ecdh = crypto.createECDH('prime256v1');
-    ecdh.setPrivateKey(d);
-    const point = ecdh.getPublicKey(); // 0x04 || x || y
-    const jwk = { kty: 'EC', crv: 'P-256', x: b64u(point.subarray(1, 33)), y: b64u(point.subarray(33)) };
-    const privateKey = crypto.createPrivateKey({ key: Object.assign({ d: b64u(d) }, jwk), format: 'jwk' });
-    return { privateKey, jwk, kid: thumbprint(jwk) };
-  }
-  throw new Error('no P-256 scalar derived');
+  const jwk = crypto.createPrivateKey(pem).export({ format: 'jwk' });
+  const secret = Buffer.from(crypto.hkdfSync('sha256', unb64u(jwk.d), Buffer.alloc(0), Buffer.from(MFA_SECRET_INFO), 32));
+  return { secret, kid: thumbprint(jwk) };
 }
-
-// A token re-signed with the mfa_token key derived from the service's key (as verigate would).
-function signMfa(header, payload, pem = privateKeyPem()) { return signES256(header, payload, mfaKey(pem).privateKey); }
 
 function signHS256(header, payload, secret) {
   const input = `${b64uJson(header)}.${b64uJson(payload)}`;
   return `${input}.${b64u(crypto.createHmac('sha256', secret).update(input).digest())}`;
 }
+
+// A token re-signed with the mfa_token secret derived from the service's key (as verigate would).
+function signMfa(header, payload, pem = privateKeyPem()) { return signHS256(header, payload, mfaKey(pem).secret); }
 
 function unsigned(header, payload) { return `${b64uJson(header)}.${b64uJson(payload)}.`; }
 
@@ -87,15 +70,18 @@ function verifyWithJwks(token, jwks) {
   return crypto.verify('sha256', Buffer.from(signingInput), key, signature);
 }
 
-// True when the token's ES256 signature checks out with the public EC JWK.
-function verifyES256(token, jwk) {
+// True when the token is HS256 and its MAC checks out with secret.
+function verifyHS256(token, secret) {
   const { header, signature, signingInput } = decode(token);
-  if (header.alg !== 'ES256') return false;
-  const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
-  return crypto.verify('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }, signature);
+  if (header.alg !== 'HS256') return false;
+  const mac = crypto.createHmac('sha256', secret).update(signingInput).digest();
+  return mac.length === signature.length && crypto.timingSafeEqual(mac, signature);
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+
+// The client_id of access tokens (RFC 9068 §2.2): JWT_CLIENT_ID, by default the audience.
+const clientId = () => process.env.JWT_CLIENT_ID || env.JWT_AUDIENCE;
 
 // An access token as verigate would issue it, for sub, signed with the service's private key;
 // over overrides claims (undefined deletes), headerOver the JOSE header.
@@ -103,7 +89,7 @@ function mintAccess(sub, kid, over = {}, headerOver = {}) {
   const t = now();
   const header = Object.assign({ alg: 'RS256', typ: 'at+jwt', kid }, headerOver);
   const payload = Object.assign({
-    iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, sub, iat: t, exp: t + 600, auth_time: t,
+    iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, client_id: clientId(), sub, iat: t, exp: t + 600, auth_time: t,
     jti: crypto.randomBytes(16).toString('hex'), sid: crypto.randomBytes(16).toString('base64url'),
     aal: 'aal2', amr: ['pwd', 'sms'],
   }, over);
@@ -113,6 +99,6 @@ function mintAccess(sub, kid, over = {}, headerOver = {}) {
 }
 
 module.exports = {
-  b64u, b64uJson, unb64u, decode, privateKeyPem, publicKey, publicKeyPem, signRS256, signES256, signHS256, unsigned,
-  thumbprint, mfaKey, signMfa, verifyWithJwks, verifyES256, mintAccess, now,
+  b64u, b64uJson, unb64u, decode, privateKeyPem, publicKey, publicKeyPem, signRS256, signHS256, unsigned,
+  thumbprint, mfaKey, signMfa, verifyWithJwks, verifyHS256, mintAccess, clientId, now,
 };
