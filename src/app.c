@@ -240,6 +240,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
       .connection_timeout = cfg->connection_timeout,
       .thread_stack_kb = cfg->thread_stack_kb,
       .log_level = cfg->log_level,
+      .ipv6_limit_prefix = cfg->ipv6_limit_prefix,
       .trusted_proxies = cfg->trusted_proxies,
       .cors_origins = cfg->cors_origins,
   };

@@ -188,6 +188,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->hash_engine = hash_engine(&s);
   c->hash_nice = (int)number(&s, "HASH_NICE", 10, 0, 19);
   c->trusted_proxies = text(&s, "TRUSTED_PROXIES", "");
+  c->ipv6_limit_prefix = (int)number(&s, "IPV6_LIMIT_PREFIX", 64, 32, 128);
   c->cors_origins = text(&s, "CORS_ALLOWED_ORIGINS", "");
   if (!is_origin_list(c->cors_origins))
     fail(&s,

@@ -37,6 +37,7 @@ struct config {
   int hash_concurrency;        /* Argon2id hashes at once */
   int hash_queue;              /* hashes waiting for a slot; beyond, 503 */
   const char *trusted_proxies; /* CIDR list; "" trusts no X-Forwarded-For */
+  int ipv6_limit_prefix;       /* per-IP limits count an IPv6 client by this network */
   const char *cors_origins;    /* exact origins, comma-separated; "" allows no browser origin */
   /* Abuse limits (0 turns one off); README's Security model explains each. */
   int login_fails_per_account, login_lock_seconds, login_fails_per_ip;

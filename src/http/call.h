@@ -20,7 +20,8 @@ struct http_call {
   struct auth *auth;
   const char *bearer; /* the "Authorization: Bearer" token (in req's headers), or NULL */
   char request_id[REQUEST_ID_MAX];
-  char client_ip[CLIENT_IP_MAX]; /* "" when unknown */
+  char client_ip[CLIENT_IP_MAX]; /* "" when unknown; what logs and audit lines name */
+  char limit_ip[CLIENT_IP_SUBJECT_MAX]; /* what per-IP limits count: an IPv6 client's network */
   struct timespec start;
   bool answered; /* a callback has written the answer; the later ones leave it alone */
 };

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,4 +108,56 @@ void client_ip_pick(const char *peer, const char *forwarded_for, const struct tr
     if (!is_trusted(entry, tp)) return;
     end = start > forwarded_for ? start - 1 : forwarded_for;
   }
+}
+
+void client_ip_of_peer(const struct sockaddr *addr, char out[CLIENT_IP_MAX]) {
+  out[0] = '\0';
+  if (addr && addr->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, out, CLIENT_IP_MAX);
+  } else if (addr && addr->sa_family == AF_INET6) {
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(a))
+      inet_ntop(AF_INET, &a->s6_addr[12], out, CLIENT_IP_MAX);
+    else
+      inet_ntop(AF_INET6, a, out, CLIENT_IP_MAX);
+  }
+}
+
+void client_ip_join_forwarded(char *forwarded, size_t size, const char *value) {
+  if (size == 0) return;
+  size_t add = strlen(value);
+  if (add >= size) { /* one entry longer than everything: nothing sensible is left */
+    forwarded[0] = '\0';
+    return;
+  }
+  const char *keep = forwarded;
+  size_t have = strnlen(forwarded, size - 1);
+  /* Drop whole entries from the left until the rest, ", " and value fit. */
+  while (have > 0 && have + 2 + add >= size) {
+    const char *comma = memchr(keep, ',', have);
+    if (!comma) {
+      have = 0;
+      break;
+    }
+    size_t skip = (size_t)(comma + 1 - keep);
+    while (skip < have && keep[skip] == ' ') skip++;
+    keep += skip;
+    have -= skip;
+  }
+  size_t sep = have ? 2 : 0;
+  memmove(forwarded, keep, have);
+  if (sep) memcpy(forwarded + have, ", ", 2);
+  memcpy(forwarded + have + sep, value, add + 1);
+}
+
+void client_ip_limit_subject(const char *ip, int prefix, char out[CLIENT_IP_SUBJECT_MAX]) {
+  struct in6_addr a;
+  if (inet_pton(AF_INET6, ip, &a) != 1 || prefix < 0 || prefix >= 128) {
+    snprintf(out, CLIENT_IP_SUBJECT_MAX, "%s", ip);
+    return;
+  }
+  for (int bit = prefix; bit < 128; bit++) a.s6_addr[bit / 8] &= (unsigned char)~(0x80 >> (bit % 8));
+  char net[INET6_ADDRSTRLEN];
+  inet_ntop(AF_INET6, &a, net, sizeof net);
+  snprintf(out, CLIENT_IP_SUBJECT_MAX, "%s/%d", net, prefix);
 }

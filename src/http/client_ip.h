@@ -28,4 +28,22 @@ bool trusted_proxies_parse(const char *spec, struct trusted_proxies *out, char *
 void client_ip_pick(const char *peer, const char *forwarded_for, const struct trusted_proxies *tp,
                     char out[CLIENT_IP_MAX]);
 
+struct sockaddr;
+
+/* The text of a socket address: dotted IPv4, also for an IPv4-mapped IPv6 address (a dual-stack
+ * socket's IPv4 client), else IPv6; "" for another family. */
+void client_ip_of_peer(const struct sockaddr *addr, char out[CLIENT_IP_MAX]);
+
+/* Appends one X-Forwarded-For line's value to the header joined so far (", " between them, RFC
+ * 9110 §5.3) in forwarded (of size bytes, NUL-terminated). When the whole does not fit, the
+ * entries at its left are dropped until it does: the right-most entries are the ones the client
+ * IP is read from. An entry that alone does not fit leaves forwarded empty. */
+void client_ip_join_forwarded(char *forwarded, size_t size, const char *value);
+
+/* What the per-IP limits count a client by: an IPv4 address itself, an IPv6 address's network
+ * of prefix bits ("2001:db8:1:2::/64"): one host holds a whole /64 and could rotate through it.
+ * Anything that is not an address is copied as it is. */
+#define CLIENT_IP_SUBJECT_MAX (CLIENT_IP_MAX + 4)
+void client_ip_limit_subject(const char *ip, int prefix, char out[CLIENT_IP_SUBJECT_MAX]);
+
 #endif

@@ -46,7 +46,7 @@ void handle_signup(struct http_call *c) {
       .password = json_string_member(body, "password", &errs),
       .phone = json_string_member(body, "phone", &errs),
       .region = json_string_member(body, "region", &errs),
-      .client_ip = c->client_ip,
+      .client_ip = c->limit_ip,
   };
   struct vg_user user;
   int retry_after = 0;
@@ -71,7 +71,7 @@ void handle_login(struct http_call *c) {
   const char *email = json_string_member(body, "email", &errs);
   const char *password = json_string_member(body, "password", &errs);
   struct login_output out;
-  vg_result r = auth_login(c->auth, email, password, c->client_ip, &errs, &out);
+  vg_result r = auth_login(c->auth, email, password, c->limit_ip, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
     refuse(c, "login", r, r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
@@ -92,7 +92,7 @@ void handle_resend(struct http_call *c) {
   if (!json_read_object(c->req, c->res, true, &body)) return;
   json_decref(body); /* nothing in it is used; it only has to be well-formed */
   struct resend_output out;
-  vg_result r = auth_resend(c->auth, c->bearer, c->client_ip, &out);
+  vg_result r = auth_resend(c->auth, c->bearer, c->limit_ip, &out);
   if (r != VG_OK) {
     refuse(c, "resend", r, NULL, NULL, out.retry_after);
     return;

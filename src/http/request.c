@@ -1,13 +1,14 @@
 /* request.c: the callbacks every request passes through (request.h has their order). */
 #include "http/request.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <microhttpd.h>
 #include <sodium.h>
 
 #include "http/call.h"
@@ -15,6 +16,9 @@
 #include "http/json_io.h"
 #include "http/problem.h"
 #include "log.h"
+
+/* The longest X-Forwarded-For kept, all its lines joined: the right-most entries are kept. */
+#define FORWARDED_MAX 2048
 
 /* A fresh id: a random 64-bit start per thread, then one more per request. Unique, not secret,
  * and no getrandom() system call per request. */
@@ -41,14 +45,37 @@ static void request_id(const struct _u_request *req, char out[REQUEST_ID_MAX]) {
     fresh_request_id(out);
 }
 
-/* The socket peer (verigate listens on IPv4 only), then X-Forwarded-For from a trusted proxy. */
+static _Thread_local struct MHD_Connection *current_connection;
+
+void http_request_connection(struct MHD_Connection *connection) {
+  current_connection = connection;
+}
+
+/* MHD_get_connection_values's iterator: every X-Forwarded-For line, whatever its spelling, in the
+ * order received. */
+static enum MHD_Result join_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value) {
+  (void)kind;
+  if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+    client_ip_join_forwarded(cls, FORWARDED_MAX, value);
+  return MHD_YES;
+}
+
+/* The socket peer, then X-Forwarded-For from a trusted proxy: a client's line and the line a
+ * proxy appends are one list (RFC 9110 §5.3) even when they are spelled differently, so the
+ * client cannot pick its address by writing "x-forwarded-for". */
 static void find_client_ip(const struct http_site *site, const struct _u_request *req,
-                           char out[CLIENT_IP_MAX]) {
-  char peer[CLIENT_IP_MAX] = "";
-  const struct sockaddr *addr = req->client_address;
-  if (addr && addr->sa_family == AF_INET)
-    inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, peer, sizeof peer);
-  client_ip_pick(peer, u_map_get_case(req->map_header, "X-Forwarded-For"), &site->proxies, out);
+                           struct http_call *c) {
+  char peer[CLIENT_IP_MAX], forwarded[FORWARDED_MAX] = "";
+  const union MHD_ConnectionInfo *info =
+      current_connection
+          ? MHD_get_connection_info(current_connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS)
+          : NULL;
+  client_ip_of_peer(info ? info->client_addr : req->client_address, peer);
+  if (current_connection)
+    MHD_get_connection_values(current_connection, MHD_HEADER_KIND, join_forwarded, forwarded);
+  client_ip_pick(peer, forwarded[0] ? forwarded : NULL, &site->proxies, c->client_ip);
+  client_ip_limit_subject(c->client_ip, site->ipv6_limit_prefix, c->limit_ip);
 }
 
 int http_request_begin(const struct _u_request *req, struct _u_response *res, void *site) {
@@ -64,7 +91,7 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   c->auth = s->auth;
   request_id(req, c->request_id);
   vg_log_request_begin(c->request_id); /* every line logged from here names the request */
-  find_client_ip(s, req, c->client_ip);
+  find_client_ip(s, req, c);
   c->bearer = http_bearer_token(req);
   u_map_put(res->map_header, "X-Request-Id", c->request_id);
   /* ulfius stores at most max_post_body_size (one byte above the limit) and drops the rest

@@ -23,7 +23,17 @@ struct http_site {
   struct auth *auth;
   struct trusted_proxies proxies;
   const char *cors_origins; /* CORS_ALLOWED_ORIGINS; "" answers no browser origin */
+  int ipv6_limit_prefix;    /* IPV6_LIMIT_PREFIX: the network per-IP limits count an IPv6 client by */
 };
+
+struct MHD_Connection;
+
+/* libmicrohttpd's connection of the request this thread is about to answer, from the URI log
+ * callback (server.c), which runs on the connection's own thread (one thread per connection):
+ * ulfius's request keeps only the first 16 bytes of the peer's address (a struct sockaddr, too
+ * small for IPv6) and joins repeated headers only when they are spelled alike, so the first
+ * callback reads both from the connection itself. */
+void http_request_connection(struct MHD_Connection *connection);
 
 /* One path and the methods its routes take ("POST" or "GET, POST"), for 405 and preflights. */
 struct http_path {

@@ -28,7 +28,11 @@
 struct http_server {
   struct _u_instance instance;
   bool started;
-  struct sockaddr_in bind;
+  union {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+  } bind;
+  unsigned family_flags; /* MHD_USE_IPv6 or MHD_USE_DUAL_STACK for an IPv6 address, else 0 */
   struct http_site site;
   char *cors_origins;
   struct http_path paths[MAX_PATHS];
@@ -41,6 +45,13 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
   vsnprintf(message, sizeof message, fmt, ap);
   message[strcspn(message, "\r\n")] = '\0';
   y_log_message(Y_LOG_LEVEL_WARNING, "libmicrohttpd: %s", message);
+}
+
+/* ulfius's own URI callback (it makes the request), after telling request.c which connection
+ * this thread answers. */
+static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *connection) {
+  http_request_connection(connection);
+  return ulfius_uri_logger(cls, uri);
 }
 
 /* The per-path entries: each path once, with the methods its routes take. */
@@ -83,12 +94,29 @@ static bool set_default_headers(struct _u_instance *u) {
          u_map_put(u->default_headers, "Referrer-Policy", "no-referrer") == U_OK;
 }
 
+/* BIND_ADDRESS: an IPv4 literal, or an IPv6 one; "::" listens on both families (a dual-stack
+ * socket: IPv4 clients show as IPv4-mapped addresses, which request.c reads as IPv4). */
+static bool parse_bind(struct http_server *s, const struct http_server_config *cfg) {
+  if (inet_pton(AF_INET, cfg->bind_address, &s->bind.v4.sin_addr) == 1) {
+    s->bind.v4.sin_family = AF_INET;
+    s->bind.v4.sin_port = htons((uint16_t)cfg->port);
+    return true;
+  }
+  memset(&s->bind, 0, sizeof s->bind);
+  if (inet_pton(AF_INET6, cfg->bind_address, &s->bind.v6.sin6_addr) != 1) return false;
+  s->bind.v6.sin6_family = AF_INET6;
+  s->bind.v6.sin6_port = htons((uint16_t)cfg->port);
+  s->family_flags = IN6_IS_ADDR_UNSPECIFIED(&s->bind.v6.sin6_addr) ? MHD_USE_DUAL_STACK
+                                                                    : MHD_USE_IPv6;
+  return true;
+}
+
 static bool start(struct http_server *s, const struct http_server_config *cfg) {
   /* ulfius_start_framework_with_mhd_options takes the whole option list: ulfius's own two
    * (request set-up and clean-up) are in it, and the bind address, which it would ignore. */
   struct MHD_OptionItem options[] = {
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, NULL},
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &s->bind},
       {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
@@ -97,7 +125,8 @@ static bool start(struct http_server *s, const struct http_server_config *cfg) {
       {MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)cfg->thread_stack_kb * 1024, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+                   s->family_flags;
   return ulfius_start_framework_with_mhd_options(&s->instance, flags, options) == U_OK;
 }
 
@@ -114,11 +143,10 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
   if (!s) return NULL;
   http_log_set_level(cfg->log_level);
   s->cors_origins = strdup(cfg->cors_origins ? cfg->cors_origins : "");
-  s->site = (struct http_site){.auth = auth, .cors_origins = s->cors_origins};
-  s->bind.sin_family = AF_INET;
-  s->bind.sin_port = htons((uint16_t)cfg->port);
-  if (!s->cors_origins || inet_pton(AF_INET, cfg->bind_address, &s->bind.sin_addr) != 1) {
-    snprintf(err, errlen, "BIND_ADDRESS: '%s' is not an IPv4 address", cfg->bind_address);
+  s->site = (struct http_site){
+      .auth = auth, .cors_origins = s->cors_origins, .ipv6_limit_prefix = cfg->ipv6_limit_prefix};
+  if (!s->cors_origins || !parse_bind(s, cfg)) {
+    snprintf(err, errlen, "BIND_ADDRESS: '%s' is not an IPv4 or IPv6 address", cfg->bind_address);
     free(s->cors_origins);
     free(s);
     return NULL;
@@ -128,7 +156,10 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
     free(s);
     return NULL;
   }
-  if (ulfius_init_instance(&s->instance, cfg->port, &s->bind, NULL) != U_OK) {
+  int init = s->family_flags ? ulfius_init_instance_ipv6(&s->instance, cfg->port, &s->bind.v6,
+                                                         U_USE_ALL, NULL)
+                             : ulfius_init_instance(&s->instance, cfg->port, &s->bind.v4, NULL);
+  if (init != U_OK) {
     snprintf(err, errlen, "cannot set up the HTTP server");
     free(s->cors_origins);
     free(s);

@@ -9,7 +9,7 @@
 #include "core/auth.h"
 
 struct http_server_config {
-  const char *bind_address; /* IPv4 literal */
+  const char *bind_address; /* IPv4 or IPv6 literal; "::" takes IPv4 clients too */
   unsigned port;
   unsigned max_connections;        /* open at once, each with its thread */
   unsigned max_connections_per_ip; /* 0: no per-IP limit */
@@ -18,6 +18,7 @@ struct http_server_config {
   const char *cors_origins;        /* CORS_ALLOWED_ORIGINS: exact origins browsers may call from */
   const char *trusted_proxies;     /* TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed */
   unsigned long log_level;         /* LOG_LEVEL, as yder was started with */
+  int ipv6_limit_prefix;           /* IPV6_LIMIT_PREFIX */
 };
 
 /* Starts serving; returns NULL with a message in err on failure. auth outlives the server. */

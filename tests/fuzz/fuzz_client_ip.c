@@ -6,7 +6,9 @@
  * good hop.
  *
  * Input: "<TRUSTED_PROXIES>\n<peer>\n<X-Forwarded-For>"; the header may be missing (no second
- * newline). Bytes after a NUL are ignored. */
+ * newline). Bytes after a NUL are ignored. A '\r' in the header splits it into lines, as a client
+ * and proxies send them: client_ip_join_forwarded must make them the list RFC 9110 §5.3 says they
+ * are (", " between them), keeping the right end when they do not fit. */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdbool.h>
@@ -93,6 +95,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_REQUIRE(tp.nets[i].bits >= 0 &&
                  tp.nets[i].bits <= (tp.nets[i].family == AF_INET ? 32 : 128));
 
+  char *joined = NULL;
+  if (xff && strchr(xff, '\r')) {
+    enum { ROOM = 256 };
+    char *plain = malloc(strlen(xff) * 2 + 1);
+    joined = malloc(ROOM);
+    if (!joined || !plain) abort();
+    joined[0] = plain[0] = '\0';
+    for (char *line = xff, *next; line; line = next) {
+      next = strchr(line, '\r');
+      if (next) *next++ = '\0';
+      client_ip_join_forwarded(joined, ROOM, line);
+      if (plain[0]) strcat(plain, ", ");
+      strcat(plain, line);
+      FUZZ_REQUIRE(strlen(joined) < ROOM);
+      /* What is kept is the right end of the whole list, and always ends with the newest line
+       * (or is empty, when that line alone does not fit). */
+      size_t j = strlen(joined), p = strlen(plain);
+      FUZZ_REQUIRE(j <= p && strcmp(plain + p - j, joined) == 0);
+      FUZZ_REQUIRE(j == 0 || j >= strlen(line));
+      if (p < ROOM) FUZZ_REQUIRE(strcmp(joined, plain) == 0);
+    }
+    xff = joined; /* the pick below reads the joined list, as request.c does */
+    free(plain);
+  }
+
   char *got = malloc(CLIENT_IP_MAX); /* exactly the size promised, so ASan sees an overrun */
   char want[CLIENT_IP_MAX];
   if (!got) abort();
@@ -103,6 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* Whatever is picked came from the peer or from the header, never from elsewhere. */
   FUZZ_REQUIRE(strncmp(got, peer, CLIENT_IP_MAX - 1) == 0 || (xff && strstr(xff, got)));
   free(got);
+  free(joined);
   free(input);
   return 0;
 }
