@@ -1,6 +1,7 @@
 /* config.c: parsing and range checks of the environment; an invalid value stops the start. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +81,22 @@ static unsigned long log_level(struct source *s) {
   return Y_LOG_LEVEL_INFO;
 }
 
+/* Whether the authority at the start of rest ("host[:port]/...") is a loopback host:
+ * localhost, 127.0.0.0/8 or [::1]. */
+static bool is_loopback_url(const char *rest) {
+  size_t len = strcspn(rest, "/?#");
+  char host[64];
+  if (len == 0 || len >= sizeof host) return false;
+  memcpy(host, rest, len);
+  host[len] = '\0';
+  if (host[0] == '[') return strncmp(host, "[::1]", 5) == 0 && (host[5] == '\0' || host[5] == ':');
+  char *colon = strchr(host, ':');
+  if (colon) *colon = '\0';
+  struct in_addr a;
+  return strcmp(host, "localhost") == 0 ||
+         (inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127);
+}
+
 static void load_twilio(struct config *c, struct source *s) {
   c->twilio_account_sid = required(s, "TWILIO_ACCOUNT_SID");
   c->twilio_auth_token = required(s, "TWILIO_AUTH_TOKEN");
@@ -90,9 +107,14 @@ static void load_twilio(struct config *c, struct source *s) {
   if (c->twilio_service_sid && !is_sid(c->twilio_service_sid, "VA"))
     fail(s, "TWILIO_VERIFY_SERVICE_SID must be 'VA' followed by 32 hexadecimal digits");
   c->twilio_base_url = text(s, "TWILIO_VERIFY_BASE_URL", "https://verify.twilio.com");
+  /* Over http:// the auth token travels in clear: only to this machine, unless asked for. */
+  bool insecure_ok = strcmp(text(s, "TWILIO_VERIFY_ALLOW_HTTP", "0"), "1") == 0;
   if (strncmp(c->twilio_base_url, "https://", 8) != 0 &&
-      strncmp(c->twilio_base_url, "http://", 7) != 0)
-    fail(s, "TWILIO_VERIFY_BASE_URL must start with https:// (or http:// for the emulator)");
+      (strncmp(c->twilio_base_url, "http://", 7) != 0 ||
+       (!is_loopback_url(c->twilio_base_url + 7) && !insecure_ok)))
+    fail(s,
+         "TWILIO_VERIFY_BASE_URL must start with https:// (http:// only to a loopback host such "
+         "as the emulator's, or with TWILIO_VERIFY_ALLOW_HTTP=1 on a private network)");
   c->twilio_timeout_ms = number(s, "TWILIO_TIMEOUT_MS", 5000, 500, 30000);
 }
 

@@ -35,7 +35,8 @@ static int param_b64(EVP_PKEY *pkey, const char *name, int width, char *out, siz
 /* Builds the public JWK and its RFC 7638 thumbprint: SHA-256 over the required members in
  * lexicographic order, no white space. */
 static int build_jwk(struct jwt_key *key, EVP_PKEY *pkey) {
-  char a[700], b[700], canonical[1500];
+  /* n of an 8192-bit key is 1024 bytes, 1366 in base64url. */
+  char a[1400], b[1400], canonical[2900];
   if (key->alg == JWT_KEY_RS256) {
     if (!param_b64(pkey, OSSL_PKEY_PARAM_RSA_N, 0, a, sizeof a) ||
         !param_b64(pkey, OSSL_PKEY_PARAM_RSA_E, 0, b, sizeof b))
@@ -85,8 +86,9 @@ static int build_templates(struct jwt_key *key) {
 static int key_fits(EVP_PKEY *pkey, enum jwt_key_alg alg, const char *what, char *err,
                     size_t errlen) {
   if (alg == JWT_KEY_RS256) {
-    if (EVP_PKEY_is_a(pkey, "RSA") && EVP_PKEY_get_bits(pkey) >= 2048) return 1;
-    snprintf(err, errlen, "%s: RS256 needs an RSA key of at least 2048 bits", what);
+    int bits = EVP_PKEY_is_a(pkey, "RSA") ? EVP_PKEY_get_bits(pkey) : 0;
+    if (bits >= 2048 && bits <= 8192) return 1;
+    snprintf(err, errlen, "%s: RS256 needs an RSA key of 2048 to 8192 bits", what);
     return 0;
   }
   char group[32] = "";

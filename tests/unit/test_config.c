@@ -148,6 +148,21 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("LOG_LEVEL", "loud"));
   CHECK(refused("MONGODB_URI", "http://db:27017"));
   CHECK(refused("TWILIO_VERIFY_BASE_URL", "ftp://verify.twilio.com"));
+  /* The auth token must not travel in clear beyond this machine. */
+  CHECK(refused("TWILIO_VERIFY_BASE_URL", "http://verify.twilio.com"));
+  CHECK(refused("TWILIO_VERIFY_BASE_URL", "http://127.0.0.1.attacker.example/"));
+  CHECK(refused("TWILIO_VERIFY_BASE_URL", "http://[::1].example:80"));
+  const char *loopbacks[] = {"http://127.0.0.1:4010", "http://localhost:8081/", "http://[::1]:9",
+                             "http://127.3.2.1"};
+  for (size_t i = 0; i < sizeof loopbacks / sizeof loopbacks[0]; i++) {
+    set("TWILIO_VERIFY_BASE_URL", loopbacks[i]);
+    CHECK(load());
+  }
+  set("TWILIO_VERIFY_BASE_URL", "http://verify-emulator:8081");
+  CHECK(!load());
+  set("TWILIO_VERIFY_ALLOW_HTTP", "1");
+  CHECK(load());
+  set("TWILIO_VERIFY_ALLOW_HTTP", NULL);
   CHECK(refused("MAX_CODE_ATTEMPTS", "6"));
   CHECK(refused("MAX_SENDS_PER_LOGIN", "0"));
   CHECK(refused("MAX_CONNECTIONS", "0") && refused("MAX_CONNECTIONS", "15"));
