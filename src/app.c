@@ -87,7 +87,14 @@ static void log_keys(const struct jwt_keyset *keys, const char *alg) {
   }
 }
 
-static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size_t errlen) {
+/* The rate limiter's secret comes from the oldest key of the set, not from the one that signs:
+ * a new key is added to every instance's JWT_KEYS_DIR (and signs, on some instances sooner than
+ * on others) long before the oldest is removed, so the counters keep their names through a
+ * rotation and agree between instances while one is rolled out; removing the oldest key renames
+ * them, which forgets the counts (at most a lock period of failures and a day of SMS counts). */
+static struct jwt_tokens *build_tokens(const struct config *cfg,
+                                       unsigned char rate_limit_secret[RATE_LIMIT_SECRET_BYTES],
+                                       char *err, size_t errlen) {
   enum jwt_key_alg alg = cfg->jwt_es256 ? JWT_KEY_ES256 : JWT_KEY_RS256;
   if (!cfg->jwt_private_key_file && !cfg->jwt_keys_dir)
     y_log_message(Y_LOG_LEVEL_WARNING,
@@ -96,6 +103,11 @@ static struct jwt_tokens *build_tokens(const struct config *cfg, char *err, size
   struct jwt_keyset *keys =
       jwt_keyset_load(cfg->jwt_keys_dir, cfg->jwt_private_key_file, alg, err, errlen);
   if (!keys) return NULL;
+  if (!rate_limit_key_derive(jwt_keyset_key(keys, jwt_keyset_count(keys) - 1), rate_limit_secret)) {
+    snprintf(err, errlen, "cannot derive the rate-limit secret from the signing key");
+    jwt_keyset_free(keys);
+    return NULL;
+  }
   struct jwt_tokens_config tc = {
       .issuer = cfg->jwt_issuer,
       .audience = cfg->jwt_audience,
@@ -113,8 +125,7 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
   /* One pool for every Redis adapter: REDIS_POOL_SIZE connections in all. */
   app->redis = redis_pool_open(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
   if (app->redis) app->pending = redis_pending_store_create(app->redis, why, sizeof why);
-  if (app->pending) app->limiter = redis_rate_limiter_create(app->redis, why, sizeof why);
-  if (app->limiter) app->sessions = redis_session_store_create(app->redis, why, sizeof why);
+  if (app->pending) app->sessions = redis_session_store_create(app->redis, why, sizeof why);
   if (!app->sessions) {
     snprintf(err, errlen, "REDIS_URL: %s", why);
     return false;
@@ -132,8 +143,15 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
     snprintf(err, errlen, "cannot create the Twilio Verify client");
     return false;
   }
-  app->tokens = build_tokens(cfg, err, errlen);
+  unsigned char rate_limit_secret[RATE_LIMIT_SECRET_BYTES];
+  app->tokens = build_tokens(cfg, rate_limit_secret, err, errlen);
   if (!app->tokens) return false;
+  app->limiter = redis_rate_limiter_create(app->redis, rate_limit_secret, why, sizeof why);
+  sodium_memzero(rate_limit_secret, sizeof rate_limit_secret);
+  if (!app->limiter) {
+    snprintf(err, errlen, "REDIS_URL: %s", why);
+    return false;
+  }
   /* A queued hash gives up after 2 s (a full default queue drains in well under 1 s). */
   enum vg_argon2_engine engine = cfg->hash_engine == HASH_ENGINE_LIBSODIUM ? VG_ARGON2_LIBSODIUM
                                  : cfg->hash_engine == HASH_ENGINE_LIBARGON2

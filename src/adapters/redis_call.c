@@ -32,7 +32,7 @@ static vg_result redis_error_reply(const redisReply *r, bool *broken) {
  * Redis does not have the script cached yet (after a restart or SCRIPT FLUSH). */
 static redisReply *redis_exec(const struct redis_script *script, redisContext *c, int argc,
                               const char **argv) {
-  size_t lens[REDIS_ARGC_MAX];
+  size_t lens[REDIS_ARGC_MAX] = {0};
   if (script != NULL) {
     argv[0] = "EVALSHA";
     argv[1] = script->sha;
@@ -62,6 +62,11 @@ vg_result redis_call(struct redis_pool *pool, const struct redis_script *script,
   redisReply *r = NULL;
   redisContext *c = NULL;
   *out = NULL;
+  if (argc < 1 || argc > REDIS_ARGC_MAX) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "redis: %d arguments, at most %d fit; refused", argc,
+                  REDIS_ARGC_MAX);
+    return VG_ERR_INTERNAL;
+  }
   for (int attempt = 0; attempt < 2 && r == NULL; attempt++) {
     if (c != NULL) redis_pool_checkin(pool, c, true);
     c = redis_pool_checkout(pool, &reused);

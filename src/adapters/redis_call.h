@@ -9,7 +9,7 @@
 #include "adapters/redis_pool.h"
 #include "core/result.h"
 
-#define REDIS_ARGC_MAX 16
+#define REDIS_ARGC_MAX 32
 
 /* A Lua script and the SHA-1 Redis caches it under. */
 struct redis_script {
@@ -23,7 +23,8 @@ int redis_script_init(struct redis_script *script, const char *body);
 /* Runs argv on a connection of pool. With a script, argv[0] and argv[1] are filled here
  * (EVALSHA sha, or EVAL body) and the caller passes the numkeys, keys and arguments after them.
  * VG_OK with *out (freeReplyObject it) for any reply but an error; VG_ERR_UNAVAILABLE when
- * Redis cannot be reached or cannot serve; VG_ERR_INTERNAL for any other error reply. */
+ * Redis cannot be reached or cannot serve; VG_ERR_INTERNAL for any other error reply, and for
+ * more than REDIS_ARGC_MAX arguments (refused before anything is sent). */
 vg_result redis_call(struct redis_pool *pool, const struct redis_script *script, int argc,
                      const char **argv, redisReply **out);
 

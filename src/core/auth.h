@@ -82,7 +82,11 @@ struct login_output {
   char *mfa_token; /* free() it */
   int expires_in;
   char to[VG_MASKED_PHONE_MAX];
+  /* Whose login it was, for the audit log, also on a refusal once the address has been read:
+   * the user's id when the address is an account's, else (an unknown address) the address's tag
+   * in account (rate_limiter tag), so that attempts on it can be grouped without it. */
   char user_id[VG_ID_MAX];
+  char account[VG_ACCOUNT_TAG_MAX];
   int retry_after; /* with VG_ERR_SMS_RATE_LIMITED and VG_ERR_RATE_LIMITED */
 };
 

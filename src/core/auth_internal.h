@@ -28,12 +28,15 @@ bool auth_phone_normalize(struct auth *a, const char *raw, const char *region,
                           struct vg_field_errors *errs, char e164[VG_PHONE_MAX]);
 
 /* Abuse limits (limits.c). Each answers VG_OK, or the refusal with *retry_after. */
-/* *had_fails: whether the account has failures counted, for limits_login_succeeded to clear. */
-vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after,
-                            bool *had_fails);
-void limits_login_failed(struct auth *a, const char *account, const char *ip);
-void limits_login_succeeded(struct auth *a, const char *account);
-vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip, int *retry_after);
+/* Reserves one failure of the password step for account and ip (VG_ERR_RATE_LIMITED while
+ * locked or at a limit); a wrong password keeps it, anything else gives it back. */
+vg_result limits_login_reserve(struct auth *a, const char *account, const char *ip,
+                               struct vg_reservation *res, int *retry_after);
+/* Gives res back at once (succeeded: the password was right); nothing when nothing was taken. */
+void limits_login_give_back(struct auth *a, struct vg_reservation *res, bool succeeded);
+/* back (may be NULL): a reservation of a password proved right, given back in the same step. */
+vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip,
+                          struct vg_reservation *back, int *retry_after);
 /* Gives back what limits_take_sms took, when the SMS could not be sent after all. */
 void limits_untake_sms(struct auth *a, const char *phone, const char *ip);
 vg_result limits_take_signup(struct auth *a, const char *ip, int *retry_after);

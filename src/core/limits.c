@@ -15,48 +15,25 @@ static int when_known(const char *subject, int limit) {
   return subject && *subject ? limit : 0;
 }
 
-vg_result limits_login_gate(struct auth *a, const char *account, const char *ip, int *retry_after,
-                            bool *had_fails) {
+vg_result limits_login_reserve(struct auth *a, const char *account, const char *ip,
+                               struct vg_reservation *res, int *retry_after) {
   const struct abuse_rules *r = &a->abuse;
   /* The lock is keyed by the address as typed (normalised), not by the user, so an address
    * with no account locks exactly like one with an account and the answer tells nothing. The
-   * account's failure count comes back in the same round trip: a login that succeeds clears it
-   * only when there is one (reaching it locks the account and clears it, so it is below the
-   * limit here unless two failures race). */
-  struct vg_limit gate[] = {
-      {"login-lock", account, r->login_fails_per_account > 0 ? 1 : 0, r->login_lock_seconds},
-      {"login-fail-ip", ip, when_known(ip, r->login_fails_per_ip), FAIL_WINDOW},
-      {"login-fail-account", account, r->login_fails_per_account, FAIL_WINDOW},
+   * failure is counted here, before the password is checked, so that of a burst at most the
+   * limit get past: the check gives it back when the password proves right (in the SMS take's
+   * step) or cannot be made (an outage, a full hash queue). */
+  *res = (struct vg_reservation){
+      .lock = {"login-lock", account, r->login_fails_per_account > 0 ? 1 : 0,
+               r->login_lock_seconds},
+      .ip = {"login-fail-ip", ip, when_known(ip, r->login_fails_per_ip), FAIL_WINDOW},
+      .account = {"login-fail-account", account, r->login_fails_per_account, FAIL_WINDOW},
   };
-  int which, counts[3] = {0};
-  vg_result res = a->limiter.check(a->limiter.self, gate, 3, &which, retry_after, counts);
-  *had_fails = counts[2] > 0;
-  return res;
+  return a->limiter.reserve(a->limiter.self, res, retry_after);
 }
 
-void limits_login_failed(struct auth *a, const char *account, const char *ip) {
-  const struct abuse_rules *r = &a->abuse;
-  int count = 0;
-  if (r->login_fails_per_account > 0) {
-    struct vg_limit fails = {"login-fail-account", account, r->login_fails_per_account,
-                             FAIL_WINDOW};
-    struct vg_limit lock = {"login-lock", account, 1, r->login_lock_seconds};
-    if (a->limiter.add(a->limiter.self, &fails, &count) == VG_OK &&
-        count >= r->login_fails_per_account) {
-      a->limiter.add(a->limiter.self, &lock, &count);
-      a->limiter.clear(a->limiter.self, &fails);
-    }
-  }
-  if (when_known(ip, r->login_fails_per_ip) > 0) {
-    struct vg_limit by_ip = {"login-fail-ip", ip, r->login_fails_per_ip, FAIL_WINDOW};
-    a->limiter.add(a->limiter.self, &by_ip, &count);
-  }
-}
-
-void limits_login_succeeded(struct auth *a, const char *account) {
-  struct vg_limit fails = {"login-fail-account", account, a->abuse.login_fails_per_account,
-                           FAIL_WINDOW};
-  if (fails.limit > 0) a->limiter.clear(a->limiter.self, &fails);
+void limits_login_give_back(struct auth *a, struct vg_reservation *res, bool succeeded) {
+  if (res->taken) a->limiter.give_back(a->limiter.self, res, succeeded);
 }
 
 /* The four limits every SMS counts against, in the order they are reported. */
@@ -75,11 +52,13 @@ void limits_untake_sms(struct auth *a, const char *phone, const char *ip) {
   a->limiter.untake(a->limiter.self, sms, 4);
 }
 
-vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip, int *retry_after) {
+vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip,
+                          struct vg_reservation *back, int *retry_after) {
   struct vg_limit sms[4];
   sms_limits(a, phone, ip, sms);
   int which;
-  vg_result res = a->limiter.take(a->limiter.self, sms, 4, &which, retry_after);
+  vg_result res = a->limiter.take(a->limiter.self, sms, 4, back && back->taken ? back : NULL,
+                                  &which, retry_after);
   if (res != VG_ERR_RATE_LIMITED) return res;
   return which == 0 ? VG_ERR_SMS_BUDGET : VG_ERR_SMS_RATE_LIMITED;
 }
@@ -88,7 +67,7 @@ vg_result limits_take_signup(struct auth *a, const char *ip, int *retry_after) {
   struct vg_limit signup = {"signup-ip-hour", ip, when_known(ip, a->abuse.signups_per_ip_hour),
                             HOUR};
   int which;
-  return a->limiter.take(a->limiter.self, &signup, 1, &which, retry_after);
+  return a->limiter.take(a->limiter.self, &signup, 1, NULL, &which, retry_after);
 }
 
 /* E.164 country calling codes are a prefix code: no code is the start of another, so a

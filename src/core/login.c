@@ -6,32 +6,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Says whose login it was for the audit log: the user's id, or the tag of an unknown address. */
+static void name_account(struct auth *a, const char *account, const struct vg_user *user,
+                         bool found, struct login_output *out) {
+  if (found)
+    memcpy(out->user_id, user->id, sizeof out->user_id);
+  else
+    a->limiter.tag(a->limiter.self, account, out->account);
+}
+
 /* The password step, behind the guessing limits. The account key is the address as typed
- * (normalised when it can be), so unknown and known addresses are limited alike. */
+ * (normalised when it can be), so unknown and known addresses are limited alike. On VG_OK *res
+ * holds the failure reserved for this login, which the caller gives back. */
 static vg_result check_password(struct auth *a, const char *email, const char *password,
-                                const char *ip, struct vg_user *user, int *retry_after) {
+                                const char *ip, struct vg_user *user, struct vg_reservation *res,
+                                struct login_output *out) {
   char account[VG_EMAIL_MAX];
   bool plausible = vg_email_normalize(email, account, sizeof account);
   if (!plausible) snprintf(account, sizeof account, "%.*s", VG_EMAIL_MAX - 1, email);
   /* Shed a flood first: a login refused here costs no Redis or MongoDB round trip. */
   vg_result r = a->hasher.admit(a->hasher.self);
   if (r != VG_OK) return r;
-  bool had_fails = false;
-  r = limits_login_gate(a, account, ip, retry_after, &had_fails);
+  r = limits_login_reserve(a, account, ip, res, &out->retry_after);
+  if (r == VG_ERR_RATE_LIMITED) {
+    /* Whose lock it is costs one read by the indexed address; a failing store only leaves the
+     * user unnamed in the log. */
+    bool found = plausible && a->users.find_by_email(a->users.self, account, user) == VG_OK;
+    name_account(a, account, user, found, out);
+  }
   if (r != VG_OK) return r;
 
   vg_result found =
       plausible ? a->users.find_by_email(a->users.self, account, user) : VG_ERR_NOT_FOUND;
-  if (found != VG_OK && found != VG_ERR_NOT_FOUND) return found;
+  if (found != VG_OK && found != VG_ERR_NOT_FOUND) {
+    limits_login_give_back(a, res, false); /* an outage must not lock anyone out */
+    return found;
+  }
   /* Always one Argon2id verify, so response time does not tell whether the email exists. */
   const char *hash = found == VG_OK ? user->password_hash : a->dummy_hash;
   vg_result match = a->hasher.verify(a->hasher.self, hash, password);
-  if (match != VG_OK && match != VG_ERR_INVALID_CREDENTIALS) return match;
-  if (found != VG_OK || match != VG_OK) {
-    limits_login_failed(a, account, ip);
-    return VG_ERR_INVALID_CREDENTIALS;
+  if (match != VG_OK && match != VG_ERR_INVALID_CREDENTIALS) {
+    limits_login_give_back(a, res, false); /* not checked (a full queue): not a failure */
+    return match;
   }
-  if (had_fails) limits_login_succeeded(a, account); /* no Redis round trip when there is none */
+  if (found != VG_OK || match != VG_OK) {
+    name_account(a, account, user, found == VG_OK, out);
+    return VG_ERR_INVALID_CREDENTIALS; /* the reserved failure stays counted */
+  }
   return VG_OK;
 }
 
@@ -43,10 +64,16 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   if (errs->count > 0) return VG_ERR_VALIDATION;
 
   struct vg_user user;
-  vg_result r = check_password(a, email, password, client_ip, &user, &out->retry_after);
+  struct vg_reservation reserved = {0};
+  vg_result r = check_password(a, email, password, client_ip, &user, &reserved, out);
   if (r != VG_OK) return r;
-  if (!limits_country_allowed(a, user.phone)) return VG_ERR_INVALID_PHONE;
-  r = limits_take_sms(a, user.phone, client_ip, &out->retry_after);
+  memcpy(out->user_id, user.id, sizeof out->user_id);
+  if (!limits_country_allowed(a, user.phone)) {
+    limits_login_give_back(a, &reserved, true);
+    return VG_ERR_INVALID_PHONE;
+  }
+  /* The reservation goes back in the take's own round trip, whatever the take answers. */
+  r = limits_take_sms(a, user.phone, client_ip, &reserved, &out->retry_after);
   if (r != VG_OK) return r;
 
   struct vg_claims claims;
@@ -73,7 +100,6 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   out->mfa_token = token;
   out->expires_in = ttl;
   vg_phone_mask(user.phone, out->to);
-  memcpy(out->user_id, user.id, sizeof out->user_id);
   return VG_OK;
 
 fail:

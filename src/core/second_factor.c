@@ -30,7 +30,7 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
   if (r != VG_OK) return r;
 
   char sid[VG_SID_MAX];
-  r = limits_take_sms(a, pending.phone, client_ip, &out->retry_after);
+  r = limits_take_sms(a, pending.phone, client_ip, NULL, &out->retry_after);
   if (r == VG_OK) {
     r = a->otp.start(a->otp.self, pending.phone, sid, &out->retry_after);
     if (r != VG_OK) limits_untake_sms(a, pending.phone, client_ip);

@@ -61,6 +61,12 @@ const char *http_bearer_token(const struct _u_request *req);
 void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
                 const char *to);
 
+/* http_audit for a login of an address that is no account's: `user=-`, and at the end of the
+ * line `account=<tag>` (the keyed hash of the normalised address, 16 hex digits), so that the
+ * attempts on one unknown address can be grouped without the address. */
+void http_audit_account(const struct http_call *call, const char *event, vg_result r,
+                        const char *account);
+
 /* One log line for an event of this request, prefixed with its request id. Callers never pass
  * secrets, codes, tokens or whole phone numbers. */
 void http_log(const struct http_call *call, unsigned long level, const char *fmt, ...)

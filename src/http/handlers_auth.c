@@ -23,14 +23,19 @@ static const char *refusal_event(const char *step, vg_result r) {
 }
 
 /* Audits and answers a refusal of step; a spent SMS budget is an operator's problem too. */
+/* user: the user's id, or NULL; account: for a login of an unknown address, its tag, or NULL. */
 static void refuse(struct http_call *c, const char *step, vg_result r, const char *detail,
-                   const struct vg_field_errors *errs, int retry_after) {
+                   const struct vg_field_errors *errs, int retry_after, const char *user,
+                   const char *account) {
   if (r == VG_ERR_SMS_BUDGET)
     http_log(c, Y_LOG_LEVEL_ERROR,
              "%s refused: the SMS budget per hour (SMS_MAX_PER_HOUR) is spent; sends resume in "
              "%d s",
              step, retry_after);
-  http_audit(c, refusal_event(step, r), r, NULL, NULL);
+  if (account && *account)
+    http_audit_account(c, refusal_event(step, r), r, account);
+  else
+    http_audit(c, refusal_event(step, r), r, user, NULL);
   problem_send_result(c->res, r, detail, errs,
                       says_wait(r) ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
 }
@@ -54,7 +59,7 @@ void handle_signup(struct http_call *c) {
   json_decref(body);
   if (r != VG_OK) {
     refuse(c, "signup", r, r == VG_ERR_CONFLICT ? "This account is already registered" : NULL,
-           &errs, retry_after);
+           &errs, retry_after, NULL, NULL);
     return;
   }
   http_audit(c, "signup", VG_OK, user.id, NULL);
@@ -75,7 +80,7 @@ void handle_login(struct http_call *c) {
   json_decref(body);
   if (r != VG_OK) {
     refuse(c, "login", r, r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
-           &errs, out.retry_after);
+           &errs, out.retry_after, out.user_id, out.account);
     return;
   }
   http_audit(c, "login_ok", VG_OK, out.user_id, out.to);
@@ -94,7 +99,7 @@ void handle_resend(struct http_call *c) {
   struct resend_output out;
   vg_result r = auth_resend(c->auth, c->bearer, c->limit_ip, &out);
   if (r != VG_OK) {
-    refuse(c, "resend", r, NULL, NULL, out.retry_after);
+    refuse(c, "resend", r, NULL, NULL, out.retry_after, NULL, NULL);
     return;
   }
   http_audit(c, "code_sent", VG_OK, out.user_id, out.to);

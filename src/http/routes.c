@@ -38,16 +38,27 @@ const char *http_bearer_token(const struct _u_request *req) {
   return value;
 }
 
-void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
-                const char *to) {
+static void audit(const struct http_call *call, const char *event, vg_result r, const char *user,
+                  const char *to, const char *account) {
   const char *outcome = r == VG_OK ? "ok" : problem_for_result(r).type + strlen("/problems/");
   /* Refusals a defender watches for go out as warnings; the rest is the normal course. */
   bool alarming = r == VG_ERR_RATE_LIMITED || r == VG_ERR_TOO_MANY_ATTEMPTS ||
                   strcmp(event, "refresh_reuse") == 0;
   http_log(call, alarming ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO,
-           "audit event=%s outcome=%s user=%s to=%s ip=%s", event, outcome,
+           "audit event=%s outcome=%s user=%s to=%s ip=%s%s%s", event, outcome,
            user && *user ? user : "-", to && *to ? to : "-",
-           call->client_ip[0] ? call->client_ip : "-");
+           call->client_ip[0] ? call->client_ip : "-", account ? " account=" : "",
+           account ? account : "");
+}
+
+void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
+                const char *to) {
+  audit(call, event, r, user, to, NULL);
+}
+
+void http_audit_account(const struct http_call *call, const char *event, vg_result r,
+                        const char *account) {
+  audit(call, event, r, NULL, NULL, account);
 }
 
 /* The level yder was started with: lines above it are not even formatted. */

@@ -4,16 +4,15 @@
 // are told through X-Forwarded-For from a trusted proxy (TRUSTED_PROXIES=127.0.0.1/32).
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo, redisKeys, redisExists } = require('./lib/stores');
 const { newUser, signup, login, emulatorRequests, freshIp, usPhone, ukMobile } = require('./lib/flow');
 const { startVerigate, startEmulator, cleanupSpawned } = require('./lib/procs');
+const { rateLimitKey } = require('./lib/ratelimit');
 
 const as = (ip) => ({ headers: { 'X-Forwarded-For': ip } });
-const keyOf = (scope, subject) =>
-  `vg:rl:${scope}:${crypto.createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
+const keyOf = (scope, subject) => rateLimitKey(scope, subject);
 
 // An own instance (own emulator, so its request log is this test's alone) with limits set.
 async function instance(limits) {

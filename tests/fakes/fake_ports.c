@@ -385,7 +385,18 @@ static vg_result hasher_hash(void *self, const char *password, char out[VG_HASH_
 }
 
 static vg_result hasher_verify(void *self, const char *hash, const char *password) {
-  ((struct fake_hasher *)self)->verifies++;
+  struct fake_hasher *h = self;
+  if (h->during_verify) {
+    void (*during)(void *) = h->during_verify;
+    h->during_verify = NULL;
+    during(h->during_ctx);
+  }
+  if (h->next_verify != VG_OK) {
+    vg_result r = h->next_verify;
+    h->next_verify = VG_OK;
+    return r;
+  }
+  h->verifies++;
   return strncmp(hash, "h:", 2) == 0 && strcmp(hash + 2, password) == 0
              ? VG_OK
              : VG_ERR_INVALID_CREDENTIALS;
@@ -490,18 +501,21 @@ static vg_result limiter_find(struct fake_rate_limiter *r, const struct vg_limit
   return VG_OK;
 }
 
-static vg_result limiter_check(void *self, const struct vg_limit *limits, int n, int *which,
-                               int *retry_after, int *counts) {
-  vg_result res = limiter_find(self, limits, n, which, retry_after);
-  for (int i = 0; counts && res != VG_ERR_UNAVAILABLE && i < n; i++) {
-    struct fake_counter *c = limits[i].limit > 0 ? counter(self, &limits[i], false) : NULL;
-    counts[i] = c ? c->count : 0;
-  }
-  return res;
+static void limiter_give_back(struct fake_rate_limiter *r, struct vg_reservation *res,
+                              bool succeeded) {
+  struct fake_counter *c;
+  if (res->locked && (c = counter(r, &res->lock, false))) c->count = 0;
+  if (res->account.limit > 0 && (c = counter(r, &res->account, false)) && c->count > 0)
+    c->count = succeeded ? 0 : c->count - 1;
+  if (res->ip.limit > 0 && (c = counter(r, &res->ip, false)) && c->count > 0) c->count--;
+  res->taken = res->locked = false;
 }
 
-static vg_result limiter_take(void *self, const struct vg_limit *limits, int n, int *which,
-                              int *retry_after) {
+static vg_result limiter_take(void *self, const struct vg_limit *limits, int n,
+                              struct vg_reservation *back, int *which, int *retry_after) {
+  struct fake_rate_limiter *r = self;
+  r->calls++;
+  if (back && !r->down) limiter_give_back(r, back, true);
   vg_result res = limiter_find(self, limits, n, which, retry_after);
   for (int i = 0; res == VG_OK && i < n; i++)
     if (limits[i].limit > 0) counter(self, &limits[i], true)->count++;
@@ -510,6 +524,7 @@ static vg_result limiter_take(void *self, const struct vg_limit *limits, int n, 
 
 static vg_result limiter_untake(void *self, const struct vg_limit *limits, int n) {
   struct fake_rate_limiter *r = self;
+  r->calls++;
   if (r->down) return VG_ERR_UNAVAILABLE;
   for (int i = 0; i < n; i++) {
     struct fake_counter *c = limits[i].limit > 0 ? counter(r, &limits[i], false) : NULL;
@@ -518,30 +533,52 @@ static vg_result limiter_untake(void *self, const struct vg_limit *limits, int n
   return VG_OK;
 }
 
-static vg_result limiter_add(void *self, const struct vg_limit *limit, int *count) {
+static vg_result limiter_reserve(void *self, struct vg_reservation *res, int *retry_after) {
   struct fake_rate_limiter *r = self;
-  if (r->down) return VG_ERR_UNAVAILABLE;
-  struct fake_counter *c = counter(r, limit, true);
-  *count = ++c->count;
+  r->calls++;
+  res->taken = res->locked = false;
+  struct vg_limit gate[3] = {res->lock, res->ip, res->account};
+  int which;
+  vg_result found = limiter_find(r, gate, 3, &which, retry_after);
+  if (found != VG_OK) return found;
+  if (res->ip.limit > 0) counter(r, &res->ip, true)->count++;
+  if (res->account.limit > 0) {
+    struct fake_counter *c = counter(r, &res->account, true);
+    if (++c->count >= res->account.limit && res->lock.limit > 0) {
+      struct fake_counter *lock = counter(r, &res->lock, true);
+      lock->count = 1;
+      lock->expires = r->clock->now + res->lock.window;
+      c->expires = lock->expires;
+      res->locked = true;
+    }
+  }
+  res->taken = true;
   return VG_OK;
 }
 
-static vg_result limiter_clear(void *self, const struct vg_limit *limit) {
+static vg_result limiter_give_back_port(void *self, struct vg_reservation *res, bool succeeded) {
   struct fake_rate_limiter *r = self;
-  r->clears++;
+  r->calls++;
   if (r->down) return VG_ERR_UNAVAILABLE;
-  struct fake_counter *c = counter(r, limit, false);
-  if (c) c->count = 0;
+  limiter_give_back(r, res, succeeded);
   return VG_OK;
+}
+
+/* Not keyed: the fake only needs tags that differ between subjects and never are the subject. */
+static void limiter_tag(void *self, const char *subject, char out[VG_ACCOUNT_TAG_MAX]) {
+  (void)self;
+  unsigned long long h = 1469598103934665603ULL; /* FNV-1a */
+  for (const char *p = subject; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+  snprintf(out, VG_ACCOUNT_TAG_MAX, "%016llx", h);
 }
 
 struct rate_limiter fake_rate_limiter_port(struct fake_rate_limiter *r) {
   return (struct rate_limiter){.self = r,
                                .take = limiter_take,
-                               .check = limiter_check,
                                .untake = limiter_untake,
-                               .add = limiter_add,
-                               .clear = limiter_clear};
+                               .reserve = limiter_reserve,
+                               .give_back = limiter_give_back_port,
+                               .tag = limiter_tag};
 }
 
 int fake_rate_limiter_count(struct fake_rate_limiter *r, const char *scope, const char *subject) {

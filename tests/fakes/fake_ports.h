@@ -98,7 +98,12 @@ struct token_service fake_token_service_port(struct fake_token_service *t);
 /* password_hasher: hash = "h:" + password; counts both operations. */
 struct fake_hasher {
   int hashes, verifies;
-  bool full; /* admit answers VG_ERR_OVERLOADED */
+  bool full;             /* admit answers VG_ERR_OVERLOADED */
+  vg_result next_verify; /* when not VG_OK, the next verify answers it (once), checking nothing */
+  /* Called at the start of each verify (then cleared), e.g. to start other logins while this one
+   * waits for its hash, as a burst of concurrent logins does. */
+  void (*during_verify)(void *ctx);
+  void *during_ctx;
 };
 struct password_hasher fake_hasher_port(struct fake_hasher *h);
 
@@ -122,8 +127,8 @@ struct fake_rate_limiter {
   struct fake_clock *clock;
   struct fake_counter counters[FAKE_COUNTERS_MAX];
   int n;
-  bool down;  /* every call answers VG_ERR_UNAVAILABLE */
-  int clears; /* calls of clear so far */
+  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+  int calls; /* calls that would be a round trip to the store (take, untake, reserve, give_back) */
 };
 struct rate_limiter fake_rate_limiter_port(struct fake_rate_limiter *r);
 /* The live count of scope for subject (0 when none). */

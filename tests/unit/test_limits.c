@@ -75,17 +75,146 @@ static void a_successful_login_forgets_earlier_failures(void) {
   CHECK(login("user0@example.com", "correct horse", IP) != VG_ERR_RATE_LIMITED);
 }
 
-/* With no failure counted there is nothing to forget: no second round trip to the limiter. */
-static void a_login_without_earlier_failures_clears_nothing(void) {
+/* The failure is reserved in the gate's round trip and given back in the SMS take's: a login
+ * costs the limiter two calls, a wrong password one. */
+static void a_login_costs_two_limiter_calls_and_a_failure_one(void) {
   fresh();
   CHECK(signup(0, IP) == VG_OK);
+  int calls = w.limiter.calls;
   CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
-  CHECK(w.limiter.clears == 0);
-  CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_INVALID_CREDENTIALS);
-  w.clock.now += 61; /* past the resend cooldown of the first login's phone */
-  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
-  CHECK(w.limiter.clears == 1);
+  CHECK(w.limiter.calls == calls + 2);
   CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-account", "user0@example.com") == 0);
+  calls = w.limiter.calls;
+  CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_INVALID_CREDENTIALS);
+  CHECK(w.limiter.calls == calls + 1);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-account", "user0@example.com") == 1);
+}
+
+/* A burst: while the first login waits for its hash, the others arrive (the fake hasher runs
+ * them from inside the first one's verify). */
+static const char *burst_email, *burst_ip;
+static vg_result burst_results[16];
+static int burst_n;
+static void wrong_passwords_meanwhile(void *ctx) {
+  (void)ctx;
+  for (int i = 0; i < burst_n; i++)
+    burst_results[i] = login(burst_email, "wrong password", burst_ip);
+}
+
+static void a_burst_of_wrong_passwords_checks_at_most_the_limit(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_account = 3;
+  CHECK(signup(0, IP) == VG_OK);
+  burst_email = "user0@example.com";
+  burst_ip = IP;
+  burst_n = 9;
+  w.hasher.during_verify = wrong_passwords_meanwhile;
+  int verifies = w.hasher.verifies;
+  int starts = w.otp.starts;
+  /* The right password first: its reservation is the first of three. */
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+  int failed = 0, limited = 0;
+  for (int i = 0; i < burst_n; i++) {
+    failed += burst_results[i] == VG_ERR_INVALID_CREDENTIALS;
+    limited += burst_results[i] == VG_ERR_RATE_LIMITED;
+  }
+  CHECK(failed == 2);
+  CHECK(limited == 7);
+  CHECK(w.hasher.verifies == verifies + 3);
+  CHECK(w.otp.starts == starts + 1);
+  /* The lock the third reservation set stays: the right password's success did not set it. */
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_ERR_RATE_LIMITED);
+  CHECK(retry == 900);
+}
+
+static void the_last_reservation_locks_in_the_same_step(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_account = 2;
+  CHECK(signup(0, IP) == VG_OK);
+  burst_email = "user0@example.com";
+  burst_ip = IP;
+  burst_n = 1;
+  w.hasher.during_verify = wrong_passwords_meanwhile;
+  /* The first wrong password reserves 1 of 2, the one it lets in reserves the 2nd and locks. */
+  CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_INVALID_CREDENTIALS);
+  CHECK(burst_results[0] == VG_ERR_INVALID_CREDENTIALS);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-lock", "user0@example.com") == 1);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_ERR_RATE_LIMITED);
+}
+
+/* A right password whose own reservation set the lock takes the lock back with it, so that a
+ * user who mistyped limit - 1 times and then got it right is not locked out. */
+static void a_right_password_that_set_the_lock_lifts_it(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_account = 3;
+  CHECK(signup(0, IP) == VG_OK);
+  for (int i = 0; i < 2; i++)
+    CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_INVALID_CREDENTIALS);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-lock", "user0@example.com") == 0);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-account", "user0@example.com") == 0);
+  w.clock.now += 61;
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+}
+
+static void a_burst_from_one_ip_checks_at_most_its_limit(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_ip = 3;
+  w.auth.abuse.login_fails_per_account = 0;
+  CHECK(signup(0, OTHER_IP) == VG_OK);
+  burst_email = "someone@example.com";
+  burst_ip = IP;
+  burst_n = 9;
+  w.hasher.during_verify = wrong_passwords_meanwhile;
+  int verifies = w.hasher.verifies;
+  CHECK(login("nobody@example.com", "guess", IP) == VG_ERR_INVALID_CREDENTIALS);
+  CHECK(w.hasher.verifies == verifies + 3);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_ERR_RATE_LIMITED);
+  CHECK(login("user0@example.com", "correct horse", OTHER_IP) == VG_OK);
+}
+
+/* A login that cannot check the password (its hash refused by a full queue, MongoDB down) gives
+ * its reservation back: an overload or an outage locks no account. */
+static void an_unchecked_login_gives_its_reservation_back(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_account = 3;
+  w.auth.abuse.login_fails_per_ip = 3;
+  CHECK(signup(0, IP) == VG_OK);
+  for (int i = 0; i < 5; i++) {
+    w.hasher.next_verify = VG_ERR_OVERLOADED;
+    CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_OVERLOADED);
+  }
+  w.users.down = true;
+  for (int i = 0; i < 5; i++)
+    CHECK(login("user0@example.com", "wrong password", IP) == VG_ERR_UNAVAILABLE);
+  w.users.down = false;
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-account", "user0@example.com") == 0);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-fail-ip", IP) == 0);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-lock", "user0@example.com") == 0);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+}
+
+/* Whose login failed: the user's id for an account, the address's tag for an unknown one. */
+static void a_failed_login_names_the_user_or_tags_the_address(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_account = 2;
+  CHECK(signup(0, IP) == VG_OK);
+  struct login_output out;
+  CHECK(auth_login(&w.auth, "User0@Example.com", "wrong", IP, &errs, &out) ==
+        VG_ERR_INVALID_CREDENTIALS);
+  CHECK(strcmp(out.user_id, w.users.users[0].id) == 0);
+  CHECK(out.account[0] == '\0');
+  char tag[VG_ACCOUNT_TAG_MAX];
+  w.auth.limiter.tag(w.auth.limiter.self, "nobody@example.com", tag);
+  CHECK(auth_login(&w.auth, "Nobody@example.com", "wrong", IP, &errs, &out) ==
+        VG_ERR_INVALID_CREDENTIALS);
+  CHECK(out.user_id[0] == '\0');
+  CHECK(strcmp(out.account, tag) == 0);
+  CHECK(auth_login(&w.auth, "user0@example.com", "wrong", IP, &errs, &out) ==
+        VG_ERR_INVALID_CREDENTIALS);
+  CHECK(auth_login(&w.auth, "user0@example.com", "correct horse", IP, &errs, &out) ==
+        VG_ERR_RATE_LIMITED);
+  CHECK(strcmp(out.user_id, w.users.users[0].id) == 0); /* locked, and still named */
 }
 
 static void failures_per_ip_block_that_ip_only(void) {
@@ -221,7 +350,13 @@ static void limiter_down_is_unavailable(void) {
 int main(void) {
   RUN(account_locks_after_failures_and_answers_alike_for_unknown_addresses);
   RUN(a_successful_login_forgets_earlier_failures);
-  RUN(a_login_without_earlier_failures_clears_nothing);
+  RUN(a_login_costs_two_limiter_calls_and_a_failure_one);
+  RUN(a_burst_of_wrong_passwords_checks_at_most_the_limit);
+  RUN(the_last_reservation_locks_in_the_same_step);
+  RUN(a_right_password_that_set_the_lock_lifts_it);
+  RUN(a_burst_from_one_ip_checks_at_most_its_limit);
+  RUN(an_unchecked_login_gives_its_reservation_back);
+  RUN(a_failed_login_names_the_user_or_tags_the_address);
   RUN(failures_per_ip_block_that_ip_only);
   RUN(sms_per_phone_in_10_minutes_then_per_day);
   RUN(sms_per_ip_counts_across_numbers);
