@@ -22,6 +22,7 @@
 #include "adapters/redis_pool.h"
 #include "adapters/redis_rate_limiter.h"
 #include "adapters/redis_session_store.h"
+#include "adapters/refresh_sealer.h"
 #include "adapters/system_clock.h"
 #include "adapters/twilio_verify.h"
 #include "core/auth.h"
@@ -37,6 +38,7 @@ struct app {
   struct redis_pending_store *pending;
   struct redis_rate_limiter *limiter;
   struct redis_session_store *sessions;
+  struct refresh_sealer *sealer; /* of the refresh successors kept for the reuse grace */
   struct twilio_verify *twilio;
   struct jwt_tokens *tokens;
   struct argon2_hasher *hasher;
@@ -87,13 +89,16 @@ static void log_keys(const struct jwt_keyset *keys, const char *alg) {
   }
 }
 
-/* The rate limiter's secret comes from the oldest key of the set, not from the one that signs:
- * a new key is added to every instance's JWT_KEYS_DIR (and signs, on some instances sooner than
- * on others) long before the oldest is removed, so the counters keep their names through a
- * rotation and agree between instances while one is rolled out; removing the oldest key renames
- * them, which forgets the counts (at most a lock period of failures and a day of SMS counts). */
+/* The token service; into rate_limit_secret the rate limiter's secret, and into *sealer the
+ * refresh sealer keyed by the same keys. The rate limiter's secret comes from the oldest key of
+ * the set, not from the one that signs: a new key is added to every instance's JWT_KEYS_DIR (and
+ * signs, on some instances sooner than on others) long before the oldest is removed, so the
+ * counters keep their names through a rotation and agree between instances while one is rolled
+ * out; removing the oldest key renames them, which forgets the counts (at most a lock period of
+ * failures and a day of SMS counts). */
 static struct jwt_tokens *build_tokens(const struct config *cfg,
                                        unsigned char rate_limit_secret[RATE_LIMIT_SECRET_BYTES],
+                                       struct refresh_sealer **sealer,
                                        char *err, size_t errlen) {
   enum jwt_key_alg alg = cfg->jwt_es256 ? JWT_KEY_ES256 : JWT_KEY_RS256;
   if (!cfg->jwt_private_key_file && !cfg->jwt_keys_dir)
@@ -117,6 +122,12 @@ static struct jwt_tokens *build_tokens(const struct config *cfg,
       .leeway = 5,
   };
   log_keys(keys, cfg->jwt_es256 ? "ES256" : "RS256");
+  *sealer = refresh_sealer_create(keys);
+  if (!*sealer) {
+    snprintf(err, errlen, "cannot derive the refresh sealer's keys");
+    jwt_keyset_free(keys);
+    return NULL;
+  }
   return jwt_tokens_create(&tc, keys, system_clock_port());
 }
 
@@ -125,8 +136,7 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
   /* One pool for every Redis adapter: REDIS_POOL_SIZE connections in all. */
   app->redis = redis_pool_open(cfg->redis_url, (int)cfg->redis_pool_size, why, sizeof why);
   if (app->redis) app->pending = redis_pending_store_create(app->redis, why, sizeof why);
-  if (app->pending) app->sessions = redis_session_store_create(app->redis, why, sizeof why);
-  if (!app->sessions) {
+  if (!app->pending) {
     snprintf(err, errlen, "REDIS_URL: %s", why);
     return false;
   }
@@ -144,11 +154,13 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
     return false;
   }
   unsigned char rate_limit_secret[RATE_LIMIT_SECRET_BYTES];
-  app->tokens = build_tokens(cfg, rate_limit_secret, err, errlen);
+  app->tokens = build_tokens(cfg, rate_limit_secret, &app->sealer, err, errlen);
   if (!app->tokens) return false;
   app->limiter = redis_rate_limiter_create(app->redis, rate_limit_secret, why, sizeof why);
   sodium_memzero(rate_limit_secret, sizeof rate_limit_secret);
-  if (!app->limiter) {
+  if (app->limiter)
+    app->sessions = redis_session_store_create(app->redis, app->sealer, why, sizeof why);
+  if (!app->sessions) {
     snprintf(err, errlen, "REDIS_URL: %s", why);
     return false;
   }
@@ -232,6 +244,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   rules.verify_lock_ttl = (int)(cfg->twilio_timeout_ms / 1000) + 5;
   rules.refresh_ttl = cfg->refresh_token_ttl;
   rules.access_ttl = cfg->access_token_ttl;
+  rules.refresh_reuse_grace = cfg->refresh_reuse_grace;
   if (auth_init(&app->auth, rules) != VG_OK) {
     snprintf(err, errlen, "cannot initialise the password hasher");
     return false;
@@ -282,6 +295,7 @@ void app_stop(struct app *app) {
     redis_pending_store_destroy(app->pending);
     redis_rate_limiter_destroy(app->limiter);
     redis_session_store_destroy(app->sessions);
+    refresh_sealer_destroy(app->sealer);
     redis_pool_destroy(app->redis); /* after every adapter that borrows it */
     mongo_user_store_destroy(app->users);
     free(app);

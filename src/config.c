@@ -134,6 +134,7 @@ static void load_tokens(struct config *c, struct source *s) {
   c->mfa_token_ttl = (int)number(s, "MFA_TOKEN_TTL", 300, 30, 600);
   c->access_token_ttl = (int)number(s, "ACCESS_TOKEN_TTL", 900, 60, 86400);
   c->refresh_token_ttl = (int)number(s, "REFRESH_TOKEN_TTL", 2592000, 3600, 31536000);
+  c->refresh_reuse_grace = (int)number(s, "REFRESH_REUSE_GRACE_SECONDS", 10, 0, 60);
 }
 
 /* "https://a.example, http://localhost:5173": scheme://host[:port], nothing after. */

@@ -30,6 +30,7 @@ struct config {
   int mfa_token_ttl;
   int access_token_ttl;
   int refresh_token_ttl;
+  int refresh_reuse_grace; /* seconds a spent refresh token still gets its successor; 0 = none */
   int resend_cooldown;
   int max_sends;
   int max_attempts;

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 #include <yder.h>
 
 #include "adapters/redis_call.h"
+#include "adapters/refresh_sealer.h"
 
 #define KEY_MAX 96
 #define HASH_HEX (2 * crypto_hash_sha256_BYTES + 1)
@@ -49,17 +51,26 @@ static const char START[] =
     "redis.call('EXPIRE', KEYS[3], ARGV[6])\n"
     "return 1\n";
 
-/* KEYS: the presented token, its successor. ARGV: successor's hash, ttl, ttl + keep, keep.
- * {0}: unknown, expired or its family ended. {1, family, user_id, auth_time}: rotated.
- * {2, user_id}: already spent, so the family is revoked now. */
+/* KEYS: the presented token, its successor, the presented token's grace record. ARGV:
+ * successor's hash, ttl, ttl + keep, keep, grace (0: none), kid and box of the sealed successor.
+ * {0}: unknown, expired or its family ended. {1, family, user_id, auth_time}: rotated, and with a
+ * grace the sealed successor is kept beside the spent token for that long. {3, family, user_id,
+ * auth_time, kid, box}: spent within its grace, and the successor it was spent for is still the
+ * family's live token: that successor, sealed, again. {2, user_id}: otherwise already spent, so
+ * the family is revoked now. */
 static const char ROTATE[] = REVOKE_FUNCTION
     "local t = redis.call('HMGET', KEYS[1], 'family', 'user_id', 'auth_time', 'used')\n"
     "if not t[1] then return {0} end\n"
+    "local fkey = 'vg:rf:' .. t[1]\n"
     "if t[4] ~= '0' then\n"
+    "  local g = redis.call('HMGET', KEYS[3], 'next', 'kid', 'box')\n"
+    "  if g[1] then\n"
+    "    local f = redis.call('HMGET', fkey, 'live', 'revoked')\n"
+    "    if f[2] == '0' and f[1] == g[1] then return {3, t[1], t[2], t[3], g[2], g[3]} end\n"
+    "  end\n"
     "  revoke(t[1], ARGV[4])\n"
     "  return {2, t[2]}\n"
     "end\n"
-    "local fkey = 'vg:rf:' .. t[1]\n"
     "if redis.call('HGET', fkey, 'revoked') ~= '0' then return {0} end\n"
     "redis.call('HSET', KEYS[1], 'used', '1')\n"
     "redis.call('HSET', KEYS[2], 'family', t[1], 'user_id', t[2], 'auth_time', t[3], 'used', '0')\n"
@@ -67,6 +78,10 @@ static const char ROTATE[] = REVOKE_FUNCTION
     "redis.call('HSET', fkey, 'live', ARGV[1])\n"
     "redis.call('EXPIRE', fkey, ARGV[3])\n"
     "redis.call('EXPIRE', 'vg:uf:' .. t[2], ARGV[3])\n"
+    "if ARGV[5] ~= '0' then\n"
+    "  redis.call('HSET', KEYS[3], 'next', ARGV[1], 'kid', ARGV[6], 'box', ARGV[7])\n"
+    "  redis.call('EXPIRE', KEYS[3], ARGV[5])\n"
+    "end\n"
     "return {1, t[1], t[2], t[3]}\n";
 
 /* ARGV: family, keep. */
@@ -89,6 +104,7 @@ static const char IS_REVOKED[] =
 
 struct redis_session_store {
   struct redis_pool *pool;
+  const struct refresh_sealer *sealer;
   struct redis_script start, rotate, revoke_session, revoke_user, is_revoked;
 };
 
@@ -171,10 +187,11 @@ static vg_result store_start(void *self, const char *user_id, int64_t auth_time,
   return r;
 }
 
-/* Fills session from the {1, family, user_id, auth_time} reply of ROTATE; 0 when malformed. */
-static int read_rotated(const redisReply *reply, struct vg_session *session) {
-  if (reply->elements != 4) return 0;
-  for (size_t i = 1; i < 4; i++)
+/* Fills session from the {1, family, user_id, auth_time} reply of ROTATE (or the start of its
+ * {3, ...} reply, with kid and box after them); 0 when malformed. */
+static int read_rotated(const redisReply *reply, size_t elements, struct vg_session *session) {
+  if (reply->elements != elements) return 0;
+  for (size_t i = 1; i < elements; i++)
     if (reply->element[i]->type != REDIS_REPLY_STRING) return 0;
   const redisReply *family = reply->element[1], *user = reply->element[2];
   if (family->len >= sizeof session->id || user->len >= sizeof session->user_id) return 0;
@@ -187,23 +204,48 @@ static int read_rotated(const redisReply *reply, struct vg_session *session) {
   return errno == 0 && *end == '\0' && at > 0;
 }
 
-static vg_result store_rotate(void *self, const char *token, int ttl, int keep,
+/* The successor of a {3, family, user_id, auth_time, kid, box} reply, spent token old_hash's,
+ * into next; 0 when it cannot be opened (its kid left the key set, or it was tampered with). */
+static int open_successor(const struct redis_session_store *s, const redisReply *reply,
+                          const char *old_hash, char next[VG_REFRESH_TOKEN_MAX]) {
+  if (refresh_sealer_open(s->sealer, reply->element[4]->str, reply->element[5]->str, old_hash,
+                          next) &&
+      looks_like_refresh_token(next))
+    return 1;
+  y_log_message(Y_LOG_LEVEL_ERROR,
+                "redis: the successor kept for a refresh within the reuse grace cannot be opened "
+                "(kid %.64s): is its signing key missing here?",
+                reply->element[4]->str);
+  return 0;
+}
+
+static vg_result store_rotate(void *self, const char *token, int ttl, int keep, int grace,
                               struct vg_session *session, char next[VG_REFRESH_TOKEN_MAX],
-                              bool *reused) {
+                              bool *reused, bool *retried) {
   struct redis_session_store *s = self;
-  char old_k[KEY_MAX], new_k[KEY_MAX], old_hash[HASH_HEX], new_hash[HASH_HEX];
-  char ttl_s[16], life_s[16], keep_s[16];
+  char old_k[KEY_MAX], new_k[KEY_MAX], grace_k[KEY_MAX], old_hash[HASH_HEX], new_hash[HASH_HEX];
+  char ttl_s[16], life_s[16], keep_s[16], grace_s[16];
+  char kid[REFRESH_SEALER_KID_MAX] = "", box[REFRESH_SEALED_MAX] = "";
   memset(session, 0, sizeof *session);
   *reused = false;
+  *retried = false;
   if (!looks_like_refresh_token(token)) return VG_ERR_NOT_FOUND;
-  if (ttl <= 0 || keep <= 0) return VG_ERR_INTERNAL;
+  if (ttl <= 0 || keep <= 0 || grace < 0) return VG_ERR_INTERNAL;
   token_key(old_k, token, old_hash);
+  snprintf(grace_k, sizeof grace_k, "vg:rg:%s", old_hash);
   random_b64url(next, VG_REFRESH_TOKEN_MAX, REFRESH_TOKEN_BYTES);
   token_key(new_k, next, new_hash);
+  /* Sealed before it is known to be needed: the script decides, in the same round trip. */
+  if (grace > 0 && !refresh_sealer_seal(s->sealer, (int64_t)time(NULL), next, old_hash, kid, box)) {
+    sodium_memzero(next, VG_REFRESH_TOKEN_MAX);
+    return VG_ERR_INTERNAL;
+  }
   snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
   snprintf(keep_s, sizeof keep_s, "%d", keep);
-  const char *argv[] = {NULL, NULL, "2", old_k, new_k, new_hash, ttl_s, life_s, keep_s};
+  snprintf(grace_s, sizeof grace_s, "%d", grace);
+  const char *argv[] = {NULL,  NULL,   "3",    old_k,   new_k, grace_k, new_hash,
+                        ttl_s, life_s, keep_s, grace_s, kid,   box};
   redisReply *reply = NULL;
   vg_result r = redis_call(s->pool, &s->rotate, (int)(sizeof argv / sizeof *argv), argv, &reply);
   if (r != VG_OK) goto fail;
@@ -213,9 +255,20 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep,
     goto fail;
   }
   long long status = reply->element[0]->integer;
-  if (status == 1 && read_rotated(reply, session)) {
+  if (status == 1 && read_rotated(reply, 4, session)) {
     freeReplyObject(reply);
     return VG_OK;
+  }
+  if (status == 3 && read_rotated(reply, 6, session)) {
+    int opened = open_successor(s, reply, old_hash, next);
+    freeReplyObject(reply);
+    if (opened) {
+      *retried = true;
+      return VG_OK;
+    }
+    memset(session, 0, sizeof *session);
+    r = VG_ERR_NOT_FOUND;
+    goto fail;
   }
   if (status != 0 && status != 2) {
     r = unexpected(reply, "rotate");
@@ -283,8 +336,9 @@ static vg_result store_is_revoked(void *self, const char *jti, const char *id, b
   return r;
 }
 
-struct redis_session_store *redis_session_store_create(struct redis_pool *pool, char *err,
-                                                       size_t errlen) {
+struct redis_session_store *redis_session_store_create(struct redis_pool *pool,
+                                                       const struct refresh_sealer *sealer,
+                                                       char *err, size_t errlen) {
   struct redis_session_store *s = calloc(1, sizeof *s);
   if (!s || redis_script_init(&s->start, START) != 0 ||
       redis_script_init(&s->rotate, ROTATE) != 0 ||
@@ -296,6 +350,7 @@ struct redis_session_store *redis_session_store_create(struct redis_pool *pool, 
     return NULL;
   }
   s->pool = pool;
+  s->sealer = sealer;
   return s;
 }
 

@@ -14,6 +14,7 @@ struct auth_rules auth_rules_default(void) {
       .verify_lock_ttl = 15,
       .refresh_ttl = 2592000,
       .access_ttl = 900,
+      .refresh_reuse_grace = 10,
   };
 }
 

@@ -21,12 +21,13 @@
 
 /* The rules of the second factor (defaults in auth_rules_default). */
 struct auth_rules {
-  int resend_cooldown; /* seconds between two SMS of one login; 0 = none */
-  int max_sends;       /* SMS per pending login, the first included */
-  int max_attempts;    /* wrong codes per pending login; the last one ends the login */
-  int verify_lock_ttl; /* seconds a /verify holds its login; above the Twilio timeout */
-  int refresh_ttl;     /* seconds a refresh token lives unless spent */
-  int access_ttl;      /* seconds an access token lives: how long a revocation must be kept */
+  int resend_cooldown;     /* seconds between two SMS of one login; 0 = none */
+  int max_sends;           /* SMS per pending login, the first included */
+  int max_attempts;        /* wrong codes per pending login; the last one ends the login */
+  int verify_lock_ttl;     /* seconds a /verify holds its login; above the Twilio timeout */
+  int refresh_ttl;         /* seconds a refresh token lives unless spent */
+  int access_ttl;          /* seconds an access token lives: how long a revocation must be kept */
+  int refresh_reuse_grace; /* seconds a spent refresh token still gets its successor; 0 = none */
 };
 
 /* The abuse limits (core/limits.c), each counted in the rate_limiter so that they hold across
@@ -129,11 +130,17 @@ struct refresh_output {
   int refresh_expires_in;
   char user_id[VG_ID_MAX]; /* also with a replayed refresh token */
   bool reused;             /* the refresh token had been spent before: its session is revoked */
+  bool retried;   /* spent within the reuse grace: refresh_token is the successor it already got */
+  bool user_gone; /* the session's user no longer exists: its session is revoked */
 };
 
 /* Spends refresh_token for a new access token and a new refresh token of the same session (the
  * same sid and auth_time). VG_ERR_VALIDATION when it is missing; VG_ERR_INVALID_TOKEN when it is
- * unknown, expired, revoked or already spent (then out->reused, and the session is revoked). */
+ * unknown, expired, revoked or already spent (then out->reused, and the session is revoked). A
+ * token spent less than rules.refresh_reuse_grace seconds ago, whose successor is still unspent,
+ * gets that same successor and a new access token (out->retried). The session's user is read
+ * on every refresh: when it no longer exists the session is revoked, out->user_gone, and the
+ * answer is VG_ERR_INVALID_TOKEN; when the user store cannot answer, its error. */
 vg_result auth_refresh(struct auth *a, const char *refresh_token, struct vg_field_errors *errs,
                        struct refresh_output *out);
 

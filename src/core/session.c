@@ -57,6 +57,20 @@ vg_result auth_start_session(struct auth *a, const char *user_id, struct verify_
   return VG_OK;
 }
 
+/* A session lives no longer than its user: services that verify access tokens offline would
+ * otherwise accept the tokens a refresh keeps minting for a deleted user. The user is known only
+ * once the rotation has named it (the refresh token is opaque, and spending it is one atomic
+ * step), so a deleted user's session is revoked after its rotation, successor included. */
+static vg_result require_user(struct auth *a, const struct vg_session *s,
+                              struct refresh_output *out) {
+  struct vg_user user;
+  vg_result r = a->users.find_by_id(a->users.self, s->user_id, &user);
+  if (r != VG_ERR_NOT_FOUND) return r;
+  out->user_gone = true;
+  r = a->sessions.revoke_session(a->sessions.self, s->id, revocation_keep(a));
+  return r == VG_OK ? VG_ERR_INVALID_TOKEN : r;
+}
+
 vg_result auth_refresh(struct auth *a, const char *refresh_token, struct vg_field_errors *errs,
                        struct refresh_output *out) {
   memset(out, 0, sizeof *out);
@@ -66,10 +80,12 @@ vg_result auth_refresh(struct auth *a, const char *refresh_token, struct vg_fiel
   struct vg_session s;
   memset(&s, 0, sizeof s);
   vg_result r = a->sessions.rotate(a->sessions.self, refresh_token, a->rules.refresh_ttl,
-                                   revocation_keep(a), &s, out->refresh_token, &out->reused);
+                                   revocation_keep(a), a->rules.refresh_reuse_grace, &s,
+                                   out->refresh_token, &out->reused, &out->retried);
   memcpy(out->user_id, s.user_id, sizeof out->user_id);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  r = issue_access(a, &s, &out->access_token, &out->expires_in);
+  r = require_user(a, &s, out);
+  if (r == VG_OK) r = issue_access(a, &s, &out->access_token, &out->expires_in);
   if (r != VG_OK) {
     memset(out->refresh_token, 0, sizeof out->refresh_token);
     return r;

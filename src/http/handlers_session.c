@@ -20,15 +20,16 @@ void handle_refresh(struct http_call *c) {
   struct refresh_output out;
   vg_result r = auth_refresh(c->auth, refresh_token, &errs, &out);
   json_decref(body);
-  /* Reuse means a token was copied, or two clients refreshed with the same one: the session
-   * is revoked either way. */
+  /* Reuse means a token was copied, or two clients refreshed with the same one after the
+   * grace: the session is revoked either way. */
   if (out.reused) http_audit(c, "refresh_reuse", r, out.user_id, NULL);
+  if (out.user_gone) http_audit(c, "refresh_user_gone", r, out.user_id, NULL);
   if (r != VG_OK) {
-    if (!out.reused) http_audit(c, "refresh_refused", r, out.user_id, NULL);
+    if (!out.reused && !out.user_gone) http_audit(c, "refresh_refused", r, out.user_id, NULL);
     problem_send_result(c->res, r, NULL, &errs, NULL);
     return;
   }
-  http_audit(c, "refresh", VG_OK, out.user_id, NULL);
+  http_audit(c, out.retried ? "refresh_retry" : "refresh", VG_OK, out.user_id, NULL);
   json_send(c->res, 200,
             http_token_response(out.access_token, out.expires_in, out.refresh_token,
                                 out.refresh_expires_in),

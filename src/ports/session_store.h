@@ -31,9 +31,14 @@ struct session_store {
    * as for start. VG_OK fills session and next. VG_ERR_NOT_FOUND when token is unknown, expired
    * or its session has ended. A token that was already spent is a replay (OAuth 2.0 Security
    * BCP §4.14): its whole session is revoked as by revoke_session, *reused is set, session names
-   * the user, and the answer is VG_ERR_NOT_FOUND too. */
-  vg_result (*rotate)(void *self, const char *token, int ttl, int keep, struct vg_session *session,
-                      char next[VG_REFRESH_TOKEN_MAX], bool *reused);
+   * the user, and the answer is VG_ERR_NOT_FOUND too; except within grace seconds of its
+   * rotation (0: never) while the successor it was spent for is still the session's unspent
+   * token: then the answer is VG_OK with session and that same successor in next, and *retried
+   * is set (a client that lost the answer, or two tabs refreshing at once). The store keeps
+   * what it needs to answer so, never the successor in clear, for grace seconds only. */
+  vg_result (*rotate)(void *self, const char *token, int ttl, int keep, int grace,
+                      struct vg_session *session, char next[VG_REFRESH_TOKEN_MAX], bool *reused,
+                      bool *retried);
   /* Ends session id: its refresh token stops working and it counts as revoked for keep seconds
    * (for the access tokens that name it). VG_OK also when it had already ended. */
   vg_result (*revoke_session)(void *self, const char *id, int keep);

@@ -76,7 +76,8 @@ describe('hardening', () => {
   });
 
   test('audit_events_one_line_each_with_ip_and_request_id_never_a_secret', async () => {
-    const vg = await startVerigate({ env: { TRUSTED_PROXIES: '127.0.0.1/32' } });
+    // No reuse grace, so that the spent refresh token presented again is a replay at once.
+    const vg = await startVerigate({ env: { TRUSTED_PROXIES: '127.0.0.1/32', REFRESH_REUSE_GRACE_SECONDS: '0' } });
     const api = client(vg.url);
     const from = { headers: { 'X-Forwarded-For': '203.0.113.45' } };
     const user = await signup(api);

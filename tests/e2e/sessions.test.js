@@ -1,18 +1,19 @@
 'use strict';
-// Sessions on the real stack: the refresh token /verify hands out, its rotation and replay
-// detection (also under concurrency), logout of one session or of all, what each leaves in Redis,
-// and signing-key rotation through JWT_KEYS_DIR on instances of our own.
+// Sessions on the real stack: the refresh token /verify hands out, its rotation, the reuse grace
+// (REFRESH_REUSE_GRACE_SECONDS) and replay detection after it (also under concurrency), the end
+// of a deleted user's session, logout of one session or of all, what each leaves in Redis, and
+// signing-key rotation through JWT_KEYS_DIR on instances of our own.
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { env } = require('./lib/env');
+const { env, tool } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
-const { closeMongo, redis, redisHash, redisTtl, redisExists } = require('./lib/stores');
+const { closeMongo, redis, redisHash, redisTtl, redisExists, users } = require('./lib/stores');
 const { signup, login, codeFor, verify } = require('./lib/flow');
-const { startVerigate, cleanupSpawned, sleep } = require('./lib/procs');
+const { startVerigate, cleanupSpawned, sleep, waitUntil } = require('./lib/procs');
 const J = require('./lib/jwt');
 
 const api = client(env.VG_URL);
@@ -21,6 +22,15 @@ const ACCESS_TTL = 900;
 const sha256 = (s) => crypto.createHash('sha256').update(s).digest('hex');
 const tokenKey = (refreshToken) => `vg:rt:${sha256(refreshToken)}`;
 const familyKey = (accessToken) => `vg:rf:${J.decode(accessToken).payload.sid}`;
+const graceKey = (refreshToken) => `vg:rg:${sha256(refreshToken)}`;
+const GRACE = 10; // REFRESH_REUSE_GRACE_SECONDS' default, the shared instance's
+
+// Instances of our own with another reuse grace, started once each when a test first needs one.
+const byGrace = new Map();
+function withGrace(seconds) {
+  if (!byGrace.has(seconds)) byGrace.set(seconds, startVerigate({ env: { REFRESH_REUSE_GRACE_SECONDS: String(seconds) } }));
+  return byGrace.get(seconds);
+}
 
 // login + verify of an existing user: a new session, as the 200 of /verify.
 async function signIn(a, user, emuUrl = env.EMULATOR_URL) {
@@ -114,7 +124,8 @@ describe('sessions', () => {
     assert.equal(redisHash(env.REDIS_URL, tokenKey(next.refresh_token)).used, '0');
     assert.equal(redisHash(env.REDIS_URL, familyKey(s.access_token)).live, sha256(next.refresh_token));
 
-    expectInvalidToken(await refresh(api, s.refresh_token));
+    // Spent: within the reuse grace it only gives the same successor back (see the grace tests).
+    assert.equal((await refreshed(api, s.refresh_token)).refresh_token, next.refresh_token);
   });
 
   test('refresh_without_a_usable_token_is_400_or_401', async () => {
@@ -133,7 +144,9 @@ describe('sessions', () => {
   });
 
   test('refresh_reuse_revokes_the_family', async () => {
-    const s = await newSession();
+    const vg = await withGrace(0);
+    const api = client(vg.url);
+    const s = await newSession(api);
     const next = await refreshed(api, s.refresh_token);
     await expectDashboard(api, next.access_token, 200);
 
@@ -155,16 +168,14 @@ describe('sessions', () => {
     await expectDashboard(api, other.access_token, 200);
     await refreshed(api, other.refresh_token);
 
-    const file = process.env.VG_LOG_FILE;
-    if (file) {
-      const logs = fs.readFileSync(file, 'utf8');
-      assert.match(logs, new RegExp(`audit event=refresh_reuse outcome=invalid-token user=${s.user.id} `), 'the replay is audited');
-      for (const t of [s.refresh_token, next.refresh_token]) assert.ok(!logs.includes(t), 'a refresh token is in the log');
-    }
+    const logs = vg.output();
+    assert.match(logs, new RegExp(`audit event=refresh_reuse outcome=invalid-token user=${s.user.id} `), 'the replay is audited');
+    for (const t of [s.refresh_token, next.refresh_token]) assert.ok(!logs.includes(t), 'a refresh token is in the log');
   });
 
-  test('concurrent_refresh_exactly_one_wins', async () => {
-    const s = await newSession();
+  test('concurrent_refresh_without_a_grace_exactly_one_wins', async () => {
+    const api = client((await withGrace(0)).url);
+    const s = await newSession(api);
     const res = await Promise.all([0, 1, 2, 3, 4].map(() => refresh(api, s.refresh_token)));
     const winners = res.filter((r) => r.status === 200);
     assert.equal(winners.length, 1, res.map((r) => `${r.status} ${r.text}`).join('\n'));
@@ -173,6 +184,113 @@ describe('sessions', () => {
     expectInvalidToken(await refresh(api, winners[0].body.refresh_token));
     await expectDashboard(api, winners[0].body.access_token, 401);
     assert.equal(redisHash(env.REDIS_URL, familyKey(s.access_token)).revoked, '1');
+  });
+
+  test('a_refresh_retried_within_the_grace_gets_the_same_successor', async () => {
+    const s = await newSession();
+    const first = await refreshed(api, s.refresh_token);
+    // The answer was lost, or another tab held the same token: it comes again, within the grace.
+    const second = await refreshed(api, s.refresh_token);
+    assert.equal(second.refresh_token, first.refresh_token, 'one chain: the successor already minted');
+    assert.notEqual(second.access_token, first.access_token, 'a fresh access token');
+    assert.equal(second.refresh_expires_in, REFRESH_TTL);
+    const [a, b] = [first, second].map((t) => J.decode(t.access_token).payload);
+    assert.equal(b.sid, a.sid);
+    assert.equal(b.auth_time, a.auth_time);
+    assert.notEqual(b.jti, a.jti);
+    await expectDashboard(api, first.access_token, 200);
+    await expectDashboard(api, second.access_token, 200);
+    // The session lives on, the successor is its live token, and the grace record expires.
+    assert.deepEqual(redisHash(env.REDIS_URL, familyKey(s.access_token)),
+      { user_id: s.user.id, live: sha256(first.refresh_token), revoked: '0' });
+    const ttl = redisTtl(env.REDIS_URL, graceKey(s.refresh_token));
+    assert.ok(ttl > 0 && ttl <= GRACE, `the grace record lives the grace, no more: TTL ${ttl}`);
+    // Both holders go on with the one successor.
+    const third = await refreshed(api, first.refresh_token);
+    await expectDashboard(api, third.access_token, 200);
+    const file = process.env.VG_LOG_FILE;
+    if (file) assert.match(fs.readFileSync(file, 'utf8'), new RegExp(`audit event=refresh_retry outcome=ok user=${s.user.id} `));
+  });
+
+  test('two_refreshes_at_the_same_moment_both_succeed_within_the_grace', async () => {
+    const s = await newSession();
+    const res = await Promise.all([0, 1, 2].map(() => refresh(api, s.refresh_token)));
+    for (const r of res) expectStatus(r, 200);
+    const successors = new Set(res.map((r) => r.body.refresh_token));
+    assert.equal(successors.size, 1, `they agree on the successor: ${[...successors].join(', ')}`);
+    assert.equal(new Set(res.map((r) => J.decode(r.body.access_token).payload.jti)).size, 3);
+    for (const r of res) await expectDashboard(api, r.body.access_token, 200);
+    assert.equal(redisHash(env.REDIS_URL, familyKey(s.access_token)).revoked, '0');
+    await refreshed(api, res[0].body.refresh_token);
+  });
+
+  test('a_refresh_reused_after_the_grace_revokes_the_session', async () => {
+    // A grace of 1 s, waited out: the record that answered within it is gone.
+    const vg1 = await withGrace(1);
+    const one = client(vg1.url);
+    const s = await newSession(one);
+    const next = await refreshed(one, s.refresh_token);
+    await waitUntil(vg1, () => !redisExists(env.REDIS_URL, graceKey(s.refresh_token)), 5000, 'grace over');
+    expectInvalidToken(await refresh(one, s.refresh_token));
+    assert.equal(redisHash(env.REDIS_URL, familyKey(s.access_token)).revoked, '1');
+    await expectDashboard(one, next.access_token, 401);
+    expectInvalidToken(await refresh(one, next.refresh_token));
+    // A grace of 0: the very next presentation is a replay, and nothing is kept for it.
+    const none = client((await withGrace(0)).url);
+    const t = await newSession(none);
+    const after = await refreshed(none, t.refresh_token);
+    assert.equal(redisExists(env.REDIS_URL, graceKey(t.refresh_token)), false);
+    expectInvalidToken(await refresh(none, t.refresh_token));
+    assert.equal(redisHash(env.REDIS_URL, familyKey(t.access_token)).revoked, '1');
+    await expectDashboard(none, after.access_token, 401);
+  });
+
+  test('a_retry_after_the_successor_was_spent_revokes_the_session', async () => {
+    const s = await newSession();
+    const next = await refreshed(api, s.refresh_token);
+    const third = await refreshed(api, next.refresh_token);
+    // Within the grace still, but the chain has moved on: a replay.
+    expectInvalidToken(await refresh(api, s.refresh_token));
+    assert.equal(redisHash(env.REDIS_URL, familyKey(s.access_token)).revoked, '1');
+    await expectDashboard(api, third.access_token, 401);
+  });
+
+  test('the_successor_kept_for_the_grace_is_not_in_redis_in_clear', async () => {
+    const s = await newSession();
+    const next = await refreshed(api, s.refresh_token);
+    const rec = redisHash(env.REDIS_URL, graceKey(s.refresh_token));
+    assert.deepEqual(Object.keys(rec).sort(), ['box', 'kid', 'next'], JSON.stringify(rec));
+    assert.equal(rec.next, sha256(next.refresh_token), 'the successor by its hash');
+    assert.equal(rec.kid, J.decode(next.access_token).header.kid, 'sealed with the key that signs, named');
+    assert.match(rec.box, /^[A-Za-z0-9_-]{111}$/, 'nonce, ciphertext and tag');
+    // Every key of the family (its tokens, its grace records, the family itself) and every value.
+    const family = J.decode(s.access_token).payload.sid;
+    const keys = [tokenKey(s.refresh_token), tokenKey(next.refresh_token), graceKey(s.refresh_token), `vg:rf:${family}`];
+    const dump = [...keys, ...keys.flatMap((k) => Object.entries(redisHash(env.REDIS_URL, k)).flat())].join('\n') + '\n' + redisDump(env.REDIS_URL);
+    for (const t of [s.refresh_token, next.refresh_token]) {
+      for (let i = 0; i + 16 <= t.length; i += 4) assert.ok(!dump.includes(t.slice(i, i + 16)), `part of a refresh token is in Redis: ${t.slice(i, i + 16)}`);
+    }
+  });
+
+  test('a_refresh_of_a_deleted_user_is_401_and_revokes_the_session', async () => {
+    const vg = await startVerigate({ env: { USER_CACHE_MS: '0' } });
+    const own = client(vg.url);
+    const s = await newSession(own);
+    const next = await refreshed(own, s.refresh_token);
+    await expectDashboard(own, next.access_token, 200);
+    const { ObjectId } = tool('mongodb');
+    assert.equal((await (await users(vg.db)).deleteOne({ _id: new ObjectId(s.user.id) })).deletedCount, 1);
+
+    expectInvalidToken(await refresh(own, next.refresh_token));
+    assert.deepEqual(redisHash(env.REDIS_URL, familyKey(s.access_token)), { user_id: s.user.id, live: '', revoked: '1' });
+    const ttl = redisTtl(env.REDIS_URL, familyKey(s.access_token));
+    assert.ok(ttl > 0 && ttl <= ACCESS_TTL + 60, `revoked as by a logout: TTL ${ttl}`);
+    assert.ok(!redis(env.REDIS_URL, 'SMEMBERS', `vg:uf:${s.user.id}`).split('\n').includes(J.decode(s.access_token).payload.sid));
+    // No token of the session is left: not the successor the refresh made, nor one within the grace.
+    expectInvalidToken(await refresh(own, next.refresh_token));
+    expectInvalidToken(await refresh(own, s.refresh_token));
+    await expectDashboard(own, next.access_token, 401);
+    assert.match(vg.output(), new RegExp(`audit event=refresh_user_gone outcome=invalid-token user=${s.user.id} `));
   });
 
   test('logout_revokes_refresh_and_denies_access_token', async () => {

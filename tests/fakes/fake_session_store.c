@@ -46,6 +46,8 @@ static vg_result new_token(struct fake_session_store *s, const char *session, in
   memcpy(t->session, id, sizeof id);
   t->used = false;
   t->expires_at = now_of(s) + ttl;
+  t->next[0] = '\0';
+  t->grace_until = 0;
   memcpy(out, t->token, sizeof t->token);
   return VG_OK;
 }
@@ -74,17 +76,26 @@ static vg_result store_start(void *self, const char *user_id, int64_t auth_time,
   return new_token(s, f->s.id, ttl, token);
 }
 
-static vg_result store_rotate(void *self, const char *token, int ttl, int keep,
+static vg_result store_rotate(void *self, const char *token, int ttl, int keep, int grace,
                               struct vg_session *session, char next[VG_REFRESH_TOKEN_MAX],
-                              bool *reused) {
+                              bool *reused, bool *retried) {
   struct fake_session_store *s = self;
   memset(session, 0, sizeof *session);
   *reused = false;
+  *retried = false;
   if (s->down) return VG_ERR_UNAVAILABLE;
   struct fake_refresh *t = refresh_of(s, token);
   struct fake_session *f = t ? fake_session_store_find(s, t->session) : NULL;
   if (!t || !f) return VG_ERR_NOT_FOUND;
   if (t->used) {
+    /* As the Redis script: within the grace, the successor again while it is still unspent. */
+    const char *live = fake_session_store_live_token(s, f->s.id);
+    if (t->grace_until > now_of(s) && !f->revoked && live && strcmp(live, t->next) == 0) {
+      *retried = true;
+      *session = f->s;
+      memcpy(next, t->next, VG_REFRESH_TOKEN_MAX);
+      return VG_OK;
+    }
     revoke(s, f, keep);
     *reused = true;
     memcpy(session->user_id, f->s.user_id, sizeof session->user_id);
@@ -94,7 +105,12 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep,
   t->used = true;
   f->expires_at = now_of(s) + ttl + keep;
   *session = f->s;
-  return new_token(s, f->s.id, ttl, next);
+  vg_result r = new_token(s, f->s.id, ttl, next);
+  if (r == VG_OK && grace > 0) {
+    memcpy(t->next, next, VG_REFRESH_TOKEN_MAX);
+    t->grace_until = now_of(s) + grace;
+  }
+  return r;
 }
 
 static vg_result store_revoke_session(void *self, const char *id, int keep) {

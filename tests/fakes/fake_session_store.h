@@ -25,6 +25,9 @@ struct fake_refresh {
   char session[VG_SESSION_ID_MAX];
   bool used;
   int64_t expires_at;
+  /* Once spent: the successor it was spent for, answered again until grace_until. */
+  char next[VG_REFRESH_TOKEN_MAX];
+  int64_t grace_until;
 };
 struct fake_denied {
   char jti[VG_JTI_MAX];

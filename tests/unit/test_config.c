@@ -193,6 +193,21 @@ static void config_token_lifecycle_settings(void) {
   CHECK(strstr(err, "JWT_KEYS_DIR") && strstr(err, "JWT_PRIVATE_KEY_FILE"));
 }
 
+static void config_refresh_reuse_grace(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK(cfg.refresh_reuse_grace == 10);
+  set("REFRESH_REUSE_GRACE_SECONDS", "0"); /* 0 turns the grace off */
+  CHECK(load());
+  CHECK(cfg.refresh_reuse_grace == 0);
+  set("REFRESH_REUSE_GRACE_SECONDS", "60");
+  CHECK(load());
+  CHECK(cfg.refresh_reuse_grace == 60);
+  CHECK(refused("REFRESH_REUSE_GRACE_SECONDS", "61"));
+  CHECK(refused("REFRESH_REUSE_GRACE_SECONDS", "-1"));
+  CHECK(refused("REFRESH_REUSE_GRACE_SECONDS", "10s"));
+}
+
 static void config_cache_settings(void) {
   minimal_env();
   CHECK(load());
@@ -229,6 +244,7 @@ int main(void) {
   RUN(config_refuses_bad_sids);
   RUN(config_refuses_other_invalid_values);
   RUN(config_token_lifecycle_settings);
+  RUN(config_refresh_reuse_grace);
   RUN(config_cache_settings);
   RUN(config_reports_the_first_problem);
   return check_done();

@@ -19,6 +19,7 @@
 #include "adapters/jwt_keyset.h"
 #include "adapters/jwt_tokens.h"
 #include "adapters/mfa_jwt.h"
+#include "adapters/refresh_sealer.h"
 #include "check.h"
 
 #define T0 1700000000
@@ -276,6 +277,48 @@ static void mfa_tokens_follow_the_rotation(void) {
   jwt_tokens_destroy(before);
 }
 
+/* A successor kept for the reuse grace is sealed with the key that signs, names it, and opens
+ * on an instance where another key signs by then; a box is bound to its record, unreadable
+ * without the key, and never holds the token in clear. */
+static void refresh_successors_are_sealed_per_key_and_survive_a_rotation(void) {
+  empty_dir();
+  char err[256] = "", a[64], b[64], kid[REFRESH_SEALER_KID_MAX], box[REFRESH_SEALED_MAX];
+  char opened[VG_REFRESH_TOKEN_MAX];
+  const char *token = "3q2-7wQ0hYb1m3yCkqk3n1c0PqE7hJ2vX8wLz5tUaRs", *record = "ab12";
+  snprintf(a, sizeof a, "%s", write_key("a.pem", JWT_KEY_RS256, T0 - 600));
+  snprintf(b, sizeof b, "%s", write_key("b.pem", JWT_KEY_RS256, T0 + 60)); /* signs from T0 + 60 */
+  struct jwt_keyset *ks = load(err);
+  struct refresh_sealer *s = ks ? refresh_sealer_create(ks) : NULL;
+  CHECK(s != NULL);
+  if (!s) return;
+  CHECK(refresh_sealer_seal(s, T0, token, record, kid, box));
+  CHECK_STR(kid, a);
+  CHECK(strlen(box) == REFRESH_SEALED_MAX - 1 && strstr(box, token) == NULL);
+  for (size_t i = 0; i + 8 <= strlen(token); i++) {
+    char part[9];
+    memcpy(part, token + i, 8);
+    part[8] = '\0';
+    CHECK(strstr(box, part) == NULL);
+  }
+  /* b signs now; the box still names a, and a is still in the set. */
+  CHECK(refresh_sealer_open(s, kid, box, record, opened));
+  CHECK_STR(opened, token);
+  char kid_b[REFRESH_SEALER_KID_MAX], box_b[REFRESH_SEALED_MAX];
+  CHECK(refresh_sealer_seal(s, T0 + 60, token, record, kid_b, box_b));
+  CHECK_STR(kid_b, b);
+  CHECK(strcmp(box_b, box) != 0);
+  CHECK(refresh_sealer_open(s, kid_b, box_b, record, opened) && strcmp(opened, token) == 0);
+  /* The wrong key, the wrong record, an unknown kid, a flipped byte: refused, nothing written. */
+  CHECK(!refresh_sealer_open(s, b, box, record, opened) && opened[0] == '\0');
+  CHECK(!refresh_sealer_open(s, a, box, "ab13", opened) && opened[0] == '\0');
+  CHECK(!refresh_sealer_open(s, "no-such-kid", box, record, opened));
+  box[40] = box[40] == 'A' ? 'B' : 'A';
+  CHECK(!refresh_sealer_open(s, a, box, record, opened));
+  CHECK(!refresh_sealer_open(s, a, "short", record, opened));
+  refresh_sealer_destroy(s);
+  jwt_keyset_free(ks);
+}
+
 static void keyset_counts_a_key_found_twice_once(void) {
   empty_dir();
   char err[256] = "", src[256], dst[256], cmd[600];
@@ -334,6 +377,7 @@ int main(void) {
   RUN(keyset_future_key_is_published_before_it_signs);
   RUN(tokens_of_an_older_key_verify_and_unknown_kids_are_refused);
   RUN(mfa_tokens_follow_the_rotation);
+  RUN(refresh_successors_are_sealed_per_key_and_survive_a_rotation);
   RUN(keyset_counts_a_key_found_twice_once);
   RUN(keyset_refusals_name_the_variable_and_the_file);
   RUN(keyset_one_file_or_a_generated_key);

@@ -9,6 +9,7 @@
 
 #define IP "203.0.113.7"
 #define KEEP (900 + 60) /* access_ttl + the revocation margin of session.c */
+#define GRACE 10        /* REFRESH_REUSE_GRACE_SECONDS' default */
 
 static struct fake_world w;
 static struct vg_field_errors errs;
@@ -134,7 +135,8 @@ static void refresh_reuse_revokes_the_session_and_its_access_tokens(void) {
   struct tokens first = sign_in(), second, third;
   struct refresh_output out;
   CHECK(refresh(first.refresh, &second, &out) == VG_OK);
-  /* The spent token comes back: a copy is in someone else's hands. */
+  /* The spent token comes back after the grace: a copy is in someone else's hands. */
+  w.clock.now += GRACE;
   CHECK(refresh(first.refresh, &third, &out) == VG_ERR_INVALID_TOKEN);
   CHECK(out.reused);
   CHECK_STR(out.user_id, alice_id);
@@ -148,6 +150,105 @@ static void refresh_reuse_revokes_the_session_and_its_access_tokens(void) {
   struct tokens other = sign_in();
   CHECK(dashboard(other.access) == VG_OK);
   CHECK(refresh(other.refresh, NULL, &out) == VG_OK);
+}
+
+static void refresh_retried_within_the_grace_gets_the_same_successor(void) {
+  given_alice();
+  struct tokens first = sign_in(), second, again;
+  struct refresh_output out;
+  w.clock.now += 600;
+  CHECK(refresh(first.refresh, &second, &out) == VG_OK && !out.retried);
+  /* The answer was lost, or another tab refreshed at the same moment: the same token again. */
+  w.clock.now += GRACE - 1;
+  CHECK(refresh(first.refresh, &again, &out) == VG_OK);
+  CHECK(out.retried && !out.reused);
+  CHECK_STR(out.user_id, alice_id);
+  CHECK(out.expires_in == 900 && out.refresh_expires_in == 2592000);
+  CHECK_STR(again.refresh, second.refresh);                           /* one chain, not two */
+  CHECK(again.access[0] && strcmp(again.access, second.access) != 0); /* a fresh access token */
+  CHECK_STR(again.claims.sid, first.claims.sid);
+  CHECK(again.claims.auth_time == first.claims.auth_time);
+  struct fake_session *s = fake_session_store_find(&w.sessions, first.claims.sid);
+  CHECK(s && !s->revoked);
+  CHECK_STR(fake_session_store_live_token(&w.sessions, first.claims.sid), second.refresh);
+  CHECK(dashboard(second.access) == VG_OK && dashboard(again.access) == VG_OK);
+  /* Both holders go on with the one successor: the first refresh with it spends it. */
+  struct tokens third;
+  CHECK(refresh(second.refresh, &third, &out) == VG_OK && !out.retried);
+  CHECK(dashboard(third.access) == VG_OK);
+}
+
+static void refresh_reused_after_the_grace_revokes_the_session(void) {
+  given_alice();
+  struct tokens first = sign_in(), second;
+  struct refresh_output out;
+  CHECK(refresh(first.refresh, &second, &out) == VG_OK);
+  w.clock.now += GRACE;
+  CHECK(refresh(first.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(out.reused && !out.retried);
+  CHECK(fake_session_store_find(&w.sessions, first.claims.sid)->revoked);
+  CHECK(refresh(second.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(dashboard(second.access) == VG_ERR_INVALID_TOKEN);
+}
+
+static void refresh_reuse_with_the_grace_off_revokes_at_once(void) {
+  given_alice();
+  w.auth.rules.refresh_reuse_grace = 0;
+  struct tokens first = sign_in(), second;
+  struct refresh_output out;
+  CHECK(refresh(first.refresh, &second, &out) == VG_OK);
+  CHECK(refresh(first.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(out.reused && !out.retried);
+  CHECK(fake_session_store_find(&w.sessions, first.claims.sid)->revoked);
+  CHECK(dashboard(second.access) == VG_ERR_INVALID_TOKEN);
+}
+
+/* The grace gives back the successor only while nobody has spent it: once the chain has moved
+ * on, the old token is a replay again, however soon it comes. */
+static void refresh_retried_after_its_successor_was_spent_revokes_the_session(void) {
+  given_alice();
+  struct tokens first = sign_in(), second, third;
+  struct refresh_output out;
+  CHECK(refresh(first.refresh, &second, &out) == VG_OK);
+  CHECK(refresh(second.refresh, &third, &out) == VG_OK);
+  CHECK(refresh(first.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(out.reused && !out.retried);
+  CHECK(dashboard(third.access) == VG_ERR_INVALID_TOKEN);
+  CHECK(refresh(third.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN);
+}
+
+static void refresh_of_a_deleted_user_ends_the_session(void) {
+  given_alice();
+  struct tokens first = sign_in(), second;
+  struct refresh_output out;
+  CHECK(refresh(first.refresh, &second, &out) == VG_OK);
+  CHECK(fake_user_store_delete(&w.users, alice_id));
+  CHECK(refresh(second.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(out.user_gone && !out.reused && !out.retried);
+  CHECK(out.access_token == NULL && out.refresh_token[0] == '\0');
+  CHECK_STR(out.user_id, alice_id);
+  /* Revoked as by a logout: no refresh token of it is left, its access tokens die. */
+  struct fake_session *s = fake_session_store_find(&w.sessions, first.claims.sid);
+  CHECK(s && s->revoked && s->expires_at == w.clock.now + KEEP);
+  CHECK(fake_session_store_live_token(&w.sessions, first.claims.sid) == NULL);
+  CHECK(dashboard(second.access) == VG_ERR_INVALID_TOKEN);
+  /* Within the grace the spent token is no way back in either. */
+  CHECK(refresh(first.refresh, NULL, &out) == VG_ERR_INVALID_TOKEN && !out.retried);
+}
+
+static void refresh_with_the_user_store_down_is_unavailable_and_a_retry_recovers(void) {
+  given_alice();
+  struct tokens first = sign_in(), again;
+  struct refresh_output out;
+  w.users.down = true;
+  CHECK(refresh(first.refresh, NULL, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(out.access_token == NULL && out.refresh_token[0] == '\0' && !out.user_gone);
+  CHECK(!fake_session_store_find(&w.sessions, first.claims.sid)->revoked);
+  /* The token was spent by the rotation; within the grace the retry gets its successor. */
+  w.users.down = false;
+  CHECK(refresh(first.refresh, &again, &out) == VG_OK && out.retried);
+  CHECK_STR(fake_session_store_live_token(&w.sessions, first.claims.sid), again.refresh);
+  CHECK(dashboard(again.access) == VG_OK);
 }
 
 static void refresh_refuses_missing_unknown_and_expired_tokens(void) {
@@ -241,6 +342,12 @@ int main(void) {
   RUN(verify_starts_a_session_with_a_refresh_token);
   RUN(refresh_rotates_and_keeps_sid_and_auth_time);
   RUN(refresh_reuse_revokes_the_session_and_its_access_tokens);
+  RUN(refresh_retried_within_the_grace_gets_the_same_successor);
+  RUN(refresh_reused_after_the_grace_revokes_the_session);
+  RUN(refresh_reuse_with_the_grace_off_revokes_at_once);
+  RUN(refresh_retried_after_its_successor_was_spent_revokes_the_session);
+  RUN(refresh_of_a_deleted_user_ends_the_session);
+  RUN(refresh_with_the_user_store_down_is_unavailable_and_a_retry_recovers);
   RUN(refresh_refuses_missing_unknown_and_expired_tokens);
   RUN(refresh_reports_the_store_down_as_unavailable);
   RUN(logout_revokes_the_session_and_denies_the_access_token);
