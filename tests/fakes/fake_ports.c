@@ -144,6 +144,7 @@ static vg_result pending_create(void *self, const char *jti, const struct vg_pen
   snprintf(e->jti, sizeof e->jti, "%s", jti);
   e->p = *p;
   e->expires_at = s->clock->now + ttl;
+  if (s->create_lost) return VG_ERR_UNAVAILABLE;
   s->creates++;
   s->last_ttl = ttl;
   return VG_OK;
@@ -335,7 +336,7 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
                               struct vg_claims *claims) {
   struct fake_token_service *t = self;
   *token = NULL;
-  if (t->count == FAKE_TOKENS_MAX) return VG_ERR_INTERNAL;
+  if (t->fail_issue || t->count == FAKE_TOKENS_MAX) return VG_ERR_INTERNAL;
   struct fake_issued_token *it = &t->issued[t->count++];
   memset(it, 0, sizeof *it);
   it->claims.kind = kind;

@@ -50,6 +50,7 @@ struct fake_pending_store {
   struct fake_pending_entry entries[FAKE_PENDING_MAX];
   struct fake_lock locks[FAKE_PENDING_MAX];
   bool down;    /* every call answers VG_ERR_UNAVAILABLE */
+  bool create_lost; /* create writes the record, then answers VG_ERR_UNAVAILABLE (a lost reply) */
   int creates;  /* successful creates */
   int releases; /* release_send calls */
   int last_ttl; /* ttl of the last create */
@@ -92,6 +93,7 @@ struct fake_token_service {
   int mfa_ttl, access_ttl;
   struct fake_issued_token issued[FAKE_TOKENS_MAX];
   int count;
+  bool fail_issue; /* issue answers VG_ERR_INTERNAL */
 };
 struct token_service fake_token_service_port(struct fake_token_service *t);
 

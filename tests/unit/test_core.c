@@ -290,6 +290,30 @@ static void login_failed_send_leaves_no_pending_login(void) {
   }
 }
 
+/* Every failure after the SMS quota was taken gives it back, and leaves no pending login: the
+ * mfa_token cannot be issued, the SMS cannot be sent, the pending login cannot be stored (its
+ * reply lost after the write). */
+static void login_failure_after_the_sms_quota_gives_it_back(void) {
+  for (int i = 0; i < 3; i++) {
+    given_alice();
+    if (i == 0) w.tokens.fail_issue = true;
+    if (i == 1) w.otp.next_start = VG_ERR_UPSTREAM;
+    if (i == 2) w.pending.create_lost = true;
+    struct login_output out;
+    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) != VG_OK);
+    CHECK(out.mfa_token == NULL);
+    CHECK(fake_pending_store_count(&w.pending) == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-all-hour", "all") == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-10min", ALICE.phone) == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-day", ALICE.phone) == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-ip-hour", IP) == 0);
+  }
+  /* and a login that goes through counts its SMS */
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-10min", ALICE.phone) == 1);
+}
+
 static void login_reports_pending_store_down_as_unavailable(void) {
   given_alice();
   w.pending.down = true;
@@ -610,6 +634,7 @@ int main(void) {
   RUN(login_requires_email_and_password);
   RUN(login_creates_one_pending_login_and_sends_one_sms);
   RUN(login_failed_send_leaves_no_pending_login);
+  RUN(login_failure_after_the_sms_quota_gives_it_back);
   RUN(login_reports_pending_store_down_as_unavailable);
   RUN(login_reports_user_store_down_as_unavailable);
   RUN(resend_waits_for_the_cooldown);
