@@ -43,6 +43,7 @@ struct fake_pending_entry {
 struct fake_lock {
   bool used;
   char jti[VG_JTI_MAX];
+  char owner[VG_LOCK_OWNER_MAX];
   int64_t expires_at;
 };
 struct fake_pending_store {
@@ -53,6 +54,8 @@ struct fake_pending_store {
   bool create_lost; /* create writes the record, then answers VG_ERR_UNAVAILABLE (a lost reply) */
   int creates;  /* successful creates */
   int releases; /* release_send calls */
+  int owners;   /* locks taken so far: each gets the owner token "owner<n>" */
+  int approves; /* successful approve calls */
   int last_ttl; /* ttl of the last create */
 };
 void fake_pending_store_init(struct fake_pending_store *s, struct fake_clock *clock);
@@ -63,8 +66,13 @@ struct vg_pending *fake_pending_store_find(struct fake_pending_store *s, const c
 int fake_pending_store_count(struct fake_pending_store *s);
 /* True while an unexpired lock is held on jti. */
 bool fake_pending_store_locked(struct fake_pending_store *s, const char *jti);
+/* What session_store.start does to the pending login (the fake session store calls it): deletes
+ * jti's record, VG_ERR_NOT_FOUND when there is none, and releases its lock if owner holds it. */
+vg_result fake_pending_store_consume(struct fake_pending_store *s, const char *jti,
+                                     const char *owner);
 
-/* otp_sender: records every call. check approves exactly correct_code; a scripted result
+/* otp_sender: records every call. check approves exactly correct_code, once per start (Twilio
+ * deletes an approved verification: later checks are VG_ERR_VERIFICATION_EXPIRED); a scripted result
  * (anything but VG_OK) is returned by the next call of start or check instead, once. */
 #define FAKE_CODE_MAX 16
 struct fake_otp_sender {
@@ -74,6 +82,7 @@ struct fake_otp_sender {
   vg_result next_check;
   int next_check_retry_after;
   int starts, checks, cancels;
+  bool approved; /* the last code was approved: as at Twilio, checks answer expired until a start */
   char last_canceled_sid[VG_SID_MAX];
   char last_phone[VG_PHONE_MAX];
   char last_code[FAKE_CODE_MAX];
