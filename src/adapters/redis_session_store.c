@@ -40,7 +40,7 @@
  * A few families of the user's set, picked at random, leave it when they have expired: a bounded
  * cost per login however many sessions the user has (SMEMBERS grew with every login, found by the
  * soak), and the set still sheds what has expired as logins go on. */
-static const char START[] = REDIS_CONSUME_PENDING(4, 5, 7)
+static const char START[] = REDIS_PENDING_GONE(4)
     "for _, f in ipairs(redis.call('SRANDMEMBER', KEYS[3], 8)) do\n"
     "  if redis.call('EXISTS', 'vg:rf:' .. f) == 0 then redis.call('SREM', KEYS[3], f) end\n"
     "end\n"
@@ -51,6 +51,7 @@ static const char START[] = REDIS_CONSUME_PENDING(4, 5, 7)
     "redis.call('EXPIRE', KEYS[2], ARGV[6])\n"
     "redis.call('SADD', KEYS[3], ARGV[3])\n"
     "redis.call('EXPIRE', KEYS[3], ARGV[6])\n"
+    REDIS_CONSUME_PENDING(4, 5, 7)
     "return 1\n";
 
 /* KEYS: the presented token, its successor. ARGV: successor's hash, ttl, ttl + keep, keep.
