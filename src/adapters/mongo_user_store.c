@@ -19,7 +19,7 @@
 
 struct mongo_user_store {
   mongoc_client_pool_t *pool;
-  char *db;        /* bson_strdup'd */
+  char *db;         /* bson_strdup'd */
   int64_t worst_ms; /* the longest one operation may take under the URI's timeouts */
 };
 static int64_t mongo_now_ms(void) {

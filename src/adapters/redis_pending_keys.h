@@ -11,8 +11,10 @@
 
 /* Consumes the login KEYS[a] and releases its lock KEYS[b] if ARGV[c] (the owner) holds it. Last
  * in the script: a write refused before it (Redis out of memory) leaves the login in place. */
-#define REDIS_CONSUME_PENDING(a, b, c)                                          \
-  "redis.call('DEL', KEYS[" #a "])\n"                                            \
+// clang-format off
+#define REDIS_CONSUME_PENDING(a, b, c) \
+  "redis.call('DEL', KEYS[" #a "])\n" \
   "if redis.call('GET', KEYS[" #b "]) == ARGV[" #c "] then redis.call('DEL', KEYS[" #b "]) end\n"
+// clang-format on
 
 #endif

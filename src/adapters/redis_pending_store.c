@@ -194,7 +194,7 @@ static vg_result redis_pending_get(void *self, const char *jti, struct vg_pendin
   redisReply *r = NULL;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
   const char *argv[] = {
-      "HMGET",    key,        "user_id",        "phone",   "verification_sid", "sends",
+      "HMGET",        key,        "user_id",        "phone",   "verification_sid", "sends",
       "last_send_at", "attempts", "phone_verified", "approved"};
   vg_result res = redis_run(self, -1, 2 + PENDING_NFIELDS, argv, &r);
   if (res == VG_OK) {

@@ -10,7 +10,7 @@
 #include "ports/user_store.h"
 
 #define VG_JTI_MAX 48
-#define VG_SID_MAX 35 /* VE + 32 hex + NUL */
+#define VG_SID_MAX 35        /* VE + 32 hex + NUL */
 #define VG_LOCK_OWNER_MAX 33 /* a verify lock's owner token: 128 random bits in hex, NUL */
 
 struct vg_pending {

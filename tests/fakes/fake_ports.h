@@ -50,13 +50,13 @@ struct fake_pending_store {
   struct fake_clock *clock;
   struct fake_pending_entry entries[FAKE_PENDING_MAX];
   struct fake_lock locks[FAKE_PENDING_MAX];
-  bool down;    /* every call answers VG_ERR_UNAVAILABLE */
+  bool down;        /* every call answers VG_ERR_UNAVAILABLE */
   bool create_lost; /* create writes the record, then answers VG_ERR_UNAVAILABLE (a lost reply) */
-  int creates;  /* successful creates */
-  int releases; /* release_send calls */
-  int owners;   /* locks taken so far: each gets the owner token "owner<n>" */
-  int approves; /* successful approve calls */
-  int last_ttl; /* ttl of the last create */
+  int creates;      /* successful creates */
+  int releases;     /* release_send calls */
+  int owners;       /* locks taken so far: each gets the owner token "owner<n>" */
+  int approves;     /* successful approve calls */
+  int last_ttl;     /* ttl of the last create */
 };
 void fake_pending_store_init(struct fake_pending_store *s, struct fake_clock *clock);
 struct pending_store fake_pending_store_port(struct fake_pending_store *s);
@@ -72,8 +72,8 @@ vg_result fake_pending_store_consume(struct fake_pending_store *s, const char *j
                                      const char *owner);
 
 /* otp_sender: records every call. check approves exactly correct_code, once per start (Twilio
- * deletes an approved verification: later checks are VG_ERR_VERIFICATION_EXPIRED); a scripted result
- * (anything but VG_OK) is returned by the next call of start or check instead, once. */
+ * deletes an approved verification: later checks are VG_ERR_VERIFICATION_EXPIRED); a scripted
+ * result (anything but VG_OK) is returned by the next call of start or check instead, once. */
 #define FAKE_CODE_MAX 16
 struct fake_otp_sender {
   char correct_code[FAKE_CODE_MAX];

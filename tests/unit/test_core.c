@@ -560,7 +560,8 @@ static void verify_retried_after_the_user_store_failed_finishes_without_asking_t
   struct verify_output out;
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_UNAVAILABLE);
   CHECK(w.otp.checks == 1);
-  CHECK(fake_pending_store_count(&w.pending) == 1 && !fake_pending_store_locked(&w.pending, mfa_jti()));
+  CHECK(fake_pending_store_count(&w.pending) == 1 &&
+        !fake_pending_store_locked(&w.pending, mfa_jti()));
   w.users.down = false;
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
   CHECK(out.refresh_token[0] != '\0');
@@ -578,7 +579,8 @@ static void verify_retried_after_the_session_store_failed_finishes_without_askin
   w.sessions.down = true;
   struct verify_output out;
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_UNAVAILABLE);
-  CHECK(fake_pending_store_count(&w.pending) == 1 && !fake_pending_store_locked(&w.pending, mfa_jti()));
+  CHECK(fake_pending_store_count(&w.pending) == 1 &&
+        !fake_pending_store_locked(&w.pending, mfa_jti()));
   w.sessions.down = false;
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
   CHECK(w.otp.checks == 1 && w.sessions.session_count == 1);
