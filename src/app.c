@@ -217,6 +217,17 @@ static bool build_caches(struct app *app, const struct config *cfg, char *err, s
   return true;
 }
 
+/* A /verify holds its login's lock across the Twilio check, the Redis write of the approval, the
+ * MongoDB write of phone_verified and the Redis step that consumes the login, so the lock must
+ * outlive all of them at their timeouts (a lock that lapsed mid-check would let a second request
+ * ask Twilio, which answers 404 once the first check approved). Never longer than a login. */
+static int verify_lock_ttl(const struct app *app, const struct config *cfg) {
+  int64_t worst_ms = cfg->twilio_timeout_ms + mongo_user_store_worst_ms(app->users) +
+                     2 * REDIS_POOL_WORST_S * 1000;
+  int64_t ttl = (worst_ms + 999) / 1000 + 1;
+  return (int)(ttl < cfg->mfa_token_ttl ? ttl : cfg->mfa_token_ttl);
+}
+
 static bool build_core(struct app *app, const struct config *cfg, char *err, size_t errlen) {
   if (!build_caches(app, cfg, err, errlen)) return false;
   app->auth.pending = redis_pending_store_port(app->pending);
@@ -241,7 +252,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   rules.resend_cooldown = cfg->resend_cooldown;
   rules.max_sends = cfg->max_sends;
   rules.max_attempts = cfg->max_attempts;
-  rules.verify_lock_ttl = (int)(cfg->twilio_timeout_ms / 1000) + 5;
+  rules.verify_lock_ttl = verify_lock_ttl(app, cfg);
   rules.refresh_ttl = cfg->refresh_token_ttl;
   rules.access_ttl = cfg->access_token_ttl;
   rules.refresh_reuse_grace = cfg->refresh_reuse_grace;

@@ -19,7 +19,8 @@
 
 struct mongo_user_store {
   mongoc_client_pool_t *pool;
-  char *db; /* bson_strdup'd */
+  char *db;         /* bson_strdup'd */
+  int64_t worst_ms; /* the longest one operation may take under the URI's timeouts */
 };
 static int64_t mongo_now_ms(void) {
   struct timespec ts;
@@ -214,6 +215,10 @@ static vg_result mongo_ping(void *self) {
   mongo_error(&error, "ping");
   return VG_ERR_UNAVAILABLE;
 }
+int64_t mongo_user_store_worst_ms(const struct mongo_user_store *s) {
+  return s->worst_ms;
+}
+
 vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s) {
   return mongo_users_ensure_indexes(s->pool, s->db, MONGO_COLLECTION);
 }
@@ -239,6 +244,12 @@ struct mongo_user_store *mongo_user_store_create(const char *uri_string, char *e
     goto cleanup;
   }
   s = bson_malloc0(sizeof(*s));
+  /* Selecting a server (which connects within it), then the operation on its socket. A socket
+   * timeout of 0 means none: counted as the driver's default, 300 s. */
+  int32_t socket_ms = mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SOCKETTIMEOUTMS, 300000);
+  s->worst_ms =
+      (int64_t)mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 30000) +
+      (socket_ms > 0 ? socket_ms : 300000);
   const char *db = mongoc_uri_get_database(uri);
   s->db = bson_strdup(db != NULL && db[0] != '\0' ? db : MONGO_DEFAULT_DB);
   s->pool = mongoc_client_pool_new_with_error(uri, &error);

@@ -4,6 +4,7 @@
 #ifndef VG_MONGO_USER_STORE_H
 #define VG_MONGO_USER_STORE_H
 
+#include <stdint.h>
 #include <stddef.h>
 
 #include "ports/user_store.h"
@@ -19,6 +20,8 @@ struct mongo_user_store *mongo_user_store_create(const char *uri, char *err, siz
 vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s);
 /* No call may be running. */
 void mongo_user_store_destroy(struct mongo_user_store *s);
+/* Milliseconds one operation may take at most: server selection plus the socket timeout. */
+int64_t mongo_user_store_worst_ms(const struct mongo_user_store *s);
 /* The port; valid while s lives. */
 struct user_store mongo_user_store_port(struct mongo_user_store *s);
 

@@ -11,13 +11,12 @@
 #include <string.h>
 
 #include <hiredis/hiredis.h>
+#include <sodium.h>
 #include <yder.h>
 
 #include "adapters/redis_call.h"
+#include "adapters/redis_pending_keys.h"
 #include "adapters/redis_pool.h"
-
-#define REDIS_PENDING_PREFIX "vg:pending:"
-#define REDIS_LOCK_PREFIX "vg:lock:"
 #define REDIS_KEY_MAX (sizeof(REDIS_PENDING_PREFIX) + VG_JTI_MAX) /* the longer prefix, NUL */
 
 enum pending_script {
@@ -27,15 +26,16 @@ enum pending_script {
   RS_RELEASE,
   RS_ATTEMPT,
   RS_LOCK,
-  RS_CLAIM,
+  RS_UNLOCK,
+  RS_APPROVE,
   RS_COUNT
 };
 
 /* The fields of a pending login, in the order HMGET and the lock script answer them. */
 #define PENDING_FIELDS                                                            \
   "'user_id', 'phone', 'verification_sid', 'sends', 'last_send_at', 'attempts', " \
-  "'phone_verified'"
-#define PENDING_NFIELDS 7
+  "'phone_verified', 'approved'"
+#define PENDING_NFIELDS 8
 
 /* DEL first so a reused jti never inherits stale fields. ARGV: seven fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
@@ -73,15 +73,24 @@ static const char *const redis_script_body[RS_COUNT] = {
     /* Returns the new attempts, or -1 when the key is gone (HINCRBY alone would recreate it). */
     [RS_ATTEMPT] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end\n"
                     "return redis.call('HINCRBY', KEYS[1], 'attempts', 1)\n"),
-    /* KEYS: the pending login, its lock; ARGV: the lock's ttl. {0}: no such login (no lock
-     * taken); {1}: the lock is held; {2, fields...}: locked, and the login as it is now. */
+    /* KEYS: the pending login, its lock; ARGV: the lock's ttl, its owner's token. {0}: no such
+     * login (no lock taken); {1}: the lock is held; {2, fields...}: locked, and the login as it
+     * is now. */
     [RS_LOCK] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-                 "if not redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return {1} end\n"
+                 "if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[1]) then\n"
+                 "  return {1}\n"
+                 "end\n"
                  "return {2, unpack(redis.call('HMGET', KEYS[1], " PENDING_FIELDS "))}\n"),
-    /* KEYS: the pending login, its lock. 1 for the one caller that deleted the login. */
-    [RS_CLAIM] = ("local n = redis.call('DEL', KEYS[1])\n"
-                  "redis.call('DEL', KEYS[2])\n"
-                  "return n\n"),
+    /* KEYS: a lock; ARGV: the owner's token. Compare and delete: a lock that expired and was
+     * taken by another request is not this caller's to release. */
+    [RS_UNLOCK] = ("if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+                   "  return redis.call('DEL', KEYS[1])\n"
+                   "end\n"
+                   "return 0\n"),
+    /* KEYS: the pending login. Never creates the key. */
+    [RS_APPROVE] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+                    "redis.call('HSET', KEYS[1], 'approved', '1')\n"
+                    "return 1\n"),
 };
 
 struct redis_pending_store {
@@ -175,6 +184,7 @@ static vg_result redis_parse_pending(redisReply **v, struct vg_pending *out) {
   out->attempts = (int)attempts;
   /* Absent in a login begun by an older version: then /verify writes it, as it always did. */
   out->phone_verified = v[6]->type == REDIS_REPLY_STRING && v[6]->len == 1 && v[6]->str[0] == '1';
+  out->approved = v[7]->type == REDIS_REPLY_STRING && v[7]->len == 1 && v[7]->str[0] == '1';
   return VG_OK;
 }
 
@@ -184,8 +194,8 @@ static vg_result redis_pending_get(void *self, const char *jti, struct vg_pendin
   redisReply *r = NULL;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
   const char *argv[] = {
-      "HMGET",        key,        "user_id",       "phone", "verification_sid", "sends",
-      "last_send_at", "attempts", "phone_verified"};
+      "HMGET",        key,        "user_id",        "phone",   "verification_sid", "sends",
+      "last_send_at", "attempts", "phone_verified", "approved"};
   vg_result res = redis_run(self, -1, 2 + PENDING_NFIELDS, argv, &r);
   if (res == VG_OK) {
     if (r->type == REDIS_REPLY_ARRAY && r->elements == PENDING_NFIELDS)
@@ -276,19 +286,36 @@ static vg_result redis_del(void *self, const char *prefix, const char *jti) {
   return res;
 }
 
-static vg_result redis_pending_unlock(void *self, const char *jti) {
-  return redis_del(self, REDIS_LOCK_PREFIX, jti);
+static vg_result redis_pending_unlock(void *self, const char *jti, const char *owner) {
+  char lock[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  if (redis_key(lock, REDIS_LOCK_PREFIX, jti) != 0 || owner == NULL) return VG_ERR_NOT_FOUND;
+  const char *argv[] = {NULL, NULL, "1", lock, owner};
+  vg_result res = redis_run(self, RS_UNLOCK, 5, argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("unlock");
+  if (r != NULL) freeReplyObject(r);
+  return res;
 }
 
-static vg_result redis_pending_lock(void *self, const char *jti, int ttl, struct vg_pending *out) {
+static vg_result redis_pending_approve(void *self, const char *jti) {
+  long long n = 0;
+  vg_result res = redis_script_int(self, RS_APPROVE, jti, NULL, &n);
+  return res == VG_OK && n == 0 ? VG_ERR_NOT_FOUND : res;
+}
+
+static vg_result redis_pending_lock(void *self, const char *jti, int ttl,
+                                    char owner[VG_LOCK_OWNER_MAX], struct vg_pending *out) {
   char key[REDIS_KEY_MAX], lock[REDIS_KEY_MAX], ttl_s[16];
+  unsigned char random[(VG_LOCK_OWNER_MAX - 1) / 2];
   redisReply *r = NULL;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0 ||
       redis_key(lock, REDIS_LOCK_PREFIX, jti) != 0)
     return VG_ERR_NOT_FOUND;
+  randombytes_buf(random, sizeof random);
+  sodium_bin2hex(owner, VG_LOCK_OWNER_MAX, random, sizeof random);
   snprintf(ttl_s, sizeof(ttl_s), "%d", ttl > 0 ? ttl : 1);
-  const char *argv[] = {NULL, NULL, "2", key, lock, ttl_s};
-  vg_result res = redis_run(self, RS_LOCK, 6, argv, &r);
+  const char *argv[] = {NULL, NULL, "2", key, lock, ttl_s, owner};
+  vg_result res = redis_run(self, RS_LOCK, 7, argv, &r);
   if (res != VG_OK) goto cleanup;
   long long status =
       r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->type == REDIS_REPLY_INTEGER
@@ -303,22 +330,8 @@ static vg_result redis_pending_lock(void *self, const char *jti, int ttl, struct
   } else {
     res = redis_unexpected("lock");
   }
-  if (status == 2 && res != VG_OK) redis_pending_unlock(self, jti); /* taken, not usable */
+  if (status == 2 && res != VG_OK) redis_pending_unlock(self, jti, owner); /* not usable */
 cleanup:
-  if (r != NULL) freeReplyObject(r);
-  return res;
-}
-
-static vg_result redis_pending_claim(void *self, const char *jti) {
-  char key[REDIS_KEY_MAX], lock[REDIS_KEY_MAX];
-  redisReply *r = NULL;
-  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0 ||
-      redis_key(lock, REDIS_LOCK_PREFIX, jti) != 0)
-    return VG_ERR_NOT_FOUND;
-  const char *argv[] = {NULL, NULL, "2", key, lock};
-  vg_result res = redis_run(self, RS_CLAIM, 5, argv, &r);
-  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("claim");
-  if (res == VG_OK && r->integer != 1) res = VG_ERR_NOT_FOUND;
   if (r != NULL) freeReplyObject(r);
   return res;
 }
@@ -369,7 +382,7 @@ struct pending_store redis_pending_store_port(struct redis_pending_store *s) {
       .add_attempt = redis_pending_add_attempt,
       .lock = redis_pending_lock,
       .unlock = redis_pending_unlock,
-      .claim = redis_pending_claim,
+      .approve = redis_pending_approve,
       .remove = redis_pending_remove,
       .ping = redis_pending_ping,
   };

@@ -13,6 +13,9 @@
 #define REDIS_POOL_WAIT_S 2    /* longest wait for a free connection */
 #define REDIS_POOL_CONNECT_S 1 /* TCP connect timeout */
 #define REDIS_POOL_COMMAND_S 2 /* per-command read/write timeout */
+_Static_assert(REDIS_POOL_WAIT_S + REDIS_POOL_CONNECT_S + REDIS_POOL_COMMAND_S <=
+                   REDIS_POOL_WORST_S,
+               "REDIS_POOL_WORST_S must cover a call's waits");
 
 struct redis_pool {
   struct redis_url url;

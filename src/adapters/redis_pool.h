@@ -11,6 +11,9 @@
 
 #include "adapters/redis_url.h"
 
+/* The longest one call can take: waiting for a connection, connecting, the command. */
+#define REDIS_POOL_WORST_S 5
+
 struct redis_pool;
 
 /* Copies url; connects nothing yet, so Redis need not be up. NULL + message on failure. */

@@ -14,6 +14,7 @@
 #include <yder.h>
 
 #include "adapters/redis_call.h"
+#include "adapters/redis_pending_keys.h"
 #include "adapters/refresh_sealer.h"
 
 #define KEY_MAX 96
@@ -34,11 +35,14 @@
   "  redis.call('EXPIRE', fkey, keep)\n"                                    \
   "end\n"
 
-/* KEYS: token, family, user's set. ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep.
+/* KEYS: token, family, user's set, the pending login it consumes, that login's verify lock.
+ * ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep, the lock owner's token.
+ * 0 (and nothing written) when the login was consumed already. The login and the session are
+ * one step: a failure leaves the login for a retry, and two retries give one session.
  * A few families of the user's set, picked at random, leave it when they have expired: a bounded
  * cost per login however many sessions the user has (SMEMBERS grew with every login, found by the
  * soak), and the set still sheds what has expired as logins go on. */
-static const char START[] =
+static const char START[] = REDIS_PENDING_GONE(4)
     "for _, f in ipairs(redis.call('SRANDMEMBER', KEYS[3], 8)) do\n"
     "  if redis.call('EXISTS', 'vg:rf:' .. f) == 0 then redis.call('SREM', KEYS[3], f) end\n"
     "end\n"
@@ -49,6 +53,7 @@ static const char START[] =
     "redis.call('EXPIRE', KEYS[2], ARGV[6])\n"
     "redis.call('SADD', KEYS[3], ARGV[3])\n"
     "redis.call('EXPIRE', KEYS[3], ARGV[6])\n"
+    REDIS_CONSUME_PENDING(4, 5, 7)
     "return 1\n";
 
 /* KEYS: the presented token, its successor, the presented token's grace record. ARGV:
@@ -162,27 +167,34 @@ static vg_result script_int(struct redis_session_store *s, const struct redis_sc
   return VG_OK;
 }
 
-static vg_result store_start(void *self, const char *user_id, int64_t auth_time, int ttl, int keep,
+static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
+                             const char *user_id, int64_t auth_time, int ttl, int keep,
                              struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
-  char token_k[KEY_MAX], family_k[KEY_MAX], user_k[KEY_MAX], hash[HASH_HEX];
-  char auth_s[24], ttl_s[16], life_s[16];
+  char token_k[KEY_MAX], family_k[KEY_MAX], user_k[KEY_MAX], pending_k[KEY_MAX], lock_k[KEY_MAX];
+  char hash[HASH_HEX], auth_s[24], ttl_s[16], life_s[16];
   memset(session, 0, sizeof *session);
   random_b64url(session->id, sizeof session->id, FAMILY_BYTES);
   random_b64url(token, VG_REFRESH_TOKEN_MAX, REFRESH_TOKEN_BYTES);
   if (!make_key(family_k, "vg:rf:", session->id, VG_SESSION_ID_MAX) ||
-      !make_key(user_k, "vg:uf:", user_id, VG_ID_MAX) || ttl <= 0 || keep <= 0)
+      !make_key(user_k, "vg:uf:", user_id, VG_ID_MAX) ||
+      !make_key(pending_k, REDIS_PENDING_PREFIX, pending_jti, VG_JTI_MAX) ||
+      !make_key(lock_k, REDIS_LOCK_PREFIX, pending_jti, VG_JTI_MAX) || lock_owner == NULL ||
+      ttl <= 0 || keep <= 0) {
+    sodium_memzero(token, VG_REFRESH_TOKEN_MAX);
     return VG_ERR_INTERNAL;
+  }
   token_key(token_k, token, hash);
   snprintf(session->user_id, sizeof session->user_id, "%s", user_id);
   session->auth_time = auth_time;
   snprintf(auth_s, sizeof auth_s, "%" PRId64, auth_time);
   snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
-  const char *args[] = {"3",    token_k,     family_k, user_k, user_id,
-                        auth_s, session->id, hash,     ttl_s,  life_s};
+  const char *args[] = {"5",    token_k,     family_k, user_k, pending_k, lock_k,    user_id,
+                        auth_s, session->id, hash,     ttl_s,  life_s,    lock_owner};
   long long n = 0;
   vg_result r = script_int(self, &((struct redis_session_store *)self)->start, "start",
                            (int)(sizeof args / sizeof *args), args, &n);
+  if (r == VG_OK && n == 0) r = VG_ERR_NOT_FOUND;
   if (r != VG_OK) sodium_memzero(token, VG_REFRESH_TOKEN_MAX);
   return r;
 }

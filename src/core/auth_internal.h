@@ -14,7 +14,10 @@ vg_result auth_require_token(struct auth *a, const char *token, enum vg_token_ki
 vg_result auth_require_access(struct auth *a, const char *token, struct vg_claims *claims);
 
 /* Starts a session for user_id and issues its first access token (session.c). */
-vg_result auth_start_session(struct auth *a, const char *user_id, struct verify_output *out);
+/* Consumes the pending login jti (its lock held by lock_owner) and starts the session of user_id
+ * in one step; VG_ERR_NOT_FOUND when another request consumed it first. */
+vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
+                             const char *user_id, struct verify_output *out);
 
 /* Adds "is required" for a NULL value, or check's message, unless the caller already refused
  * field (for example as the wrong JSON type). check may be NULL. */

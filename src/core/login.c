@@ -76,10 +76,12 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   r = limits_take_sms(a, user.phone, client_ip, &reserved, &out->retry_after);
   if (r != VG_OK) return r;
 
+  /* From here on, every failure gives the SMS quota back before answering: the client got no
+   * login, so the SMS (if one went out) is none it can use. */
   struct vg_claims claims;
   char *token = NULL;
   r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user.id, 0, NULL, &token, &claims);
-  if (r != VG_OK) return r;
+  if (r != VG_OK) goto fail;
 
   int64_t now = a->clock.now(a->clock.self);
   struct vg_pending pending = {
@@ -89,13 +91,14 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
 
   /* Send first, store second: a failed send must leave no pending login behind. */
   r = a->otp.start(a->otp.self, user.phone, pending.verification_sid, &out->retry_after);
-  if (r != VG_OK) {
-    limits_untake_sms(a, user.phone, client_ip); /* nothing was sent */
-    goto fail;
-  }
+  if (r != VG_OK) goto fail;
   int ttl = (int)(claims.exp - now);
   r = a->pending.create(a->pending.self, claims.jti, &pending, ttl > 0 ? ttl : 1);
-  if (r != VG_OK) goto fail;
+  if (r != VG_OK) {
+    /* The write may have happened with only its answer lost: no login may outlive a failure. */
+    a->pending.remove(a->pending.self, claims.jti);
+    goto fail;
+  }
 
   out->mfa_token = token;
   out->expires_in = ttl;
@@ -103,6 +106,7 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   return VG_OK;
 
 fail:
+  limits_untake_sms(a, user.phone, client_ip);
   free(token);
   return r;
 }

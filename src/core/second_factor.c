@@ -52,20 +52,34 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
   return VG_OK;
 }
 
-/* Twilio approved the code: record it, consume the login (which releases its lock: *released),
- * start the session. */
+/* The code is approved (now, or by an earlier /verify of this login that failed after recording
+ * it): write phone_verified, then consume the login and start the session in one step, which
+ * also releases the lock (*released). Any failure before that leaves the login, approved and
+ * unconsumed, for a retry to finish. */
 static vg_result finish(struct auth *a, const struct vg_claims *claims,
-                        const struct vg_pending *pending, struct verify_output *out,
-                        bool *released) {
+                        const struct vg_pending *pending, const char *owner,
+                        struct verify_output *out, bool *released) {
   /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim.
    * A user whose phone was verified when the login began needs no write (nothing unsets it). */
   vg_result r = VG_OK;
   if (!pending->phone_verified) r = a->users.set_phone_verified(a->users.self, pending->user_id);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  *released = true;
-  r = a->pending.claim(a->pending.self, claims->jti);
-  if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  return auth_start_session(a, pending->user_id, out);
+  r = auth_start_session(a, claims->jti, owner, pending->user_id, out);
+  /* The step ran (won, or lost to another request): the lock is released, or someone else's. */
+  if (r == VG_OK || r == VG_ERR_NOT_FOUND) *released = true;
+  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+}
+
+/* Asks Twilio, unless an earlier /verify of this login was approved and failed after recording
+ * it: Twilio answers 404 for an approved verification, so asking again would end the login. An
+ * approval is recorded before any other write, so nothing done with it can be lost. */
+static vg_result check_code(struct auth *a, const char *jti, const struct vg_pending *pending,
+                            const char *code, int *retry_after) {
+  if (pending->approved) return VG_OK;
+  vg_result r = a->otp.check(a->otp.self, pending->phone, code, retry_after);
+  if (r != VG_OK) return r;
+  r = a->pending.approve(a->pending.self, jti);
+  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at
@@ -98,21 +112,22 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
   /* One check at a time per login, so two requests cannot both spend the same approval. The
    * login is read under the lock in the same step: a request that held it a moment ago may have
    * consumed it. */
-  r = a->pending.lock(a->pending.self, claims.jti, a->rules.verify_lock_ttl, &pending);
+  char owner[VG_LOCK_OWNER_MAX];
+  r = a->pending.lock(a->pending.self, claims.jti, a->rules.verify_lock_ttl, owner, &pending);
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN; /* the login is over */
   if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
   if (r != VG_OK) return r;
   auth_require_field(errs, "code", code, vg_check_code);
   if (errs->count > 0) {
-    a->pending.unlock(a->pending.self, claims.jti);
+    a->pending.unlock(a->pending.self, claims.jti, owner);
     return VG_ERR_VALIDATION;
   }
 
-  r = a->otp.check(a->otp.self, pending.phone, code, &out->retry_after);
+  r = check_code(a, claims.jti, &pending, code, &out->retry_after);
   bool released = false;
   switch (r) {
     case VG_OK:
-      r = finish(a, &claims, &pending, out, &released);
+      r = finish(a, &claims, &pending, owner, out, &released);
       break;
     case VG_ERR_WRONG_CODE:
       r = wrong_code(a, claims.jti, &pending, out);
@@ -127,6 +142,6 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
       break;
   }
   memcpy(out->user_id, pending.user_id, sizeof out->user_id);
-  if (!released) a->pending.unlock(a->pending.self, claims.jti);
+  if (!released) a->pending.unlock(a->pending.self, claims.jti, owner);
   return r;
 }

@@ -40,11 +40,12 @@ static vg_result issue_access(struct auth *a, const struct vg_session *s, char *
   return VG_OK;
 }
 
-vg_result auth_start_session(struct auth *a, const char *user_id, struct verify_output *out) {
+vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
+                             const char *user_id, struct verify_output *out) {
   struct vg_session s;
   int64_t now = a->clock.now(a->clock.self);
-  vg_result r = a->sessions.start(a->sessions.self, user_id, now, a->rules.refresh_ttl,
-                                  revocation_keep(a), &s, out->refresh_token);
+  vg_result r = a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now,
+                                  a->rules.refresh_ttl, revocation_keep(a), &s, out->refresh_token);
   if (r != VG_OK) return r;
   r = issue_access(a, &s, &out->access_token, &out->expires_in);
   if (r != VG_OK) {

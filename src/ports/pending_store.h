@@ -10,7 +10,8 @@
 #include "ports/user_store.h"
 
 #define VG_JTI_MAX 48
-#define VG_SID_MAX 35 /* VE + 32 hex + NUL */
+#define VG_SID_MAX 35        /* VE + 32 hex + NUL */
+#define VG_LOCK_OWNER_MAX 33 /* a verify lock's owner token: 128 random bits in hex, NUL */
 
 struct vg_pending {
   char user_id[VG_ID_MAX];
@@ -20,6 +21,7 @@ struct vg_pending {
   int64_t last_send_at; /* seconds since the Unix epoch */
   int attempts;         /* wrong codes so far */
   bool phone_verified;  /* the user's when the login began: then /verify need not write it */
+  bool approved;        /* Twilio approved this login's code; the login is not consumed yet */
 };
 
 struct pending_store {
@@ -42,12 +44,19 @@ struct pending_store {
   vg_result (*add_attempt)(void *self, const char *jti, int *attempts);
   /* Takes a short exclusive lock on jti's verification and reads the pending login under it, in
    * one step: VG_ERR_NOT_FOUND when jti has no pending login (and no lock is taken),
-   * VG_ERR_VERIFY_IN_PROGRESS when the lock is held. */
-  vg_result (*lock)(void *self, const char *jti, int ttl, struct vg_pending *out);
-  vg_result (*unlock)(void *self, const char *jti);
-  /* Consumes the pending login and releases its lock: VG_OK for exactly one caller,
-   * VG_ERR_NOT_FOUND for any other. */
-  vg_result (*claim)(void *self, const char *jti);
+   * VG_ERR_VERIFY_IN_PROGRESS when the lock is held. VG_OK fills owner with a token made for
+   * this caller alone: only unlock with it (or the session start that consumes the login)
+   * releases the lock, and only while this caller still holds it. */
+  vg_result (*lock)(void *self, const char *jti, int ttl, char owner[VG_LOCK_OWNER_MAX],
+                    struct vg_pending *out);
+  /* Releases jti's lock if owner still holds it; a lock that expired and was taken by another
+   * request is left alone. */
+  vg_result (*unlock)(void *self, const char *jti, const char *owner);
+  /* Records that Twilio approved jti's code, so that a /verify retried after a later failure
+   * finishes without asking Twilio again (which answers 404 once a verification is approved).
+   * Never recreates a login that is gone: VG_ERR_NOT_FOUND. The login is consumed by
+   * session_store.start. */
+  vg_result (*approve)(void *self, const char *jti);
   vg_result (*remove)(void *self, const char *jti);
   vg_result (*ping)(void *self);
 };

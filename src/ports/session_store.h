@@ -22,10 +22,15 @@ struct vg_session {
 
 struct session_store {
   void *self;
-  /* Starts a session of user_id and makes its first refresh token: fills session and token (a
-   * fresh random string; the store keeps only its SHA-256). The token expires after ttl seconds;
-   * the session is remembered keep seconds longer, the longest an access token of it can live. */
-  vg_result (*start)(void *self, const char *user_id, int64_t auth_time, int ttl, int keep,
+  /* Consumes the pending login pending_jti (pending_store.h) and starts a session of user_id in
+   * the same atomic step, so that a login is never spent without its session nor gives two: of
+   * any number of callers one gets VG_OK, the others VG_ERR_NOT_FOUND and no session. The login's
+   * verify lock is released if lock_owner still holds it. VG_OK fills session and its first
+   * refresh token (a fresh random string; the store keeps only its SHA-256). The token expires
+   * after ttl seconds; the session is remembered keep seconds longer, the longest an access token
+   * of it can live. */
+  vg_result (*start)(void *self, const char *pending_jti, const char *lock_owner,
+                     const char *user_id, int64_t auth_time, int ttl, int keep,
                      struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]);
   /* Spends token and makes its successor in the same session, in one atomic step; ttl and keep
    * as for start. VG_OK fills session and next. VG_ERR_NOT_FOUND when token is unknown, expired

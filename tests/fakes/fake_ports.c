@@ -144,6 +144,7 @@ static vg_result pending_create(void *self, const char *jti, const struct vg_pen
   snprintf(e->jti, sizeof e->jti, "%s", jti);
   e->p = *p;
   e->expires_at = s->clock->now + ttl;
+  if (s->create_lost) return VG_ERR_UNAVAILABLE;
   s->creates++;
   s->last_ttl = ttl;
   return VG_OK;
@@ -205,8 +206,9 @@ static vg_result pending_add_attempt(void *self, const char *jti, int *attempts)
   return VG_OK;
 }
 
-/* Like the Redis script: no record, no lock; else SET NX EX and the record. */
-static vg_result pending_lock(void *self, const char *jti, int ttl, struct vg_pending *out) {
+/* Like the Redis script: no record, no lock; else SET NX EX with a new owner, and the record. */
+static vg_result pending_lock(void *self, const char *jti, int ttl, char owner[VG_LOCK_OWNER_MAX],
+                              struct vg_pending *out) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
   struct fake_pending_entry *e = entry(s, jti);
@@ -218,28 +220,43 @@ static vg_result pending_lock(void *self, const char *jti, int ttl, struct vg_pe
     if (l->used) continue;
     l->used = true;
     snprintf(l->jti, sizeof l->jti, "%s", jti);
+    snprintf(l->owner, sizeof l->owner, "owner%d", ++s->owners);
+    snprintf(owner, VG_LOCK_OWNER_MAX, "%s", l->owner);
     l->expires_at = s->clock->now + (ttl > 0 ? ttl : 1);
     return VG_OK;
   }
   return VG_ERR_INTERNAL;
 }
 
-static vg_result pending_unlock(void *self, const char *jti) {
+/* Compare and delete, like the Redis script: another owner's lock stays. */
+static void release_if_owner(struct fake_pending_store *s, const char *jti, const char *owner) {
+  struct fake_lock *l = lock_of(s, jti);
+  if (l && owner && strcmp(l->owner, owner) == 0) l->used = false;
+}
+
+static vg_result pending_unlock(void *self, const char *jti, const char *owner) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
-  struct fake_lock *l = lock_of(s, jti);
-  if (l) l->used = false;
+  release_if_owner(s, jti, owner);
   return VG_OK;
 }
 
-static vg_result pending_claim(void *self, const char *jti) {
+static vg_result pending_approve(void *self, const char *jti) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
-  struct fake_lock *l = lock_of(s, jti);
-  if (l) l->used = false;
+  struct fake_pending_entry *e = entry(s, jti);
+  if (!e) return VG_ERR_NOT_FOUND;
+  e->p.approved = true;
+  s->approves++;
+  return VG_OK;
+}
+
+vg_result fake_pending_store_consume(struct fake_pending_store *s, const char *jti,
+                                     const char *owner) {
   struct fake_pending_entry *e = entry(s, jti);
   if (!e) return VG_ERR_NOT_FOUND;
   e->used = false;
+  release_if_owner(s, jti, owner);
   return VG_OK;
 }
 
@@ -265,7 +282,7 @@ struct pending_store fake_pending_store_port(struct fake_pending_store *s) {
                                 .add_attempt = pending_add_attempt,
                                 .lock = pending_lock,
                                 .unlock = pending_unlock,
-                                .claim = pending_claim,
+                                .approve = pending_approve,
                                 .remove = pending_remove,
                                 .ping = pending_ping};
 }
@@ -299,6 +316,7 @@ static vg_result otp_start(void *self, const char *phone, char sid[VG_SID_MAX], 
     return r;
   }
   snprintf(sid, VG_SID_MAX, "VE%032x", (unsigned)o->starts);
+  o->approved = false;
   return VG_OK;
 }
 
@@ -313,7 +331,10 @@ static vg_result otp_check(void *self, const char *phone, const char *code, int 
     *retry_after = o->next_check_retry_after;
     return r;
   }
-  return strcmp(code, o->correct_code) == 0 ? VG_OK : VG_ERR_WRONG_CODE;
+  if (o->approved) return VG_ERR_VERIFICATION_EXPIRED;
+  if (strcmp(code, o->correct_code) != 0) return VG_ERR_WRONG_CODE;
+  o->approved = true;
+  return VG_OK;
 }
 
 static vg_result otp_cancel(void *self, const char *sid) {
@@ -335,7 +356,7 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
                               struct vg_claims *claims) {
   struct fake_token_service *t = self;
   *token = NULL;
-  if (t->count == FAKE_TOKENS_MAX) return VG_ERR_INTERNAL;
+  if (t->fail_issue || t->count == FAKE_TOKENS_MAX) return VG_ERR_INTERNAL;
   struct fake_issued_token *it = &t->issued[t->count++];
   memset(it, 0, sizeof *it);
   it->claims.kind = kind;
@@ -604,6 +625,7 @@ void fake_world_init(struct fake_world *w) {
   w->limiter.clock = &w->clock;
   w->auth.limiter = fake_rate_limiter_port(&w->limiter);
   fake_session_store_init(&w->sessions, &w->clock);
+  w->sessions.pending = &w->pending;
   w->auth.sessions = fake_session_store_port(&w->sessions);
   w->auth.phones = fake_phone_numbers_port(&w->phones);
   w->auth.abuse = abuse_rules_default();

@@ -43,16 +43,20 @@ struct fake_pending_entry {
 struct fake_lock {
   bool used;
   char jti[VG_JTI_MAX];
+  char owner[VG_LOCK_OWNER_MAX];
   int64_t expires_at;
 };
 struct fake_pending_store {
   struct fake_clock *clock;
   struct fake_pending_entry entries[FAKE_PENDING_MAX];
   struct fake_lock locks[FAKE_PENDING_MAX];
-  bool down;    /* every call answers VG_ERR_UNAVAILABLE */
-  int creates;  /* successful creates */
-  int releases; /* release_send calls */
-  int last_ttl; /* ttl of the last create */
+  bool down;        /* every call answers VG_ERR_UNAVAILABLE */
+  bool create_lost; /* create writes the record, then answers VG_ERR_UNAVAILABLE (a lost reply) */
+  int creates;      /* successful creates */
+  int releases;     /* release_send calls */
+  int owners;       /* locks taken so far: each gets the owner token "owner<n>" */
+  int approves;     /* successful approve calls */
+  int last_ttl;     /* ttl of the last create */
 };
 void fake_pending_store_init(struct fake_pending_store *s, struct fake_clock *clock);
 struct pending_store fake_pending_store_port(struct fake_pending_store *s);
@@ -62,9 +66,14 @@ struct vg_pending *fake_pending_store_find(struct fake_pending_store *s, const c
 int fake_pending_store_count(struct fake_pending_store *s);
 /* True while an unexpired lock is held on jti. */
 bool fake_pending_store_locked(struct fake_pending_store *s, const char *jti);
+/* What session_store.start does to the pending login (the fake session store calls it): deletes
+ * jti's record, VG_ERR_NOT_FOUND when there is none, and releases its lock if owner holds it. */
+vg_result fake_pending_store_consume(struct fake_pending_store *s, const char *jti,
+                                     const char *owner);
 
-/* otp_sender: records every call. check approves exactly correct_code; a scripted result
- * (anything but VG_OK) is returned by the next call of start or check instead, once. */
+/* otp_sender: records every call. check approves exactly correct_code, once per start (Twilio
+ * deletes an approved verification: later checks are VG_ERR_VERIFICATION_EXPIRED); a scripted
+ * result (anything but VG_OK) is returned by the next call of start or check instead, once. */
 #define FAKE_CODE_MAX 16
 struct fake_otp_sender {
   char correct_code[FAKE_CODE_MAX];
@@ -73,6 +82,7 @@ struct fake_otp_sender {
   vg_result next_check;
   int next_check_retry_after;
   int starts, checks, cancels;
+  bool approved; /* the last code was approved: as at Twilio, checks answer expired until a start */
   char last_canceled_sid[VG_SID_MAX];
   char last_phone[VG_PHONE_MAX];
   char last_code[FAKE_CODE_MAX];
@@ -92,6 +102,7 @@ struct fake_token_service {
   int mfa_ttl, access_ttl;
   struct fake_issued_token issued[FAKE_TOKENS_MAX];
   int count;
+  bool fail_issue; /* issue answers VG_ERR_INTERNAL */
 };
 struct token_service fake_token_service_port(struct fake_token_service *t);
 

@@ -61,11 +61,16 @@ static void revoke(struct fake_session_store *s, struct fake_session *f, int kee
   f->expires_at = now_of(s) + keep;
 }
 
-static vg_result store_start(void *self, const char *user_id, int64_t auth_time, int ttl, int keep,
+static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
+                             const char *user_id, int64_t auth_time, int ttl, int keep,
                              struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
   struct fake_session_store *s = self;
+  s->starts++;
   if (s->down) return VG_ERR_UNAVAILABLE;
   if (s->session_count == FAKE_SESSIONS_MAX || ttl <= 0 || keep <= 0) return VG_ERR_INTERNAL;
+  /* One atomic step, as the Redis script: no login, no session. */
+  if (fake_pending_store_consume(s->pending, pending_jti, lock_owner) != VG_OK)
+    return VG_ERR_NOT_FOUND;
   struct fake_session *f = &s->sessions[s->session_count++];
   memset(f, 0, sizeof *f);
   snprintf(f->s.id, sizeof f->s.id, "s%d", s->session_count);

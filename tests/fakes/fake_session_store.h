@@ -10,6 +10,7 @@
 #include "core/auth.h"
 
 struct fake_clock;
+struct fake_pending_store;
 
 #define FAKE_SESSIONS_MAX 16
 #define FAKE_REFRESH_MAX 32
@@ -42,7 +43,9 @@ struct fake_session_store {
   struct fake_denied denied[FAKE_DENIED_MAX];
   int denied_count;
   int last_deny_ttl;
-  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+  bool down;                          /* every call answers VG_ERR_UNAVAILABLE */
+  struct fake_pending_store *pending; /* the logins start consumes (fake_pending_store_consume) */
+  int starts;                         /* calls of start that reached the store */
 };
 void fake_session_store_init(struct fake_session_store *s, struct fake_clock *clock);
 struct session_store fake_session_store_port(struct fake_session_store *s);

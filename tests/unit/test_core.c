@@ -290,6 +290,30 @@ static void login_failed_send_leaves_no_pending_login(void) {
   }
 }
 
+/* Every failure after the SMS quota was taken gives it back, and leaves no pending login: the
+ * mfa_token cannot be issued, the SMS cannot be sent, the pending login cannot be stored (its
+ * reply lost after the write). */
+static void login_failure_after_the_sms_quota_gives_it_back(void) {
+  for (int i = 0; i < 3; i++) {
+    given_alice();
+    if (i == 0) w.tokens.fail_issue = true;
+    if (i == 1) w.otp.next_start = VG_ERR_UPSTREAM;
+    if (i == 2) w.pending.create_lost = true;
+    struct login_output out;
+    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) != VG_OK);
+    CHECK(out.mfa_token == NULL);
+    CHECK(fake_pending_store_count(&w.pending) == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-all-hour", "all") == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-10min", ALICE.phone) == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-day", ALICE.phone) == 0);
+    CHECK(fake_rate_limiter_count(&w.limiter, "sms-ip-hour", IP) == 0);
+  }
+  /* and a login that goes through counts its SMS */
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-10min", ALICE.phone) == 1);
+}
+
 static void login_reports_pending_store_down_as_unavailable(void) {
   given_alice();
   w.pending.down = true;
@@ -471,7 +495,8 @@ static void verify_refuses_while_another_verify_holds_the_lock(void) {
   given_alice();
   CHECK(login_alice() == VG_OK);
   struct vg_pending held;
-  CHECK(w.auth.pending.lock(w.auth.pending.self, mfa_jti(), 15, &held) == VG_OK);
+  char owner[VG_LOCK_OWNER_MAX];
+  CHECK(w.auth.pending.lock(w.auth.pending.self, mfa_jti(), 15, owner, &held) == VG_OK);
   CHECK_STR(held.user_id, alice_id); /* the lock hands over the login it guards */
   struct verify_output out;
   CHECK(verify(mfa, "123456", &out) == VG_ERR_VERIFY_IN_PROGRESS);
@@ -498,9 +523,109 @@ static void verify_leaves_no_lock_behind_on_any_outcome(void) {
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
   CHECK(!fake_pending_store_locked(&w.pending, jti));
   CHECK(fake_pending_store_count(&w.pending) == 0);
-  CHECK(w.auth.pending.lock(w.auth.pending.self, jti, 15, &(struct vg_pending){0}) ==
+  char owner[VG_LOCK_OWNER_MAX];
+  CHECK(w.auth.pending.lock(w.auth.pending.self, jti, 15, owner, &(struct vg_pending){0}) ==
         VG_ERR_NOT_FOUND); /* a consumed login is not locked again */
   CHECK(!fake_pending_store_locked(&w.pending, jti));
+}
+
+/* A lock is released by its owner only: a request whose lock expired (a stall) cannot free the
+ * lock another request took since. */
+static void verify_lock_is_released_only_by_its_owner(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  struct pending_store *ps = &w.auth.pending;
+  struct vg_pending p;
+  char first[VG_LOCK_OWNER_MAX], second[VG_LOCK_OWNER_MAX];
+  CHECK(ps->lock(ps->self, mfa_jti(), 15, first, &p) == VG_OK);
+  CHECK(ps->unlock(ps->self, mfa_jti(), "someone else") == VG_OK);
+  CHECK(fake_pending_store_locked(&w.pending, mfa_jti()));
+  w.clock.now += 15; /* the first holder stalls past its lock's life */
+  CHECK(ps->lock(ps->self, mfa_jti(), 15, second, &p) == VG_OK);
+  CHECK(strcmp(first, second) != 0);
+  CHECK(ps->unlock(ps->self, mfa_jti(), first) == VG_OK); /* the stalled one gives up */
+  CHECK(fake_pending_store_locked(&w.pending, mfa_jti()));
+  struct verify_output out;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_VERIFY_IN_PROGRESS);
+  CHECK(ps->unlock(ps->self, mfa_jti(), second) == VG_OK);
+  CHECK(!fake_pending_store_locked(&w.pending, mfa_jti()));
+}
+
+/* Twilio approved, then MongoDB failed: 503, and the retry finishes from the recorded approval
+ * (Twilio would answer 404 to a second check of an approved verification). */
+static void verify_retried_after_the_user_store_failed_finishes_without_asking_twilio(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  w.users.down = true;
+  struct verify_output out;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(w.otp.checks == 1);
+  CHECK(fake_pending_store_count(&w.pending) == 1 &&
+        !fake_pending_store_locked(&w.pending, mfa_jti()));
+  w.users.down = false;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+  CHECK(out.refresh_token[0] != '\0');
+  CHECK(w.otp.checks == 1 && w.otp.starts == 1);
+  CHECK(w.sessions.session_count == 1);
+  CHECK(fake_user_store_by_id(&w.users, alice_id)->phone_verified);
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_INVALID_TOKEN);
+}
+
+/* The same after a failure of the session start (Redis): the login is consumed in the same step
+ * as the session starts, so a failure of that step leaves it for the retry. */
+static void verify_retried_after_the_session_store_failed_finishes_without_asking_twilio(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  w.sessions.down = true;
+  struct verify_output out;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(fake_pending_store_count(&w.pending) == 1 &&
+        !fake_pending_store_locked(&w.pending, mfa_jti()));
+  w.sessions.down = false;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+  CHECK(w.otp.checks == 1 && w.sessions.session_count == 1);
+}
+
+/* An approval is the login's own: another mfa_token of the same user still needs its code. */
+static void verify_approval_of_one_login_does_not_open_another(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  char first[FAKE_TOKEN_LEN];
+  snprintf(first, sizeof first, "%s", mfa);
+  w.clock.now += 30;
+  CHECK(login_alice() == VG_OK);
+  w.users.down = true;
+  struct verify_output out;
+  CHECK(verify(first, w.otp.correct_code, &out) == VG_ERR_UNAVAILABLE);
+  w.users.down = false;
+  CHECK(verify(mfa, "000000", &out) != VG_OK);
+  CHECK(w.otp.checks == 2); /* the second login asked Twilio */
+  CHECK(w.sessions.session_count == 0);
+  CHECK(verify(first, "000000", &out) == VG_OK); /* the first finishes from its approval */
+  CHECK(w.sessions.session_count == 1);
+}
+
+/* A request that stalled past its lock and a retry that took the lock since: one session. */
+static void verify_two_retries_of_one_approved_login_give_one_session(void) {
+  given_alice();
+  CHECK(login_alice() == VG_OK);
+  w.users.down = true;
+  struct verify_output out;
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_ERR_UNAVAILABLE);
+  w.users.down = false;
+  struct pending_store *ps = &w.auth.pending;
+  struct vg_pending p;
+  char stalled[VG_LOCK_OWNER_MAX];
+  CHECK(ps->lock(ps->self, mfa_jti(), 15, stalled, &p) == VG_OK && p.approved);
+  w.clock.now += 15;
+  char jti[VG_JTI_MAX];
+  snprintf(jti, sizeof jti, "%s", mfa_jti());
+  CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
+  struct vg_session session;
+  char token[VG_REFRESH_TOKEN_MAX];
+  CHECK(w.auth.sessions.start(w.auth.sessions.self, jti, stalled, alice_id, w.clock.now, 3600, 960,
+                              &session, token) == VG_ERR_NOT_FOUND);
+  CHECK(w.sessions.session_count == 1);
 }
 
 static void verify_expired_at_twilio_removes_the_pending_login(void) {
@@ -610,6 +735,7 @@ int main(void) {
   RUN(login_requires_email_and_password);
   RUN(login_creates_one_pending_login_and_sends_one_sms);
   RUN(login_failed_send_leaves_no_pending_login);
+  RUN(login_failure_after_the_sms_quota_gives_it_back);
   RUN(login_reports_pending_store_down_as_unavailable);
   RUN(login_reports_user_store_down_as_unavailable);
   RUN(resend_waits_for_the_cooldown);
@@ -624,6 +750,11 @@ int main(void) {
   RUN(verify_leaves_no_lock_behind_on_any_outcome);
   RUN(verify_rejects_reused_mfa_token);
   RUN(verify_refuses_while_another_verify_holds_the_lock);
+  RUN(verify_lock_is_released_only_by_its_owner);
+  RUN(verify_retried_after_the_user_store_failed_finishes_without_asking_twilio);
+  RUN(verify_retried_after_the_session_store_failed_finishes_without_asking_twilio);
+  RUN(verify_approval_of_one_login_does_not_open_another);
+  RUN(verify_two_retries_of_one_approved_login_give_one_session);
   RUN(verify_expired_at_twilio_removes_the_pending_login);
   RUN(verify_upstream_error_keeps_the_pending_login_unlocked);
   RUN(verify_rejects_a_malformed_code_as_validation);
