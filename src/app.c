@@ -242,6 +242,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
       .login_lock_seconds = cfg->login_lock_seconds,
       .login_fails_per_ip = cfg->login_fails_per_ip,
       .sms_per_phone_10min = cfg->sms_per_phone_10min,
+      .sms_per_prefix_hour = cfg->sms_per_prefix_hour,
       .sms_per_phone_day = cfg->sms_per_phone_day,
       .sms_per_ip_hour = cfg->sms_per_ip_hour,
       .sms_max_per_hour = cfg->sms_max_per_hour,

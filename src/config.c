@@ -170,6 +170,7 @@ static void load_limits(struct config *c, struct source *s) {
   c->login_lock_seconds = (int)number(s, "LOGIN_LOCK_SECONDS", 900, 1, 86400);
   c->login_fails_per_ip = (int)number(s, "LOGIN_FAILS_PER_IP", 50, 0, 100000);
   c->sms_per_phone_10min = (int)number(s, "SMS_PER_PHONE_10MIN", 5, 0, 1000);
+  c->sms_per_prefix_hour = (int)number(s, "SMS_PER_PREFIX_HOUR", 20, 0, 100000);
   c->sms_per_phone_day = (int)number(s, "SMS_PER_PHONE_DAY", 10, 0, 10000);
   c->sms_per_ip_hour = (int)number(s, "SMS_PER_IP_HOUR", 20, 0, 100000);
   c->sms_max_per_hour = (int)number(s, "SMS_MAX_PER_HOUR", 1000, 0, 10000000);

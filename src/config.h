@@ -42,7 +42,7 @@ struct config {
   const char *cors_origins;    /* exact origins, comma-separated; "" allows no browser origin */
   /* Abuse limits (0 turns one off); README's Security model explains each. */
   int login_fails_per_account, login_lock_seconds, login_fails_per_ip;
-  int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_max_per_hour;
+  int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_per_prefix_hour, sms_max_per_hour;
   int signups_per_ip_hour;
   const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
   /* In-process caches (0 turns one off); README's Architecture says what they keep. */

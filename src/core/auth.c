@@ -24,6 +24,7 @@ struct abuse_rules abuse_rules_default(void) {
       .login_lock_seconds = 900,
       .login_fails_per_ip = 50,
       .sms_per_phone_10min = 5,
+      .sms_per_prefix_hour = 20,
       .sms_per_phone_day = 10,
       .sms_per_ip_hour = 20,
       .sms_max_per_hour = 1000,

@@ -39,7 +39,8 @@ struct abuse_rules {
   int sms_per_phone_10min;
   int sms_per_phone_day;
   int sms_per_ip_hour;
-  int sms_max_per_hour; /* for the whole service: beyond, 503 */
+  int sms_per_prefix_hour; /* to one block of 1,000 numbers (all digits but the last 3) */
+  int sms_max_per_hour;    /* for the whole service: beyond, 503 */
   int signups_per_ip_hour;
   const char *allowed_countries; /* calling codes "1,44,33"; NULL or "" allows all */
 };

@@ -36,29 +36,48 @@ void limits_login_give_back(struct auth *a, struct vg_reservation *res, bool suc
   if (res->taken) a->limiter.give_back(a->limiter.self, res, succeeded);
 }
 
-/* The four limits every SMS counts against, in the order they are reported. */
+/* The limits every SMS counts against, in the order they are reported; the global budget first. */
+#define SMS_LIMITS 5
+
+/* A number's block of 1,000: its E.164 form less the last 3 digits ("+14155552" of
+ * "+14155552671"). SMS pumping sends to runs of numbers in ranges that pay their holder per
+ * message; the numbering plan check refuses the premium ranges it knows, and this limit bounds
+ * how much of the global budget any one block can take. */
+static void phone_block(const char *phone, char out[VG_PHONE_MAX]) {
+  size_t len = strlen(phone);
+  size_t keep = len > 3 ? len - 3 : 0;
+  if (keep >= VG_PHONE_MAX) keep = VG_PHONE_MAX - 1;
+  memcpy(out, phone, keep);
+  out[keep] = '\0';
+}
+
 static void sms_limits(const struct auth *a, const char *phone, const char *ip,
-                       struct vg_limit out[4]) {
+                       char block[VG_PHONE_MAX], struct vg_limit out[SMS_LIMITS]) {
   const struct abuse_rules *r = &a->abuse;
+  phone_block(phone, block);
   out[0] = (struct vg_limit){"sms-all-hour", "all", r->sms_max_per_hour, HOUR};
   out[1] = (struct vg_limit){"sms-phone-10min", phone, r->sms_per_phone_10min, MINUTES_10};
   out[2] = (struct vg_limit){"sms-phone-day", phone, r->sms_per_phone_day, DAY};
   out[3] = (struct vg_limit){"sms-ip-hour", ip, when_known(ip, r->sms_per_ip_hour), HOUR};
+  out[4] = (struct vg_limit){"sms-prefix-hour", block, when_known(block, r->sms_per_prefix_hour),
+                             HOUR};
 }
 
 void limits_untake_sms(struct auth *a, const char *phone, const char *ip) {
-  struct vg_limit sms[4];
-  sms_limits(a, phone, ip, sms);
-  a->limiter.untake(a->limiter.self, sms, 4);
+  struct vg_limit sms[SMS_LIMITS];
+  char block[VG_PHONE_MAX];
+  sms_limits(a, phone, ip, block, sms);
+  a->limiter.untake(a->limiter.self, sms, SMS_LIMITS);
 }
 
 vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip,
                           struct vg_reservation *back, int *retry_after) {
-  struct vg_limit sms[4];
-  sms_limits(a, phone, ip, sms);
+  struct vg_limit sms[SMS_LIMITS];
+  char block[VG_PHONE_MAX];
+  sms_limits(a, phone, ip, block, sms);
   int which;
-  vg_result res = a->limiter.take(a->limiter.self, sms, 4, back && back->taken ? back : NULL,
-                                  &which, retry_after);
+  vg_result res = a->limiter.take(a->limiter.self, sms, SMS_LIMITS,
+                                  back && back->taken ? back : NULL, &which, retry_after);
   if (res != VG_ERR_RATE_LIMITED) return res;
   return which == 0 ? VG_ERR_SMS_BUDGET : VG_ERR_SMS_RATE_LIMITED;
 }

@@ -118,6 +118,24 @@ describe('abuse limits', () => {
     assert.equal(await sends(emu), 3);
   });
 
+  // SMS pumping sends to runs of numbers in one range: a block of 1,000 numbers (all digits of the
+  // E.164 number but the last 3) gets at most SMS_PER_PREFIX_HOUR SMS, whichever of its numbers
+  // they go to, so no one block can spend the service's budget; another block is not affected.
+  test('sms_per_number_block_counts_across_its_numbers', async () => {
+    const { api, emu } = await instance({ SMS_PER_PREFIX_HOUR: 2 });
+    const block = usPhone().slice(0, -3);
+    const users = [];
+    for (const tail of ['101', '202', '303']) users.push(await signup(api, newUser({ phone: `${block}${tail}` })));
+    await login(api, users[0]);
+    await login(api, users[1]);
+    const refused = await api.post('/login', { email: users[2].email, password: users[2].password });
+    expectProblem(refused, 429, 'sms-rate-limited');
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    assert.equal(await sends(emu), 2, 'the third number of the block got no SMS');
+    await login(api, await signup(api)); // another block
+    assert.equal(await sends(emu), 3);
+  });
+
   test('sms_per_ip_per_hour_across_numbers', async () => {
     const { api, emu } = await instance({ SMS_PER_IP_HOUR: 2 });
     const users = [await signup(api), await signup(api), await signup(api)];

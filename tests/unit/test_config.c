@@ -60,7 +60,7 @@ static void config_defaults_with_only_twilio_set(void) {
   CHECK(cfg.max_connections == 1024 && cfg.max_connections_per_ip == 128);
   CHECK(cfg.connection_timeout == 30 && cfg.thread_stack_kb == 256);
   CHECK(cfg.hash_nice == 10 && cfg.redis_pool_size == 48);
-  CHECK(cfg.ipv6_limit_prefix == 64);
+  CHECK(cfg.ipv6_limit_prefix == 64 && cfg.sms_per_prefix_hour == 20);
   CHECK_STR(cfg.mongodb_uri, "mongodb://127.0.0.1:27017/verigate");
   CHECK_STR(cfg.redis_url, "redis://127.0.0.1:6379/0");
   CHECK_STR(cfg.twilio_account_sid, ACCOUNT_SID);
@@ -171,6 +171,7 @@ static void config_refuses_other_invalid_values(void) {
   CHECK(refused("THREAD_STACK_KB", "64") && refused("THREAD_STACK_KB", "16385"));
   CHECK(refused("HASH_NICE", "20") && refused("HASH_NICE", "-1"));
   CHECK(refused("IPV6_LIMIT_PREFIX", "31") && refused("IPV6_LIMIT_PREFIX", "129"));
+  CHECK(refused("SMS_PER_PREFIX_HOUR", "-1"));
   CHECK(refused("HASH_ENGINE", "argon2") && refused("HASH_ENGINE", "LIBSODIUM"));
 }
 

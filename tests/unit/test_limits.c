@@ -257,6 +257,26 @@ static void sms_per_ip_counts_across_numbers(void) {
   CHECK(login("user2@example.com", "correct horse", OTHER_IP) == VG_OK);
 }
 
+/* One block of 1,000 numbers (all digits but the last 3) gets at most sms_per_prefix_hour SMS,
+ * whichever of its numbers they go to; another block is not affected. */
+static void sms_per_number_block_counts_across_its_numbers(void) {
+  fresh();
+  w.auth.abuse.sms_per_prefix_hour = 2;
+  for (int i = 0; i < 3; i++) CHECK(signup(i, IP) == VG_OK); /* +1555000000i: one block */
+  struct signup_input elsewhere = user(3, IP);
+  elsewhere.phone = "+15550001003";
+  struct vg_user created;
+  CHECK(auth_signup(&w.auth, &elsewhere, &errs, &created, &retry) == VG_OK);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+  CHECK(login("user1@example.com", "correct horse", OTHER_IP) == VG_OK);
+  int starts = w.otp.starts;
+  CHECK(login("user2@example.com", "correct horse", "192.0.2.1") == VG_ERR_SMS_RATE_LIMITED);
+  CHECK(w.otp.starts == starts);
+  CHECK(retry > 0 && retry <= 3600);
+  CHECK(fake_rate_limiter_count(&w.limiter, "sms-prefix-hour", "+15550000") == 2);
+  CHECK(login("user3@example.com", "correct horse", "192.0.2.1") == VG_OK);
+}
+
 static void global_sms_budget_answers_budget_exhausted(void) {
   fresh();
   w.auth.abuse.sms_max_per_hour = 2;
@@ -360,6 +380,7 @@ int main(void) {
   RUN(failures_per_ip_block_that_ip_only);
   RUN(sms_per_phone_in_10_minutes_then_per_day);
   RUN(sms_per_ip_counts_across_numbers);
+  RUN(sms_per_number_block_counts_across_its_numbers);
   RUN(global_sms_budget_answers_budget_exhausted);
   RUN(a_failed_send_counts_against_no_sms_limit);
   RUN(resend_counts_against_the_sms_limits);
