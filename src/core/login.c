@@ -16,14 +16,14 @@ static void name_account(struct auth *a, const char *account, const struct vg_us
 }
 
 /* The password step, behind the guessing limits. The account key is the address as typed
- * (normalised when it can be), so unknown and known addresses are limited alike. On VG_OK *res
- * holds the failure reserved for this login, which the caller gives back. */
+ * (normalised when it can be), so unknown and known addresses are limited alike; it is written
+ * into the caller's account, which must outlive *res: the reservation names its counters by it.
+ * On VG_OK *res holds the failure reserved for this login, which the caller gives back. */
 static vg_result check_password(struct auth *a, const char *email, const char *password,
-                                const char *ip, struct vg_user *user, struct vg_reservation *res,
-                                struct login_output *out) {
-  char account[VG_EMAIL_MAX];
-  bool plausible = vg_email_normalize(email, account, sizeof account);
-  if (!plausible) snprintf(account, sizeof account, "%.*s", VG_EMAIL_MAX - 1, email);
+                                const char *ip, char account[VG_EMAIL_MAX], struct vg_user *user,
+                                struct vg_reservation *res, struct login_output *out) {
+  bool plausible = vg_email_normalize(email, account, VG_EMAIL_MAX);
+  if (!plausible) snprintf(account, VG_EMAIL_MAX, "%.*s", VG_EMAIL_MAX - 1, email);
   /* Shed a flood first: a login refused here costs no Redis or MongoDB round trip. */
   vg_result r = a->hasher.admit(a->hasher.self);
   if (r != VG_OK) return r;
@@ -65,7 +65,8 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
 
   struct vg_user user;
   struct vg_reservation reserved = {0};
-  vg_result r = check_password(a, email, password, client_ip, &user, &reserved, out);
+  char account[VG_EMAIL_MAX]; /* named by reserved until it is given back */
+  vg_result r = check_password(a, email, password, client_ip, account, &user, &reserved, out);
   if (r != VG_OK) return r;
   memcpy(out->user_id, user.id, sizeof out->user_id);
   if (!limits_country_allowed(a, user.phone)) {

@@ -129,6 +129,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FUZZ_REQUIRE(strcmp(got, want) == 0);
   /* Whatever is picked came from the peer or from the header, never from elsewhere. */
   FUZZ_REQUIRE(strncmp(got, peer, CLIENT_IP_MAX - 1) == 0 || (xff && strstr(xff, got)));
+
+  /* What the per-IP limits count: an IPv6 client's network of prefix bits, "<network>/<prefix>",
+   * whose first prefix bits are the client's and the rest zero; anything else as it is. */
+  int prefix = 32 + (int)(size % 97);
+  char subject[CLIENT_IP_SUBJECT_MAX];
+  client_ip_limit_subject(got, prefix, subject);
+  unsigned char client[16], net[16];
+  if (prefix < 128 && inet_pton(AF_INET6, got, client) == 1) {
+    char *slash = strrchr(subject, '/');
+    FUZZ_REQUIRE(slash && atoi(slash + 1) == prefix);
+    *slash = '\0';
+    FUZZ_REQUIRE(inet_pton(AF_INET6, subject, net) == 1);
+    for (int bit = 0; bit < 128; bit++) {
+      int mask = 0x80 >> (bit % 8);
+      FUZZ_REQUIRE((net[bit / 8] & mask) == (bit < prefix ? client[bit / 8] & mask : 0));
+    }
+  } else {
+    FUZZ_REQUIRE(strcmp(subject, got) == 0);
+  }
   free(got);
   free(joined);
   free(input);
