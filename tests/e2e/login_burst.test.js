@@ -5,6 +5,9 @@
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo, redisExists, redis } = require('./lib/stores');
@@ -121,6 +124,43 @@ describe('login bursts, keyed counters, whose login failed', () => {
     for (const [scope, subject] of [['sms-ip-hour', ip], ['sms-phone-10min', user.phone]]) {
       assert.equal(redisExists(env.REDIS_URL, plainKey(scope, subject)), false, `${scope}: not the plain SHA-256`);
       assert.equal(redis(env.REDIS_URL, 'GET', rateLimitKey(scope, subject)), '1', `${scope}: the keyed hash`);
+    }
+  });
+
+  // A hash that waited its 2 s in the queue and gave up (503) says nothing about the password:
+  // its reservation, taken at the gate before it queued, is given back, so only the checked
+  // passwords stay counted. One hash at a time and room for all in the queue: 40 hashes take
+  // longer than 2 s, so the last ones give up after the gate let them in.
+  test('a_login_whose_hash_gives_up_in_the_queue_gives_its_reservation_back', async () => {
+    const { apis } = await instances(1, { LOGIN_FAILS_PER_ACCOUNT: 100, HASH_CONCURRENCY: 1, HASH_QUEUE: 64 });
+    const user = await signup(apis[0]);
+    const answers = await Promise.all(Array.from({ length: 40 },
+      (_, i) => apis[0].post('/login', { email: user.email, password: `wrong password ${i}` })));
+    for (const r of answers) if (r.status !== 401) expectProblem(r, 503, 'overloaded');
+    assert.ok(answers.some((r) => r.status === 503), 'some hashes gave up in the queue');
+    const failed = answers.filter((r) => r.status === 401).length;
+    assert.equal(Number(redis(env.REDIS_URL, 'GET', rateLimitKey('login-fail-account', user.email)) || 0), failed,
+      'only the checked passwords count');
+  });
+
+  // Another signing key, another secret: the same subject's counter has another name, and one
+  // instance's counts are not another's.
+  test('rate_limit_keys_differ_between_two_signing_keys', async () => {
+    const { apis, emu, vgs } = await instances(1, { SMS_PER_IP_HOUR: 5, SMS_PER_PHONE_10MIN: 5 });
+    const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vg-e2e-key-')), 'key.pem');
+    fs.writeFileSync(file, pem, { mode: 0o600 });
+    const other = await startVerigate({ db: vgs[0].db,
+      env: Object.assign({ TWILIO_VERIFY_BASE_URL: emu.url, JWT_PRIVATE_KEY_FILE: file, SMS_PER_IP_HOUR: 5, SMS_PER_PHONE_10MIN: 5 }, BURST_ROOM) });
+    const user = await signup(apis[0]);
+    const ip = freshIp();
+    expectStatus(await apis[0].post('/login', { email: user.email, password: user.password }, as(ip)), 200);
+    expectStatus(await client(other.url).post('/login', { email: user.email, password: user.password }, as(ip)), 200);
+    for (const [scope, subject] of [['sms-ip-hour', ip], ['sms-phone-10min', user.phone]]) {
+      assert.notEqual(rateLimitKey(scope, subject, pem), rateLimitKey(scope, subject));
+      assert.equal(redis(env.REDIS_URL, 'GET', rateLimitKey(scope, subject)), '1', `${scope}: the shared key's counter`);
+      assert.equal(redis(env.REDIS_URL, 'GET', rateLimitKey(scope, subject, pem)), '1', `${scope}: the other key's own counter`);
     }
   });
 
