@@ -73,9 +73,14 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
     limits_login_give_back(a, &reserved, true);
     return VG_ERR_INVALID_PHONE;
   }
-  /* The reservation goes back in the take's own round trip, whatever the take answers. */
+  /* The reservation goes back in the take's own round trip, whatever the take answers. A take
+   * that failed on the store gave nothing back (reserved.taken): once more, so that a right
+   * password is not left counted as a failure, nor the lock it may have set. */
   r = limits_take_sms(a, user.phone, client_ip, &reserved, &out->retry_after);
-  if (r != VG_OK) return r;
+  if (r != VG_OK) {
+    limits_login_give_back(a, &reserved, true);
+    return r;
+  }
 
   /* From here on, every failure gives the SMS quota back before answering: the client got no
    * login, so the SMS (if one went out) is none it can use. */

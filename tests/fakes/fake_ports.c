@@ -536,6 +536,11 @@ static vg_result limiter_take(void *self, const struct vg_limit *limits, int n,
                               struct vg_reservation *back, int *which, int *retry_after) {
   struct fake_rate_limiter *r = self;
   r->calls++;
+  if (r->next_take != VG_OK) {
+    vg_result failed = r->next_take;
+    r->next_take = VG_OK;
+    return failed;
+  }
   if (back && !r->down) limiter_give_back(r, back, true);
   vg_result res = limiter_find(self, limits, n, which, retry_after);
   for (int i = 0; res == VG_OK && i < n; i++)

@@ -139,6 +139,7 @@ struct fake_rate_limiter {
   struct fake_counter counters[FAKE_COUNTERS_MAX];
   int n;
   bool down; /* every call answers VG_ERR_UNAVAILABLE */
+  vg_result next_take; /* when not VG_OK, the next take answers it (once), doing nothing */
   int calls; /* calls that would be a round trip to the store (take, untake, reserve, give_back) */
 };
 struct rate_limiter fake_rate_limiter_port(struct fake_rate_limiter *r);

@@ -277,6 +277,20 @@ static void sms_per_number_block_counts_across_its_numbers(void) {
   CHECK(login("user3@example.com", "correct horse", "192.0.2.1") == VG_OK);
 }
 
+/* The SMS take gives a right password's reservation back in its own round trip; when that round
+ * trip fails, the login gives it back once more, so an outage of one call locks nobody out. */
+static void a_failed_sms_take_still_gives_the_reservation_back(void) {
+  fresh();
+  w.auth.abuse.login_fails_per_account = 2;
+  CHECK(signup(0, IP) == VG_OK);
+  CHECK(login("user0@example.com", "wrong", IP) == VG_ERR_INVALID_CREDENTIALS);
+  w.limiter.next_take = VG_ERR_UNAVAILABLE;
+  /* This reservation brings the account to its limit and sets the lock. */
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_ERR_UNAVAILABLE);
+  CHECK(fake_rate_limiter_count(&w.limiter, "login-lock", "user0@example.com") == 0);
+  CHECK(login("user0@example.com", "correct horse", IP) == VG_OK);
+}
+
 static void global_sms_budget_answers_budget_exhausted(void) {
   fresh();
   w.auth.abuse.sms_max_per_hour = 2;
@@ -381,6 +395,7 @@ int main(void) {
   RUN(sms_per_phone_in_10_minutes_then_per_day);
   RUN(sms_per_ip_counts_across_numbers);
   RUN(sms_per_number_block_counts_across_its_numbers);
+  RUN(a_failed_sms_take_still_gives_the_reservation_back);
   RUN(global_sms_budget_answers_budget_exhausted);
   RUN(a_failed_send_counts_against_no_sms_limit);
   RUN(resend_counts_against_the_sms_limits);
