@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #define KEY_NAME_MAX 256
 
 struct keyset_entry {
@@ -186,4 +188,39 @@ char *jwt_keyset_jwks(const struct jwt_keyset *s) {
   char *text = jwks ? json_dumps(jwks, JSON_COMPACT) : NULL;
   json_decref(jwks);
   return text;
+}
+
+struct jwt_secrets {
+  const struct jwt_keyset *keys;
+  size_t count;
+  unsigned char (*secrets)[JWT_SECRET_BYTES]; /* secrets[i]: of jwt_keyset_key(keys, i) */
+};
+
+struct jwt_secrets *jwt_secrets_derive(const struct jwt_keyset *s, const char *info) {
+  struct jwt_secrets *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->keys = s;
+  d->count = jwt_keyset_count(s);
+  d->secrets = calloc(d->count, sizeof *d->secrets);
+  for (size_t i = 0; d->secrets && i < d->count; i++)
+    if (!jwt_key_derive_secret(jwt_keyset_key(s, i), info, d->secrets[i], JWT_SECRET_BYTES)) {
+      jwt_secrets_free(d);
+      return NULL;
+    }
+  if (d->secrets) return d;
+  free(d);
+  return NULL;
+}
+
+const unsigned char *jwt_secrets_find(const struct jwt_secrets *d, const char *kid) {
+  for (size_t i = 0; kid && i < d->count; i++)
+    if (strcmp(jwt_keyset_key(d->keys, i)->kid, kid) == 0) return d->secrets[i];
+  return NULL;
+}
+
+void jwt_secrets_free(struct jwt_secrets *d) {
+  if (!d) return;
+  if (d->secrets) OPENSSL_cleanse(d->secrets, d->count * sizeof *d->secrets);
+  free(d->secrets);
+  free(d);
 }

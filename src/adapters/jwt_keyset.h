@@ -33,4 +33,15 @@ const struct jwt_key *jwt_keyset_find(const struct jwt_keyset *s, const char *ki
 /* {"keys":[...]}: the public JWK of every key, newest first (malloc()ed), or NULL. */
 char *jwt_keyset_jwks(const struct jwt_keyset *s);
 
+/* One 256-bit secret per key of s for one purpose (jwt_key_derive_secret with info), found by
+ * the key's kid: what the mfa_token and the refresh sealer key themselves with, so that each
+ * follows every rotation. Kept in memory only and wiped when freed; s is borrowed and must
+ * outlive the result. NULL on failure. */
+#define JWT_SECRET_BYTES 32
+struct jwt_secrets;
+struct jwt_secrets *jwt_secrets_derive(const struct jwt_keyset *s, const char *info);
+/* The secret derived from the key named kid, or NULL when kid (or NULL) names no key. */
+const unsigned char *jwt_secrets_find(const struct jwt_secrets *d, const char *kid);
+void jwt_secrets_free(struct jwt_secrets *d);
+
 #endif

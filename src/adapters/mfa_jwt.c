@@ -6,48 +6,31 @@
 #include <string.h>
 
 #include <jwt.h>
-#include <openssl/crypto.h>
 #include <sodium.h>
 
 #define HS256_SIG_CHARS 43 /* base64url of a 32-byte HMAC-SHA256, without padding */
 
 struct mfa_jwt {
-  const struct jwt_keyset *keys;
-  size_t count;
-  unsigned char (*secrets)[MFA_JWT_SECRET_BYTES]; /* secrets[i]: of jwt_keyset_key(keys, i) */
+  struct jwt_secrets *secrets;
 };
+
+_Static_assert(MFA_JWT_SECRET_BYTES == JWT_SECRET_BYTES, "an HS256 secret is a key set secret");
 
 struct mfa_jwt *mfa_jwt_create(const struct jwt_keyset *keys) {
   struct mfa_jwt *m = calloc(1, sizeof *m);
-  if (!m) return NULL;
-  m->keys = keys;
-  m->count = jwt_keyset_count(keys);
-  m->secrets = calloc(m->count, sizeof *m->secrets);
-  if (!m->secrets) {
-    free(m);
-    return NULL;
-  }
-  for (size_t i = 0; i < m->count; i++) {
-    if (!jwt_key_derive_secret(jwt_keyset_key(keys, i), MFA_JWT_SECRET_INFO, m->secrets[i],
-                               MFA_JWT_SECRET_BYTES)) {
-      mfa_jwt_free(m);
-      return NULL;
-    }
-  }
-  return m;
+  if (m && (m->secrets = jwt_secrets_derive(keys, MFA_JWT_SECRET_INFO))) return m;
+  free(m);
+  return NULL;
 }
 
 void mfa_jwt_free(struct mfa_jwt *m) {
   if (!m) return;
-  if (m->secrets) OPENSSL_cleanse(m->secrets, m->count * sizeof *m->secrets);
-  free(m->secrets);
+  jwt_secrets_free(m->secrets);
   free(m);
 }
 
 const unsigned char *mfa_jwt_secret(const struct mfa_jwt *m, const char *kid) {
-  for (size_t i = 0; kid && i < m->count; i++)
-    if (strcmp(jwt_keyset_key(m->keys, i)->kid, kid) == 0) return m->secrets[i];
-  return NULL;
+  return jwt_secrets_find(m->secrets, kid);
 }
 
 char *mfa_jwt_sign(const struct mfa_jwt *m, const struct jwt_key *signer, json_t *claims) {

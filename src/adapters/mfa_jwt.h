@@ -1,6 +1,6 @@
 /* mfa_jwt.h: the pre-2FA mfa_token, made and read with libjwt 1.10 (Debian 12's libjwt-dev):
  * HS256 with a 256-bit secret that every instance derives from each signing key of the key set
- * (jwt_key_derive_secret with MFA_JWT_SECRET_INFO), kept in memory for the life of the process,
+ * (jwt_secrets_derive with MFA_JWT_SECRET_INFO), kept in memory for the life of the process,
  * wiped on free, and published nowhere.
  *
  * The token: JOSE header {"alg":"HS256","kid":<kid>,"typ":"JWT"} (libjwt 1.10 writes typ JWT

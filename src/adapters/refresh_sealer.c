@@ -14,48 +14,32 @@
 
 struct refresh_sealer {
   const struct jwt_keyset *keys;
-  size_t count;
-  unsigned char (*secrets)[KEY_BYTES]; /* secrets[i]: of jwt_keyset_key(keys, i) */
+  struct jwt_secrets *secrets;
 };
+
+_Static_assert(KEY_BYTES == JWT_SECRET_BYTES, "an XChaCha20-Poly1305 key is a key set secret");
 
 struct refresh_sealer *refresh_sealer_create(const struct jwt_keyset *keys) {
   struct refresh_sealer *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
-  s->keys = keys;
-  s->count = jwt_keyset_count(keys);
-  s->secrets = calloc(s->count, sizeof *s->secrets);
-  if (!s->secrets) {
-    free(s);
-    return NULL;
+  if (s && (s->secrets = jwt_secrets_derive(keys, REFRESH_SEALER_INFO))) {
+    s->keys = keys;
+    return s;
   }
-  for (size_t i = 0; i < s->count; i++) {
-    if (!jwt_key_derive_secret(jwt_keyset_key(keys, i), REFRESH_SEALER_INFO, s->secrets[i],
-                               KEY_BYTES)) {
-      refresh_sealer_destroy(s);
-      return NULL;
-    }
-  }
-  return s;
+  free(s);
+  return NULL;
 }
 
 void refresh_sealer_destroy(struct refresh_sealer *s) {
   if (!s) return;
-  if (s->secrets) sodium_memzero(s->secrets, s->count * sizeof *s->secrets);
-  free(s->secrets);
+  jwt_secrets_free(s->secrets);
   free(s);
-}
-
-static const unsigned char *secret_of(const struct refresh_sealer *s, const char *kid) {
-  for (size_t i = 0; kid && i < s->count; i++)
-    if (strcmp(jwt_keyset_key(s->keys, i)->kid, kid) == 0) return s->secrets[i];
-  return NULL;
 }
 
 int refresh_sealer_seal(const struct refresh_sealer *s, int64_t now, const char *token,
                         const char *ad, char kid[REFRESH_SEALER_KID_MAX],
                         char box[REFRESH_SEALED_MAX]) {
   const struct jwt_key *signer = jwt_keyset_signer(s->keys, now);
-  const unsigned char *key = signer ? secret_of(s, signer->kid) : NULL;
+  const unsigned char *key = signer ? jwt_secrets_find(s->secrets, signer->kid) : NULL;
   if (!key || strlen(token) != TOKEN_LEN || strlen(signer->kid) >= REFRESH_SEALER_KID_MAX) return 0;
   unsigned char sealed[SEALED_BYTES];
   randombytes_buf(sealed, NONCE_BYTES);
@@ -72,7 +56,7 @@ int refresh_sealer_open(const struct refresh_sealer *s, const char *kid, const c
                         const char *ad, char token[VG_REFRESH_TOKEN_MAX]) {
   unsigned char sealed[SEALED_BYTES];
   size_t n = 0;
-  const unsigned char *key = secret_of(s, kid);
+  const unsigned char *key = jwt_secrets_find(s->secrets, kid);
   memset(token, 0, VG_REFRESH_TOKEN_MAX);
   if (!key || !box ||
       sodium_base642bin(sealed, sizeof sealed, box, strlen(box), NULL, &n, NULL,

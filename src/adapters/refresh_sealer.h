@@ -1,7 +1,7 @@
 /* refresh_sealer.h: the successor refresh token kept for the reuse grace (redis_session_store.c),
  * sealed so that Redis never holds it in clear: XChaCha20-Poly1305 (IETF, libsodium) with a
  * 256-bit key that every instance derives from each signing key of the key set
- * (jwt_key_derive_secret with REFRESH_SEALER_INFO), kept in memory only and wiped on destroy.
+ * (jwt_secrets_derive with REFRESH_SEALER_INFO), kept in memory only and wiped on destroy.
  *
  * Which key: a token is sealed with the secret of the key that signs at that moment, and the
  * sealed box travels with that key's kid, so it is opened with the secret of the key it names,
