@@ -22,8 +22,8 @@ static const char *refusal_event(const char *step, vg_result r) {
   return "resend_refused";
 }
 
-/* Audits and answers a refusal of step; a spent SMS budget is an operator's problem too. */
-/* user: the user's id, or NULL; account: for a login of an unknown address, its tag, or NULL. */
+/* Audits and answers a refusal of step; a spent SMS budget is an operator's problem too. user is
+ * the user's id, or NULL; account, for a login of an unknown address, its tag, or NULL. */
 static void refuse(struct http_call *c, const char *step, vg_result r, const char *detail,
                    const struct vg_field_errors *errs, int retry_after, const char *user,
                    const char *account) {
