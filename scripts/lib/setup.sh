@@ -12,6 +12,8 @@ VG_APT_PACKAGES=(
   libphonenumber-dev libjwt-dev
   redis-server redis-tools openssl curl ca-certificates
 )
+# What only scripts/test needs: a real browser for the example SPA, promtool for /metrics.
+VG_TEST_APT_PACKAGES=(chromium prometheus)
 
 vg_log() { printf '\033[1m[verigate]\033[0m %s\n' "$*" >&2; }
 vg_die() { vg_log "error: $*"; exit 1; }
@@ -65,8 +67,10 @@ vg_build() {
   ninja -C "$dir" >/dev/null || { ninja -C "$dir"; vg_die "build failed"; }
 }
 
+# vg_setup [test]: with `test`, also what the test suites need.
 vg_setup() {
   vg_apt_install "${VG_APT_PACKAGES[@]}"
+  [ "${1:-}" = test ] && vg_apt_install "${VG_TEST_APT_PACKAGES[@]}"
   vg_ensure_node_tools
   vg_build "$VG_ROOT/build"
 }
