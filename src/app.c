@@ -286,6 +286,9 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
       .ipv6_limit_prefix = cfg->ipv6_limit_prefix,
       .trusted_proxies = cfg->trusted_proxies,
       .cors_origins = cfg->cors_origins,
+      .issuer = cfg->jwt_issuer,
+      .public_url = cfg->public_url,
+      .es256 = cfg->jwt_es256,
   };
   app->server = http_server_start(&hc, &app->auth, err, errlen);
   if (!app->server) goto fail;

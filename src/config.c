@@ -118,6 +118,27 @@ static void load_twilio(struct config *c, struct source *s) {
   c->twilio_timeout_ms = number(s, "TWILIO_TIMEOUT_MS", 5000, 500, 30000);
 }
 
+/* https://host[:port][/path], or http:// to a loopback host: an absolute base URL without
+ * userinfo, query or fragment, of printable ASCII that needs no escaping in JSON or a URL. */
+static bool is_public_url(const char *v) {
+  size_t len = strlen(v);
+  size_t scheme = strncmp(v, "https://", 8) == 0 ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+  if (!scheme || len > 200 || strcspn(v + scheme, "/") == 0) return false;
+  for (const char *p = v; *p; p++)
+    if (*p <= 0x20 || *p >= 0x7f || strchr("\"\\<>`{}|^?#@%", *p)) return false;
+  return scheme == 8 || is_loopback_url(v + scheme);
+}
+
+static void load_public_url(struct config *c, struct source *s) {
+  c->public_url = text(s, "PUBLIC_URL", NULL);
+  if (c->public_url && !is_public_url(c->public_url))
+    fail(s,
+         "PUBLIC_URL must be the https:// URL clients reach verigate at, like "
+         "https://auth.example.com (http:// only to a loopback host; no query, fragment or "
+         "user)");
+  if (!c->public_url && is_public_url(c->jwt_issuer)) c->public_url = c->jwt_issuer;
+}
+
 static void load_tokens(struct config *c, struct source *s) {
   c->jwt_private_key_file = text(s, "JWT_PRIVATE_KEY_FILE", NULL);
   c->jwt_keys_dir = text(s, "JWT_KEYS_DIR", NULL);
@@ -130,6 +151,7 @@ static void load_tokens(struct config *c, struct source *s) {
   c->jwt_issuer = text(s, "JWT_ISSUER", "verigate");
   c->jwt_audience = text(s, "JWT_AUDIENCE", "verigate");
   c->jwt_client_id = text(s, "JWT_CLIENT_ID", c->jwt_audience);
+  load_public_url(c, s);
   /* An mfa_token must not outlive Twilio's 10-minute code. */
   c->mfa_token_ttl = (int)number(s, "MFA_TOKEN_TTL", 300, 30, 600);
   c->access_token_ttl = (int)number(s, "ACCESS_TOKEN_TTL", 900, 60, 86400);

@@ -27,6 +27,10 @@ struct config {
   const char *jwt_issuer;
   const char *jwt_audience;
   const char *jwt_client_id; /* the access token's client_id (RFC 9068); default the audience */
+  /* PUBLIC_URL: the base of the absolute URLs the discovery document gives (jwks_uri, the
+   * endpoints), never the client's Host header; default JWT_ISSUER when that is such a URL.
+   * NULL: no discovery document. */
+  const char *public_url;
   int mfa_token_ttl;
   int access_token_ttl;
   int refresh_token_ttl;

@@ -19,6 +19,7 @@ struct http_call {
   struct _u_response *res;
   struct auth *auth;
   const char *bearer; /* the "Authorization: Bearer" token (in req's headers), or NULL */
+  const char *discovery; /* the server's RFC 8414 metadata (discovery.h), or NULL */
   char request_id[REQUEST_ID_MAX];
   char client_ip[CLIENT_IP_MAX]; /* "" when unknown; what logs and audit lines name */
   char limit_ip[CLIENT_IP_SUBJECT_MAX]; /* what per-IP limits count: an IPv6 client's network */
@@ -50,6 +51,7 @@ json_t *http_token_response(const char *access_token, int expires_in, const char
                             int refresh_expires_in);
 void handle_dashboard(struct http_call *call);
 void handle_jwks(struct http_call *call);
+void handle_discovery(struct http_call *call);
 void handle_healthz(struct http_call *call);
 void handle_readyz(struct http_call *call);
 

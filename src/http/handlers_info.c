@@ -1,4 +1,4 @@
-/* handlers_info.c: /dashboard, the JWKS and the health probes. */
+/* handlers_info.c: /dashboard, the JWKS, the discovery document and the health probes. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +49,20 @@ void handle_jwks(struct http_call *c) {
   ulfius_set_string_body_response(c->res, 200, jwks);
   u_map_put(c->res->map_header, "Content-Type", "application/json");
   /* Public keys: caches may keep them for a while (rotation publishes the next key early). */
+  u_map_put(c->res->map_header, "Cache-Control", "public, max-age=300");
+}
+
+/* RFC 8414 metadata, made at start from PUBLIC_URL (or an https JWT_ISSUER), so that libraries
+ * configured with the issuer find the JWKS; without such a URL there is none to give, since a
+ * URL made from the request's Host header would be the client's to choose. */
+void handle_discovery(struct http_call *c) {
+  if (!c->discovery) {
+    problem_send(c->res, problem_for_http(HTTP_ERR_NOT_FOUND),
+                 "No metadata is published: set PUBLIC_URL, or JWT_ISSUER to an https URL", NULL);
+    return;
+  }
+  ulfius_set_string_body_response(c->res, 200, c->discovery);
+  u_map_put(c->res->map_header, "Content-Type", "application/json");
   u_map_put(c->res->map_header, "Cache-Control", "public, max-age=300");
 }
 

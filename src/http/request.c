@@ -89,6 +89,7 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   c->req = req;
   c->res = res;
   c->auth = s->auth;
+  c->discovery = s->discovery;
   request_id(req, c->request_id);
   vg_log_request_begin(c->request_id); /* every line logged from here names the request */
   find_client_ip(s, req, c);

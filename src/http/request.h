@@ -24,6 +24,7 @@ struct http_site {
   struct trusted_proxies proxies;
   const char *cors_origins; /* CORS_ALLOWED_ORIGINS; "" answers no browser origin */
   int ipv6_limit_prefix;    /* IPV6_LIMIT_PREFIX: the network per-IP limits count an IPv6 client by */
+  const char *discovery;    /* the RFC 8414 metadata (discovery.h); NULL: not published */
 };
 
 struct MHD_Connection;

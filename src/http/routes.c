@@ -17,6 +17,7 @@ const struct route http_routes[] = {
     {"POST", "/logout", handle_logout},
     {"GET", "/dashboard", handle_dashboard},
     {"GET", "/.well-known/jwks.json", handle_jwks},
+    {"GET", "/.well-known/oauth-authorization-server", handle_discovery},
     {"GET", "/healthz", handle_healthz},
     {"GET", "/readyz", handle_readyz},
     {NULL, NULL, NULL},

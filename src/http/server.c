@@ -20,6 +20,7 @@
 #include <ulfius.h>
 
 #include "http/call.h"
+#include "http/discovery.h"
 #include "http/json_io.h"
 #include "http/request.h"
 
@@ -35,6 +36,7 @@ struct http_server {
   unsigned family_flags; /* MHD_USE_IPv6 or MHD_USE_DUAL_STACK for an IPv6 address, else 0 */
   struct http_site site;
   char *cors_origins;
+  char *discovery; /* made once here: the settings it comes from do not change */
   struct http_path paths[MAX_PATHS];
 };
 
@@ -130,11 +132,17 @@ static bool start(struct http_server *s, const struct http_server_config *cfg) {
   return ulfius_start_framework_with_mhd_options(&s->instance, flags, options) == U_OK;
 }
 
+/* What http_server_start allocated before the ulfius instance. */
+static void free_site(struct http_server *s) {
+  free(s->cors_origins);
+  free(s->discovery);
+  free(s);
+}
+
 static void free_server(struct http_server *s) {
   if (s->started) ulfius_stop_framework(&s->instance);
   ulfius_clean_instance(&s->instance);
-  free(s->cors_origins);
-  free(s);
+  free_site(s);
 }
 
 struct http_server *http_server_start(const struct http_server_config *cfg, struct auth *auth,
@@ -143,17 +151,23 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
   if (!s) return NULL;
   http_log_set_level(cfg->log_level);
   s->cors_origins = strdup(cfg->cors_origins ? cfg->cors_origins : "");
-  s->site = (struct http_site){
-      .auth = auth, .cors_origins = s->cors_origins, .ipv6_limit_prefix = cfg->ipv6_limit_prefix};
-  if (!s->cors_origins || !parse_bind(s, cfg)) {
+  s->discovery = discovery_document(cfg->issuer, cfg->public_url, cfg->es256);
+  s->site = (struct http_site){.auth = auth,
+                               .cors_origins = s->cors_origins,
+                               .ipv6_limit_prefix = cfg->ipv6_limit_prefix,
+                               .discovery = s->discovery};
+  if (!s->cors_origins || (cfg->public_url && !s->discovery)) {
+    snprintf(err, errlen, "out of memory setting up the HTTP server");
+    free_site(s);
+    return NULL;
+  }
+  if (!parse_bind(s, cfg)) {
     snprintf(err, errlen, "BIND_ADDRESS: '%s' is not an IPv4 or IPv6 address", cfg->bind_address);
-    free(s->cors_origins);
-    free(s);
+    free_site(s);
     return NULL;
   }
   if (!trusted_proxies_parse(cfg->trusted_proxies, &s->site.proxies, err, errlen)) {
-    free(s->cors_origins);
-    free(s);
+    free_site(s);
     return NULL;
   }
   int init = s->family_flags ? ulfius_init_instance_ipv6(&s->instance, cfg->port, &s->bind.v6,
@@ -161,8 +175,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
                              : ulfius_init_instance(&s->instance, cfg->port, &s->bind.v4, NULL);
   if (init != U_OK) {
     snprintf(err, errlen, "cannot set up the HTTP server");
-    free(s->cors_origins);
-    free(s);
+    free_site(s);
     return NULL;
   }
   /* One byte above the limit: request.c can then tell a body that is too large (413). */

@@ -228,6 +228,33 @@ static void config_cache_settings(void) {
   CHECK(refused("USER_CACHE_MS", "-1"));
 }
 
+static void config_public_url(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK(cfg.public_url == NULL); /* JWT_ISSUER "verigate" is no URL: no discovery document */
+  set("JWT_ISSUER", "https://auth.example.com");
+  CHECK(load());
+  CHECK_STR(cfg.public_url, "https://auth.example.com");
+  set("JWT_ISSUER", "http://auth.example.com"); /* not a URL to publish: no discovery */
+  CHECK(load());
+  CHECK(cfg.public_url == NULL);
+  set("PUBLIC_URL", "https://gw.example.com/auth/");
+  CHECK(load());
+  CHECK_STR(cfg.public_url, "https://gw.example.com/auth/");
+  const char *good[] = {"http://127.0.0.1:8080", "http://localhost:8080/", "http://[::1]:8080",
+                        "https://a.example:8443/v1"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    set("PUBLIC_URL", good[i]);
+    CHECK(load());
+    CHECK_STR(cfg.public_url, good[i]);
+  }
+  const char *bad[] = {"auth.example.com", "ftp://a.example", "http://auth.example.com",
+                       "https://", "https:///path", "https://a.example/?x=1",
+                       "https://a.example/#top", "https://user@a.example", "https://a.example/a b",
+                       "https://a.example/\"", "https://a.example/\xc3\xa9", "javascript:alert(1)"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(refused("PUBLIC_URL", bad[i]));
+}
+
 static void config_reports_the_first_problem(void) {
   minimal_env();
   set("PORT", "0");
@@ -247,6 +274,7 @@ int main(void) {
   RUN(config_token_lifecycle_settings);
   RUN(config_refresh_reuse_grace);
   RUN(config_cache_settings);
+  RUN(config_public_url);
   RUN(config_reports_the_first_problem);
   return check_done();
 }

@@ -114,9 +114,10 @@ function childEnv(vars) {
 
 // Own verigate. opts.db: a database name on the MONGODB_URI server (default: a fresh random one,
 // see handle.db); opts.env: variables that override the shared configuration (undefined removes).
-// opts.wait === false returns without waiting for /healthz (for configuration errors).
+// opts.wait === false returns without waiting for /healthz (for configuration errors); opts.port:
+// a port chosen beforehand (freePort()), for settings that must name it, such as PUBLIC_URL.
 async function startVerigate(opts = {}) {
-  const port = await freePort();
+  const port = opts.port || await freePort();
   const db = opts.db || `vg_e2e_${crypto.randomBytes(4).toString('hex')}`;
   const vars = Object.assign(baseConfig(), { MONGODB_URI: withDatabase(env.MONGODB_URI, db), PORT: port }, opts.env || {});
   for (const [k, v] of Object.entries(opts.env || {})) if (v === undefined) delete vars[k];
