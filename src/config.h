@@ -50,6 +50,7 @@ struct config {
   unsigned user_cache_size;  /* users read by id */
   int user_cache_ms;         /* how long a user read by id is kept */
   unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
+  int shutdown_grace;        /* seconds requests in flight get to finish after SIGTERM/SIGINT */
 };
 
 /* Reads every setting through get (getenv in production). Returns false with a message naming

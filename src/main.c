@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <malloc.h>
 
@@ -12,6 +14,7 @@
 
 #include "app.h"
 #include "config.h"
+#include "http/server.h"
 #include "log.h"
 
 static const char *env_get(const char *name, void *ctx) {
@@ -42,6 +45,43 @@ static int wait_for_stop_signal(const sigset_t *set) {
   int sig = 0;
   sigwait(set, &sig);
   return sig;
+}
+
+static bool before(const struct timespec *deadline) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return now.tv_sec < deadline->tv_sec ||
+         (now.tv_sec == deadline->tv_sec && now.tv_nsec < deadline->tv_nsec);
+}
+
+/* Waits until no request is in flight (true), or the deadline passes or another stop signal
+ * comes (false). */
+static bool wait_idle(struct http_server *server, const sigset_t *stop,
+                      const struct timespec *deadline) {
+  while (http_server_in_flight(server) > 0) {
+    if (!before(deadline)) return false;
+    const struct timespec tick = {0, 20 * 1000 * 1000};
+    if (sigtimedwait(stop, NULL, &tick) > 0) {
+      y_log_message(Y_LOG_LEVEL_WARNING, "second stop signal: not waiting any longer");
+      return false;
+    }
+  }
+  return true;
+}
+
+/* After SIGTERM/SIGINT: /readyz answers 503 at once, so the load balancer stops sending; the
+ * requests in flight, and any still arriving, are served (answers say `Connection: close`) until
+ * none is in flight, grace_seconds have passed or a second signal comes; then the listening
+ * socket closes (new connections are refused). Returns how many requests are still running. */
+static int drain(struct http_server *server, const sigset_t *stop, int grace_seconds) {
+  struct timespec deadline;
+  clock_gettime(CLOCK_MONOTONIC, &deadline);
+  deadline.tv_sec += grace_seconds;
+  http_server_drain(server);
+  bool idle = wait_idle(server, stop, &deadline);
+  http_server_close_listener(server);
+  if (idle) wait_idle(server, stop, &deadline); /* one the listener took just before it closed */
+  return http_server_in_flight(server);
 }
 
 int main(int argc, char **argv) {
@@ -79,7 +119,17 @@ int main(int argc, char **argv) {
   }
   y_log_message(Y_LOG_LEVEL_INFO, "listening on http://%s:%u", cfg.bind_address, cfg.port);
   int sig = wait_for_stop_signal(&stop);
-  y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
+  y_log_message(Y_LOG_LEVEL_INFO, "signal %d: draining (at most %d s)", sig, cfg.shutdown_grace);
+  int running = drain(app_http_server(app), &stop, cfg.shutdown_grace);
+  if (running > 0) {
+    /* Their handlers use the stores app_stop would free, and libmicrohttpd's stop would wait for
+     * them (it joins every connection's thread): leave without tearing down; the kernel closes
+     * every socket, and each cut request's client sees its connection end. */
+    y_log_message(Y_LOG_LEVEL_WARNING, "shutdown grace over: %d request%s still running, cut",
+                  running, running == 1 ? "" : "s");
+    _exit(0);
+  }
+  y_log_message(Y_LOG_LEVEL_INFO, "stopping");
   app_stop(app);
   y_close_logs();
   return 0;

@@ -24,6 +24,7 @@ struct http_call {
   char limit_ip[CLIENT_IP_SUBJECT_MAX]; /* what per-IP limits count: an IPv6 client's network */
   struct timespec start;
   bool answered; /* a callback has written the answer; the later ones leave it alone */
+  bool draining; /* the server was stopping when the request began */
 };
 
 typedef void (*http_handler)(struct http_call *call);

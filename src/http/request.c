@@ -93,6 +93,7 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   vg_log_request_begin(c->request_id); /* every line logged from here names the request */
   find_client_ip(s, req, c);
   c->bearer = http_bearer_token(req);
+  c->draining = atomic_load(s->draining);
   u_map_put(res->map_header, "X-Request-Id", c->request_id);
   /* ulfius stores at most max_post_body_size (one byte above the limit) and drops the rest
    * without telling: a stored length above the limit is how a larger body shows. The connection
@@ -155,6 +156,8 @@ int http_request_finish(const struct _u_request *req, struct _u_response *res, v
   if (!c) return U_CALLBACK_COMPLETE;
   if (!c->answered) problem_send(res, problem_for_http(HTTP_ERR_NOT_FOUND), NULL, NULL);
   cors_add_headers(s->cors_origins, req, res);
+  /* Stopping: the client opens its next request elsewhere rather than on a closing socket. */
+  if (atomic_load(s->draining)) u_map_put(res->map_header, "Connection", "close");
   if (http_log_enabled(Y_LOG_LEVEL_INFO)) {
     char verb[4 * 80 + 1], path[4 * 80 + 1];
     log_safe(req->http_verb, verb);
