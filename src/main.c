@@ -13,9 +13,11 @@
 #include <yder.h>
 
 #include "app.h"
+#include "check_config.h"
 #include "config.h"
 #include "http/server.h"
 #include "log.h"
+#include "version.h"
 
 static const char *env_get(const char *name, void *ctx) {
   (void)ctx;
@@ -84,12 +86,37 @@ static int drain(struct http_server *server, const sigset_t *stop, int grace_sec
   return http_server_in_flight(server);
 }
 
+/* Every problem of the configuration on stderr, one line each; false when there is one. */
+static bool load_config(struct config *cfg) {
+  char err[2048] = "";
+  if (config_load(cfg, env_get, NULL, err, sizeof err)) return true;
+  for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+    fprintf(stderr, "verigate: configuration error: %s\n", line);
+  config_free(cfg);
+  return false;
+}
+
+/* `--check-config`: 0 when the configuration is valid and every service answers, 1 when one
+ * does not, 2 when the configuration itself is invalid. */
+static int check_config(void) {
+  struct config cfg;
+  if (!load_config(&cfg)) return 2;
+  int rc = check_config_run(&cfg);
+  config_free(&cfg);
+  return rc;
+}
+
 int main(int argc, char **argv) {
-  if (argc > 1 && strcmp(argv[1], "--healthcheck") == 0) return healthcheck();
+  if (argc == 2 && strcmp(argv[1], "--healthcheck") == 0) return healthcheck();
+  if (argc == 2 && strcmp(argv[1], "--check-config") == 0) return check_config();
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("verigate %s (%s)\n", VG_VERSION, VG_COMMIT);
+    return 0;
+  }
   if (argc > 1) {
     fprintf(stderr,
-            "usage: verigate [--healthcheck]\n(configuration comes from the environment; see "
-            "README.md)\n");
+            "usage: verigate [--healthcheck | --check-config | --version]\n(configuration comes "
+            "from the environment; see README.md)\n");
     return 2;
   }
   sigset_t stop;
@@ -106,10 +133,7 @@ int main(int argc, char **argv) {
 
   struct config cfg;
   char err[256] = "";
-  if (!config_load(&cfg, env_get, NULL, err, sizeof err)) {
-    fprintf(stderr, "verigate: configuration error: %s\n", err);
-    return 2;
-  }
+  if (!load_config(&cfg)) return 2;
   vg_log_start(cfg.log_level, "verigate starting");
   struct app *app = app_start(&cfg, err, sizeof err);
   if (!app) {
@@ -132,5 +156,6 @@ int main(int argc, char **argv) {
   y_log_message(Y_LOG_LEVEL_INFO, "stopping");
   app_stop(app);
   y_close_logs();
+  config_free(&cfg);
   return 0;
 }
