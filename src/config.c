@@ -300,6 +300,9 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->user_cache_size = (unsigned)number(&s, "USER_CACHE_SIZE", 4096, 0, 262144);
   c->user_cache_ms = (int)number(&s, "USER_CACHE_MS", 1000, 0, 60000);
   c->log_level = log_level(&s);
+  const char *log_format = text(&s, "LOG_FORMAT", "text");
+  c->log_json = strcmp(log_format, "json") == 0;
+  if (!c->log_json && strcmp(log_format, "text") != 0) fail(&s, "LOG_FORMAT must be text or json");
   c->shutdown_grace = (int)number(&s, "SHUTDOWN_GRACE_SECONDS", 20, 0, 3600);
   return s.ok;
 }

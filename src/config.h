@@ -54,6 +54,7 @@ struct config {
   unsigned user_cache_size;  /* users read by id */
   int user_cache_ms;         /* how long a user read by id is kept */
   unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
+  bool log_json;             /* LOG_FORMAT=json: one JSON object per line (log.h) */
   int shutdown_grace;        /* seconds requests in flight get to finish after SIGTERM/SIGINT */
   char *owned[CONFIG_OWNED_MAX]; /* values read from *_FILE files; config_free wipes them */
   size_t owned_count;

@@ -134,7 +134,7 @@ int main(int argc, char **argv) {
   struct config cfg;
   char err[256] = "";
   if (!load_config(&cfg)) return 2;
-  vg_log_start(cfg.log_level, "verigate starting");
+  vg_log_start(cfg.log_level, cfg.log_json ? VG_LOG_JSON : VG_LOG_TEXT, "verigate starting");
   struct app *app = app_start(&cfg, err, sizeof err);
   if (!app) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot start: %s", err);

@@ -253,6 +253,14 @@ static void config_reports_every_problem_at_once(void) {
   CHECK(lines_of(err) == 4); /* one line per variable */
 }
 
+static void config_log_format(void) {
+  minimal_env();
+  CHECK(load() && !cfg.log_json); /* text by default */
+  set("LOG_FORMAT", "json");
+  CHECK(load() && cfg.log_json);
+  CHECK(refused("LOG_FORMAT", "xml") && refused("LOG_FORMAT", "JSON"));
+}
+
 static void config_shutdown_grace(void) {
   minimal_env();
   CHECK(load());
@@ -336,6 +344,7 @@ int main(void) {
   RUN(config_cache_settings);
   RUN(config_reports_every_problem_at_once);
   RUN(config_shutdown_grace);
+  RUN(config_log_format);
   RUN(config_hash_concurrency_follows_the_cpus_this_process_may_use);
   if (!mkdtemp(dir)) return 1;
   RUN(config_reads_secrets_from_files);
