@@ -299,6 +299,10 @@ fail:
   return NULL;
 }
 
+struct http_server *app_http_server(struct app *app) {
+  return app->server;
+}
+
 void app_stop(struct app *app) {
   if (app) {
     http_server_stop(app->server);

@@ -13,4 +13,7 @@ struct app;
 struct app *app_start(const struct config *cfg, char *err, size_t errlen);
 void app_stop(struct app *app);
 
+/* The HTTP server, for main.c's orderly stop (http/server.h: drain, close the listener). */
+struct http_server *app_http_server(struct app *app);
+
 #endif

@@ -1,9 +1,11 @@
-/* config.c: parsing and range checks of the environment; an invalid value stops the start. */
+/* config.c: parsing and range checks of the environment; invalid values stop the start, all of
+ * them named at once. */
 #include "config.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,26 +13,104 @@
 
 #include <yder.h>
 
+#include "cpu_quota.h"
+
 struct source {
   const char *(*get)(const char *name, void *ctx);
   void *ctx;
-  char *err;
+  char *err; /* every problem found, one line each */
   size_t errlen;
   bool ok;
 };
+
+/* Adds a line to the problems: every invalid variable is reported at once, not the first only. */
+static void fail(struct source *s, const char *message) {
+  size_t used = s->ok ? 0 : strlen(s->err);
+  if (s->ok && s->errlen > 0) s->err[0] = '\0';
+  if (used + 1 < s->errlen)
+    snprintf(s->err + used, s->errlen - used, "%s%s", used ? "\n" : "", message);
+  s->ok = false;
+}
 
 static const char *text(struct source *s, const char *name, const char *fallback) {
   const char *v = s->get(name, s->ctx);
   return v && *v ? v : fallback;
 }
 
+/* The content of path into *out (malloc'd, the caller's), without one trailing newline. */
+static bool read_value_file(const char *path, char **out, char *why, size_t whylen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(why, whylen, "cannot read %s: %s", path, strerror(errno));
+    return false;
+  }
+  char *buf = malloc(CONFIG_FILE_MAX + 2);
+  size_t n = buf ? fread(buf, 1, CONFIG_FILE_MAX + 1, f) : 0;
+  bool failed = !buf || ferror(f);
+  fclose(f);
+  if (failed || n > CONFIG_FILE_MAX) {
+    snprintf(why, whylen, failed ? "cannot read %s" : "%s is larger than %d bytes", path,
+             CONFIG_FILE_MAX);
+    free(buf);
+    return false;
+  }
+  if (n > 0 && buf[n - 1] == '\n') n--;
+  buf[n] = '\0';
+  if (n == 0 || strlen(buf) != n || strpbrk(buf, "\r\n")) {
+    snprintf(why, whylen, "%s is empty, or holds a NUL byte or more than one line", path);
+    explicit_bzero(buf, n);
+    free(buf);
+    return false;
+  }
+  *out = buf;
+  return true;
+}
+
+/* name's value, or the content of the file that name_FILE names (a secret mounted as a file):
+ * one of the two, never both. A value read from a file is kept in c until config_free. */
+static const char *text_or_file(struct config *c, struct source *s, const char *name,
+                                const char *fallback) {
+  char file_var[64], message[PATH_MAX + 160];
+  snprintf(file_var, sizeof file_var, "%s_FILE", name);
+  const char *v = text(s, name, NULL), *path = text(s, file_var, NULL);
+  if (!path) return v ? v : fallback;
+  if (v) {
+    snprintf(message, sizeof message, "%s and %s are both set: set one of them", name, file_var);
+    fail(s, message);
+    return fallback;
+  }
+  char why[PATH_MAX + 64], *content = NULL;
+  if (c->owned_count == CONFIG_OWNED_MAX || !read_value_file(path, &content, why, sizeof why)) {
+    snprintf(message, sizeof message, "%s: %s", file_var, why);
+    fail(s, message);
+    return fallback;
+  }
+  c->owned[c->owned_count++] = content;
+  return content;
+}
+
+static void missing(struct source *s, const char *name, const char *or_file) {
+  char message[160];
+  snprintf(message, sizeof message, "%s%s%s%s is required", name, or_file ? " (or " : "",
+           or_file ? or_file : "", or_file ? ")" : "");
+  fail(s, message);
+}
+
 static const char *required(struct source *s, const char *name) {
   const char *v = text(s, name, NULL);
-  if (!v && s->ok) {
-    snprintf(s->err, s->errlen, "%s is required", name);
-    s->ok = false;
-  }
+  if (!v) missing(s, name, NULL);
   return v;
+}
+
+/* A required secret, which may come from name_FILE. */
+static const char *required_secret(struct config *c, struct source *s, const char *name) {
+  char file_var[64];
+  snprintf(file_var, sizeof file_var, "%s_FILE", name);
+  if (!text(s, name, NULL) && !text(s, file_var, NULL)) {
+    missing(s, name, file_var);
+    return NULL;
+  }
+  return text_or_file(c, s, name, NULL);
 }
 
 static long number(struct source *s, const char *name, long fallback, long min, long max) {
@@ -40,17 +120,12 @@ static long number(struct source *s, const char *name, long fallback, long min, 
   errno = 0;
   long n = strtol(v, &end, 10);
   if (errno || end == v || *end || n < min || n > max) {
-    if (s->ok)
-      snprintf(s->err, s->errlen, "%s must be a whole number from %ld to %ld", name, min, max);
-    s->ok = false;
+    char message[128];
+    snprintf(message, sizeof message, "%s must be a whole number from %ld to %ld", name, min, max);
+    fail(s, message);
     return fallback;
   }
   return n;
-}
-
-static void fail(struct source *s, const char *message) {
-  if (s->ok) snprintf(s->err, s->errlen, "%s", message);
-  s->ok = false;
 }
 
 /* prefix followed by exactly 32 hexadecimal digits, as Twilio SIDs are. */
@@ -99,7 +174,7 @@ static bool is_loopback_url(const char *rest) {
 
 static void load_twilio(struct config *c, struct source *s) {
   c->twilio_account_sid = required(s, "TWILIO_ACCOUNT_SID");
-  c->twilio_auth_token = required(s, "TWILIO_AUTH_TOKEN");
+  c->twilio_auth_token = required_secret(c, s, "TWILIO_AUTH_TOKEN");
   c->twilio_service_sid = required(s, "TWILIO_VERIFY_SERVICE_SID");
   if (c->twilio_account_sid && !is_sid(c->twilio_account_sid, "AC") &&
       !is_sid(c->twilio_account_sid, "SK"))
@@ -206,6 +281,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
                  char *err, size_t errlen) {
   struct source s = {.get = get, .ctx = ctx, .err = err, .errlen = errlen, .ok = true};
   memset(c, 0, sizeof *c);
+  if (errlen > 0) err[0] = '\0';
   c->port = (unsigned)number(&s, "PORT", 8080, 1, 65535);
   c->bind_address = text(&s, "BIND_ADDRESS", "0.0.0.0");
   c->max_connections = (unsigned)number(&s, "MAX_CONNECTIONS", 1024, 16, 65536);
@@ -214,11 +290,11 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   /* Below 128 KiB, libcurl + GnuTLS or libphonenumber may overflow it; a thread's stack costs only
    * the pages it touches, so the ceiling is generous. */
   c->thread_stack_kb = (unsigned)number(&s, "THREAD_STACK_KB", 256, 128, 16384);
-  c->mongodb_uri = text(&s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");
+  c->mongodb_uri = text_or_file(c, &s, "MONGODB_URI", "mongodb://127.0.0.1:27017/verigate");
   if (strncmp(c->mongodb_uri, "mongodb://", 10) != 0 &&
       strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
     fail(&s, "MONGODB_URI must start with mongodb:// or mongodb+srv://");
-  c->redis_url = text(&s, "REDIS_URL", "redis://127.0.0.1:6379/0");
+  c->redis_url = text_or_file(c, &s, "REDIS_URL", "redis://127.0.0.1:6379/0");
   c->redis_pool_size =
       (unsigned)number(&s, "REDIS_POOL_SIZE", 48, 1, 2048);
   load_twilio(c, &s);
@@ -227,9 +303,10 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   /* Twilio itself refuses a 6th send (60203) and a 6th check (60202). */
   c->max_sends = (int)number(&s, "MAX_SENDS_PER_LOGIN", 5, 1, 5);
   c->max_attempts = (int)number(&s, "MAX_CODE_ATTEMPTS", 5, 1, 5);
-  /* Each Argon2id hash holds 64 MiB: concurrency bounds that memory, the queue bounds waiting. */
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cores > 0 ? cores : 1, 1, 64);
+  /* Each Argon2id hash holds 64 MiB: concurrency bounds that memory, the queue bounds waiting.
+   * By default one hash per CPU this process may use (its cgroup's quota, its affinity). */
+  int cpus = cpu_quota_available();
+  c->hash_concurrency = (int)number(&s, "HASH_CONCURRENCY", cpus < 64 ? cpus : 64, 1, 64);
   c->hash_queue = (int)number(&s, "HASH_QUEUE", 4L * c->hash_concurrency, 0, 1024);
   c->hash_engine = hash_engine(&s);
   c->hash_nice = (int)number(&s, "HASH_NICE", 10, 0, 19);
@@ -245,5 +322,17 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->user_cache_size = (unsigned)number(&s, "USER_CACHE_SIZE", 4096, 0, 262144);
   c->user_cache_ms = (int)number(&s, "USER_CACHE_MS", 1000, 0, 60000);
   c->log_level = log_level(&s);
+  const char *log_format = text(&s, "LOG_FORMAT", "text");
+  c->log_json = strcmp(log_format, "json") == 0;
+  if (!c->log_json && strcmp(log_format, "text") != 0) fail(&s, "LOG_FORMAT must be text or json");
+  c->shutdown_grace = (int)number(&s, "SHUTDOWN_GRACE_SECONDS", 20, 0, 3600);
   return s.ok;
+}
+
+void config_free(struct config *c) {
+  for (size_t i = 0; i < c->owned_count; i++) {
+    explicit_bzero(c->owned[i], strlen(c->owned[i])); /* a secret read from a file */
+    free(c->owned[i]);
+  }
+  c->owned_count = 0;
 }

@@ -5,6 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The largest value a *_FILE variable's file may hold. */
+#define CONFIG_FILE_MAX 8192
+#define CONFIG_OWNED_MAX 4
+
 struct config {
   unsigned port;
   const char *bind_address;
@@ -54,11 +58,19 @@ struct config {
   unsigned user_cache_size;  /* users read by id */
   int user_cache_ms;         /* how long a user read by id is kept */
   unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
+  bool log_json;             /* LOG_FORMAT=json: one JSON object per line (log.h) */
+  int shutdown_grace;        /* seconds requests in flight get to finish after SIGTERM/SIGINT */
+  char *owned[CONFIG_OWNED_MAX]; /* values read from *_FILE files; config_free wipes them */
+  size_t owned_count;
 };
 
-/* Reads every setting through get (getenv in production). Returns false with a message naming
- * the variable in err when one is missing or invalid. The strings stay owned by get's source. */
+/* Reads every setting through get (getenv in production), and the files TWILIO_AUTH_TOKEN_FILE,
+ * REDIS_URL_FILE and MONGODB_URI_FILE name (each instead of its variable, never with it). Returns
+ * false with every problem in err, one line per variable, each naming it (never a value read
+ * from a file). The strings stay owned by get's source, or by c for those read from files:
+ * config_free releases them, also after a failed load. */
 bool config_load(struct config *c, const char *(*get)(const char *name, void *ctx), void *ctx,
                  char *err, size_t errlen);
+void config_free(struct config *c);
 
 #endif

@@ -25,6 +25,9 @@ struct http_call {
   char limit_ip[CLIENT_IP_SUBJECT_MAX]; /* what per-IP limits count: an IPv6 client's network */
   struct timespec start;
   bool answered; /* a callback has written the answer; the later ones leave it alone */
+  bool draining; /* the server was stopping when the request began */
+  char trace_id[33]; /* of a valid W3C traceparent header, else "" */
+  char span_id[17];  /* its parent id: the caller's span */
 };
 
 typedef void (*http_handler)(struct http_call *call);

@@ -75,15 +75,19 @@ void handle_readyz(struct http_call *c) {
   vg_result r = auth_ready(c->auth, &users_ok, &pending_ok);
   json_t *checks = json_pack("{s:s, s:s}", "mongodb", users_ok ? "ok" : "unavailable", "redis",
                              pending_ok ? "ok" : "unavailable");
-  if (r == VG_OK) {
+  /* Stopping: out of the load balancer's rotation at once, whatever the stores say. */
+  if (r == VG_OK && !c->draining) {
     json_send(c->res, 200, json_pack("{s:s, s:o}", "status", "ready", "checks", checks),
               JSON_PLAIN);
     return;
   }
   char detail[96];
-  snprintf(detail, sizeof detail, "Not answering: %s%s%s", users_ok ? "" : "mongodb",
-           !users_ok && !pending_ok ? ", " : "", pending_ok ? "" : "redis");
-  http_log(c, Y_LOG_LEVEL_WARNING, "not ready: %s", detail);
+  if (r == VG_OK)
+    snprintf(detail, sizeof detail, "Shutting down");
+  else
+    snprintf(detail, sizeof detail, "Not answering: %s%s%s", users_ok ? "" : "mongodb",
+             !users_ok && !pending_ok ? ", " : "", pending_ok ? "" : "redis");
+  if (r != VG_OK) http_log(c, Y_LOG_LEVEL_WARNING, "not ready: %s", detail);
   problem_send(c->res, problem_for_http(HTTP_ERR_NOT_READY), detail,
                json_pack("{s:o, s:i}", "checks", checks, "retry_after", 5));
 }

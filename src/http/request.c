@@ -45,6 +45,29 @@ static void request_id(const struct _u_request *req, char out[REQUEST_ID_MAX]) {
     fresh_request_id(out);
 }
 
+/* A W3C Trace Context traceparent (version 00): "00-<trace id>-<parent id>-<flags>", lower-case
+ * hex, neither id all zeros. Anything else is ignored, as the recommendation asks. */
+static bool is_lower_hex(const char *v, size_t len, bool *all_zero) {
+  *all_zero = true;
+  for (size_t i = 0; i < len; i++) {
+    if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f'))) return false;
+    if (v[i] != '0') *all_zero = false;
+  }
+  return true;
+}
+
+static void parse_traceparent(const char *v, char trace_id[33], char span_id[17]) {
+  bool zero_trace, zero_span, zero_flags;
+  if (!v || strlen(v) != 55 || strncmp(v, "00-", 3) != 0 || v[35] != '-' || v[52] != '-' ||
+      !is_lower_hex(v + 3, 32, &zero_trace) || !is_lower_hex(v + 36, 16, &zero_span) ||
+      !is_lower_hex(v + 53, 2, &zero_flags) || zero_trace || zero_span)
+    return;
+  memcpy(trace_id, v + 3, 32);
+  trace_id[32] = '\0';
+  memcpy(span_id, v + 36, 16);
+  span_id[16] = '\0';
+}
+
 static _Thread_local struct MHD_Connection *current_connection;
 
 void http_request_connection(struct MHD_Connection *connection) {
@@ -94,6 +117,8 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   vg_log_request_begin(c->request_id); /* every line logged from here names the request */
   find_client_ip(s, req, c);
   c->bearer = http_bearer_token(req);
+  c->draining = atomic_load(s->draining);
+  parse_traceparent(u_map_get_case(req->map_header, "traceparent"), c->trace_id, c->span_id);
   u_map_put(res->map_header, "X-Request-Id", c->request_id);
   /* ulfius stores at most max_post_body_size (one byte above the limit) and drops the rest
    * without telling: a stored length above the limit is how a larger body shows. The connection
@@ -150,19 +175,37 @@ static double elapsed_ms(const struct timespec *start) {
   return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
+/* The access line: in text "GET /path 200 1.2ms" (client text escaped) and the trace ids when
+ * given; in JSON, the same message and every field as a member. */
+static void log_access(const struct http_call *c, const struct _u_request *req,
+                       const struct _u_response *res) {
+  char verb[4 * 80 + 1], path[4 * 80 + 1], status[16], ms[32], message[sizeof verb * 2 + 64];
+  log_safe(req->http_verb, verb);
+  log_safe(req->url_path, path);
+  snprintf(status, sizeof status, "%ld", res->status);
+  snprintf(ms, sizeof ms, "%.1f", elapsed_ms(&c->start));
+  snprintf(message, sizeof message, "%s %s %s %sms", verb, path, status, ms);
+  const struct vg_log_field fields[] = {
+      {"method", req->http_verb, VG_LOG_JSON_ONLY},
+      {"path", req->url_path, VG_LOG_JSON_ONLY},
+      {"status", status, VG_LOG_JSON_ONLY | VG_LOG_NUMBER},
+      {"duration_ms", ms, VG_LOG_JSON_ONLY | VG_LOG_NUMBER},
+      {"ip", c->client_ip[0] ? c->client_ip : NULL, VG_LOG_JSON_ONLY},
+      {"trace_id", c->trace_id, 0},
+      {"span_id", c->span_id, 0},
+  };
+  vg_log_event(Y_LOG_LEVEL_INFO, message, fields, c->trace_id[0] ? 7 : 5);
+}
+
 int http_request_finish(const struct _u_request *req, struct _u_response *res, void *site) {
   const struct http_site *s = site;
   struct http_call *c = res->shared_data;
   if (!c) return U_CALLBACK_COMPLETE;
   if (!c->answered) problem_send(res, problem_for_http(HTTP_ERR_NOT_FOUND), NULL, NULL);
   cors_add_headers(s->cors_origins, req, res);
-  if (http_log_enabled(Y_LOG_LEVEL_INFO)) {
-    char verb[4 * 80 + 1], path[4 * 80 + 1];
-    log_safe(req->http_verb, verb);
-    log_safe(req->url_path, path);
-    http_log(c, Y_LOG_LEVEL_INFO, "%s %s %ld %.1fms", verb, path, res->status,
-             elapsed_ms(&c->start));
-  }
+  /* Stopping: the client opens its next request elsewhere rather than on a closing socket. */
+  if (atomic_load(s->draining)) u_map_put(res->map_header, "Connection", "close");
+  if (http_log_enabled(Y_LOG_LEVEL_INFO)) log_access(c, req, res);
   vg_log_request_end();
   return U_CALLBACK_COMPLETE;
 }

@@ -13,6 +13,8 @@
 #ifndef VG_REQUEST_H
 #define VG_REQUEST_H
 
+#include <stdatomic.h>
+
 #include <ulfius.h>
 
 #include "core/auth.h"
@@ -25,6 +27,7 @@ struct http_site {
   const char *cors_origins; /* CORS_ALLOWED_ORIGINS; "" answers no browser origin */
   int ipv6_limit_prefix;    /* IPV6_LIMIT_PREFIX: the network per-IP limits count an IPv6 client by */
   const char *discovery;    /* the RFC 8414 metadata (discovery.h); NULL: not published */
+  atomic_bool *draining;    /* the server is stopping (http_server_drain) */
 };
 
 struct MHD_Connection;

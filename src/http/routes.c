@@ -7,6 +7,7 @@
 
 #include "http/call.h"
 #include "http/problem.h"
+#include "log.h"
 
 const struct route http_routes[] = {
     {"POST", "/signup", handle_signup},
@@ -45,11 +46,17 @@ static void audit(const struct http_call *call, const char *event, vg_result r, 
   /* Refusals a defender watches for go out as warnings; the rest is the normal course. */
   bool alarming = r == VG_ERR_RATE_LIMITED || r == VG_ERR_TOO_MANY_ATTEMPTS ||
                   strcmp(event, "refresh_reuse") == 0;
-  http_log(call, alarming ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO,
-           "audit event=%s outcome=%s user=%s to=%s ip=%s%s%s", event, outcome,
-           user && *user ? user : "-", to && *to ? to : "-",
-           call->client_ip[0] ? call->client_ip : "-", account ? " account=" : "",
-           account ? account : "");
+  /* Text: "audit event=E outcome=O user=U to=T ip=I[ account=A]", "-" for what is unknown. */
+  const struct vg_log_field fields[] = {
+      {"event", event, 0},
+      {"outcome", outcome, 0},
+      {"user", user && *user ? user : NULL, 0},
+      {"to", to && *to ? to : NULL, 0},
+      {"ip", call->client_ip[0] ? call->client_ip : NULL, 0},
+      {"account", account, 0},
+  };
+  vg_log_event(alarming ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO, "audit", fields,
+               account ? 6 : 5);
 }
 
 void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,

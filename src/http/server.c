@@ -12,9 +12,11 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <microhttpd.h>
 #include <ulfius.h>
@@ -29,6 +31,9 @@
 struct http_server {
   struct _u_instance instance;
   bool started;
+  atomic_bool draining;  /* read by every request through site.draining */
+  atomic_int in_flight;  /* requests between their request line and the end of their answer */
+  int quiesced_fd;       /* the listening socket once closed to new connections, else -1 */
   union {
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
@@ -50,10 +55,21 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
 }
 
 /* ulfius's own URI callback (it makes the request), after telling request.c which connection
- * this thread answers. */
+ * this thread answers. A request is in flight from here to request_completed: libmicrohttpd calls
+ * that once for each request this callback saw (its client_aware flag), whether the answer was
+ * sent or the connection was closed. cls: the server. */
 static void *uri_logged(void *cls, const char *uri, struct MHD_Connection *connection) {
+  struct http_server *s = cls;
+  atomic_fetch_add(&s->in_flight, 1);
   http_request_connection(connection);
-  return ulfius_uri_logger(cls, uri);
+  return ulfius_uri_logger(NULL, uri);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,
+                              enum MHD_RequestTerminationCode toe) {
+  struct http_server *s = cls;
+  mhd_request_completed(NULL, connection, con_cls, toe);
+  atomic_fetch_sub(&s->in_flight, 1);
 }
 
 /* The per-path entries: each path once, with the methods its routes take. */
@@ -117,8 +133,8 @@ static bool start(struct http_server *s, const struct http_server_config *cfg) {
   /* ulfius_start_framework_with_mhd_options takes the whole option list: ulfius's own two
    * (request set-up and clean-up) are in it, and the bind address, which it would ignore. */
   struct MHD_OptionItem options[] = {
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, s},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, s},
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &s->bind},
       {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
@@ -127,8 +143,9 @@ static bool start(struct http_server *s, const struct http_server_config *cfg) {
       {MHD_OPTION_THREAD_STACK_SIZE, (intptr_t)cfg->thread_stack_kb * 1024, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
+  /* ITC: MHD_quiesce_daemon needs it in this mode (http_server_close_listener). */
   unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                   s->family_flags;
+                   MHD_USE_ITC | s->family_flags;
   return ulfius_start_framework_with_mhd_options(&s->instance, flags, options) == U_OK;
 }
 
@@ -141,6 +158,8 @@ static void free_site(struct http_server *s) {
 
 static void free_server(struct http_server *s) {
   if (s->started) ulfius_stop_framework(&s->instance);
+  /* A quiesced listening socket is ours to close, and only after MHD_stop_daemon (microhttpd.h). */
+  if (s->quiesced_fd >= 0) close(s->quiesced_fd);
   ulfius_clean_instance(&s->instance);
   free_site(s);
 }
@@ -149,13 +168,15 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
                                       char *err, size_t errlen) {
   struct http_server *s = calloc(1, sizeof *s);
   if (!s) return NULL;
+  s->quiesced_fd = -1;
   http_log_set_level(cfg->log_level);
   s->cors_origins = strdup(cfg->cors_origins ? cfg->cors_origins : "");
   s->discovery = discovery_document(cfg->issuer, cfg->public_url, cfg->es256);
   s->site = (struct http_site){.auth = auth,
                                .cors_origins = s->cors_origins,
                                .ipv6_limit_prefix = cfg->ipv6_limit_prefix,
-                               .discovery = s->discovery};
+                               .discovery = s->discovery,
+                               .draining = &s->draining};
   if (!s->cors_origins || (cfg->public_url && !s->discovery)) {
     snprintf(err, errlen, "out of memory setting up the HTTP server");
     free_site(s);
@@ -194,6 +215,18 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
     return NULL;
   }
   return s;
+}
+
+void http_server_drain(struct http_server *s) {
+  atomic_store(&s->draining, true);
+}
+
+int http_server_in_flight(struct http_server *s) {
+  return atomic_load(&s->in_flight);
+}
+
+void http_server_close_listener(struct http_server *s) {
+  if (s->quiesced_fd < 0) s->quiesced_fd = MHD_quiesce_daemon(s->instance.mhd_daemon);
 }
 
 void http_server_stop(struct http_server *s) {

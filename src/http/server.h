@@ -29,7 +29,18 @@ struct http_server_config {
 struct http_server *http_server_start(const struct http_server_config *cfg, struct auth *auth,
                                       char *err, size_t errlen);
 
-/* Stops listening, lets the requests in flight finish, and frees the server. */
+/* Draining, for an orderly stop: from here /readyz answers 503 and every answer carries
+ * `Connection: close`; requests are still served. */
+void http_server_drain(struct http_server *server);
+
+/* Requests between their request line and the end of their answer (or their connection's end). */
+int http_server_in_flight(struct http_server *server);
+
+/* Closes the listening socket to new connections (they are refused); open ones go on. */
+void http_server_close_listener(struct http_server *server);
+
+/* Stops listening, closes every connection, waits for the handlers still running (libmicrohttpd
+ * joins each connection's thread), and frees the server. */
 void http_server_stop(struct http_server *server);
 
 #endif

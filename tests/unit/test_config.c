@@ -1,11 +1,15 @@
 /* test_config.c: config_load over a fake environment: defaults, and each refusal naming its
  * variable. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <yder.h>
 
 #include "check.h"
 #include "config.h"
+#include "cpu_quota.h"
 
 #define ACCOUNT_SID "AC0123456789abcdef0123456789abcdef"
 #define SERVICE_SID "VA0123456789abcdef0123456789ABCDEF"
@@ -13,7 +17,7 @@
 #define ENV_MAX 16
 static const char *env[ENV_MAX][2];
 static struct config cfg;
-static char err[256];
+static char err[2048];
 
 static const char *get(const char *name, void *ctx) {
   (void)ctx;
@@ -40,6 +44,7 @@ static void minimal_env(void) {
 
 static bool load(void) {
   err[0] = '\0';
+  config_free(&cfg);
   return config_load(&cfg, get, NULL, err, sizeof err);
 }
 
@@ -255,13 +260,103 @@ static void config_public_url(void) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(refused("PUBLIC_URL", bad[i]));
 }
 
-static void config_reports_the_first_problem(void) {
+static int lines_of(const char *text) {
+  int n = *text ? 1 : 0;
+  for (const char *p = text; *p; p++) n += *p == '\n';
+  return n;
+}
+
+static void config_reports_every_problem_at_once(void) {
   minimal_env();
   set("PORT", "0");
   set("LOG_LEVEL", "loud");
+  set("TWILIO_ACCOUNT_SID", NULL);
+  set("JWT_ALG", "none");
   CHECK(!load());
   CHECK(strstr(err, "PORT") != NULL);
-  CHECK(strstr(err, "LOG_LEVEL") == NULL);
+  CHECK(strstr(err, "LOG_LEVEL") != NULL);
+  CHECK(strstr(err, "TWILIO_ACCOUNT_SID") != NULL);
+  CHECK(strstr(err, "JWT_ALG") != NULL);
+  CHECK(lines_of(err) == 4); /* one line per variable */
+}
+
+static void config_log_format(void) {
+  minimal_env();
+  CHECK(load() && !cfg.log_json); /* text by default */
+  set("LOG_FORMAT", "json");
+  CHECK(load() && cfg.log_json);
+  CHECK(refused("LOG_FORMAT", "xml") && refused("LOG_FORMAT", "JSON"));
+}
+
+static void config_shutdown_grace(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK(cfg.shutdown_grace == 20);
+  set("SHUTDOWN_GRACE_SECONDS", "0");
+  CHECK(load());
+  CHECK(cfg.shutdown_grace == 0);
+  CHECK(refused("SHUTDOWN_GRACE_SECONDS", "-1"));
+  CHECK(refused("SHUTDOWN_GRACE_SECONDS", "3601"));
+}
+
+static void config_hash_concurrency_follows_the_cpus_this_process_may_use(void) {
+  minimal_env();
+  CHECK(load());
+  int cpus = cpu_quota_available();
+  CHECK(cfg.hash_concurrency == (cpus < 64 ? cpus : 64));
+  CHECK(cfg.hash_queue == 4 * cfg.hash_concurrency);
+}
+
+static char dir[] = "/tmp/vg_test_config_XXXXXX";
+
+/* A file in dir holding len bytes of content (0: all of the string); returns its path. */
+static const char *file_with(const char *name, const char *content, size_t len) {
+  static char paths[8][256];
+  static int next;
+  char *path = paths[next++ % 8];
+  snprintf(path, 256, "%s/%s", dir, name);
+  FILE *f = fopen(path, "wb");
+  fwrite(content, 1, len ? len : strlen(content), f);
+  fclose(f);
+  return path;
+}
+
+static void config_reads_secrets_from_files(void) {
+  minimal_env();
+  set("TWILIO_AUTH_TOKEN", NULL);
+  set("TWILIO_AUTH_TOKEN_FILE", file_with("token", "token-from-file\n", 0));
+  set("REDIS_URL_FILE", file_with("redis", "redis://:pw@10.0.0.1:6380/2", 0));
+  set("MONGODB_URI_FILE", file_with("mongo", "mongodb://u:p@db:27017/vg\n", 0));
+  CHECK(load());
+  CHECK_STR(cfg.twilio_auth_token, "token-from-file"); /* one trailing newline stripped */
+  CHECK_STR(cfg.redis_url, "redis://:pw@10.0.0.1:6380/2");
+  CHECK_STR(cfg.mongodb_uri, "mongodb://u:p@db:27017/vg");
+  /* What a file holds goes through the same checks as the variable. */
+  set("MONGODB_URI_FILE", file_with("mongo2", "http://db\n", 0));
+  CHECK(!load() && strstr(err, "MONGODB_URI") && !strstr(err, "http://db"));
+}
+
+static void config_refuses_bad_secret_files_without_showing_them(void) {
+  minimal_env();
+  set("TWILIO_AUTH_TOKEN_FILE", file_with("token2", "s3cret", 0));
+  CHECK(!load()); /* both the variable and its file */
+  CHECK(strstr(err, "TWILIO_AUTH_TOKEN and TWILIO_AUTH_TOKEN_FILE are both set") != NULL);
+  set("TWILIO_AUTH_TOKEN", NULL);
+  set("TWILIO_AUTH_TOKEN_FILE", "/nonexistent/vg-token");
+  CHECK(!load());
+  CHECK(strstr(err, "TWILIO_AUTH_TOKEN_FILE") && strstr(err, "/nonexistent/vg-token"));
+  const char *bad[][2] = {
+      {"two-lines", "s3cret\nmore"}, {"empty", "\n"}, {"crlf", "s3cret\r\n"}};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    set("TWILIO_AUTH_TOKEN_FILE", file_with(bad[i][0], bad[i][1], 0));
+    CHECK(!load() && strstr(err, "TWILIO_AUTH_TOKEN_FILE") && !strstr(err, "s3cret"));
+  }
+  static char big[CONFIG_FILE_MAX + 2];
+  memset(big, 'x', sizeof big);
+  set("TWILIO_AUTH_TOKEN_FILE", file_with("big", big, sizeof big));
+  CHECK(!load() && strstr(err, "TWILIO_AUTH_TOKEN_FILE") && strstr(err, "larger than"));
+  set("TWILIO_AUTH_TOKEN_FILE", NULL);
+  CHECK(!load() && strstr(err, "TWILIO_AUTH_TOKEN (or TWILIO_AUTH_TOKEN_FILE) is required"));
 }
 
 int main(void) {
@@ -275,6 +370,16 @@ int main(void) {
   RUN(config_refresh_reuse_grace);
   RUN(config_cache_settings);
   RUN(config_public_url);
-  RUN(config_reports_the_first_problem);
+  RUN(config_reports_every_problem_at_once);
+  RUN(config_shutdown_grace);
+  RUN(config_log_format);
+  RUN(config_hash_concurrency_follows_the_cpus_this_process_may_use);
+  if (!mkdtemp(dir)) return 1;
+  RUN(config_reads_secrets_from_files);
+  RUN(config_refuses_bad_secret_files_without_showing_them);
+  config_free(&cfg);
+  char cmd[64];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  if (system(cmd) != 0) return 1;
   return check_done();
 }
