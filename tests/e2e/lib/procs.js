@@ -45,7 +45,8 @@ function launch(name, cmd, args, childEnv) {
       h.exited = true; h.code = code; h.signal = signal; live.delete(proc); resolve();
     };
     proc.on('close', done);
-    proc.on('exit', (code, signal) => { setTimeout(() => done(code, signal), 1000).unref(); });
+    // Not unref'd: with every pipe unref'd, this timer is what keeps the loop alive until 'close'.
+    proc.on('exit', (code, signal) => { setTimeout(() => done(code, signal), 1000); });
   });
   h.output = () => h.out + h.err;
   h.stop = async (signal = 'SIGTERM') => {
@@ -102,6 +103,10 @@ function baseConfig() {
     LOGIN_FAILS_PER_IP: '0',
     SMS_PER_IP_HOUR: '0',
     SIGNUPS_PER_IP_HOUR: '0',
+    // A test's own instance drains for at most 2 s on SIGTERM (tests/e2e/shutdown.test.js sets
+    // its own), under h.stop's 3 s before SIGKILL, so a request a test left hanging neither
+    // stalls the suite nor costs the instance its sanitizer report.
+    SHUTDOWN_GRACE_SECONDS: '2',
   };
 }
 
