@@ -93,6 +93,7 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   vg_log_request_begin(c->request_id); /* every line logged from here names the request */
   find_client_ip(s, req, c);
   c->bearer = http_bearer_token(req);
+  c->bearer_sent = http_bearer_sent(req);
   u_map_put(res->map_header, "X-Request-Id", c->request_id);
   /* ulfius stores at most max_post_body_size (one byte above the limit) and drops the rest
    * without telling: a stored length above the limit is how a larger body shows. The connection
