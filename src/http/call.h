@@ -20,8 +20,9 @@ struct http_call {
   struct auth *auth;
   const char *bearer; /* the "Authorization: Bearer" token (in req's headers), or NULL */
   const char *discovery; /* the server's RFC 8414 metadata (discovery.h), or NULL */
+  bool bearer_sent;   /* an Authorization header of the Bearer scheme came, well-formed or not */
   char request_id[REQUEST_ID_MAX];
-  char client_ip[CLIENT_IP_MAX]; /* "" when unknown; what logs and audit lines name */
+  char client_ip[CLIENT_IP_MAX];        /* "" when unknown; what logs and audit lines name */
   char limit_ip[CLIENT_IP_SUBJECT_MAX]; /* what per-IP limits count: an IPv6 client's network */
   struct timespec start;
   bool answered; /* a callback has written the answer; the later ones leave it alone */
@@ -60,6 +61,9 @@ void handle_readyz(struct http_call *call);
 
 /* The token of an "Authorization: Bearer <token>" header, or NULL. */
 const char *http_bearer_token(const struct _u_request *req);
+
+/* True when the request has an Authorization header of the Bearer scheme, whatever follows. */
+bool http_bearer_sent(const struct _u_request *req);
 
 /* One structured audit line: `audit event=E outcome=O user=U to=T ip=I` after the request id.
  * outcome is "ok" or a problem type; user and to (a masked phone) may be NULL or "". */

@@ -36,8 +36,8 @@ static void refuse(struct http_call *c, const char *step, vg_result r, const cha
     http_audit_account(c, refusal_event(step, r), r, account);
   else
     http_audit(c, refusal_event(step, r), r, user, NULL);
-  problem_send_result(c->res, r, detail, errs,
-                      says_wait(r) ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
+  problem_send_bearer_result(c->res, c->bearer_sent, r, detail, errs,
+                             says_wait(r) ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
 }
 
 void handle_signup(struct http_call *c) {
@@ -133,9 +133,10 @@ void handle_verify(struct http_call *c) {
   json_decref(body);
   if (r != VG_OK) {
     http_audit(c, "verify_failed", r, out.user_id, NULL);
-    problem_send_result(c->res, r,
-                        r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again" : NULL,
-                        &errs, verify_extra(r, &out));
+    problem_send_bearer_result(
+        c->res, c->bearer_sent, r,
+        r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again" : NULL, &errs,
+        verify_extra(r, &out));
     return;
   }
   http_audit(c, "verify_ok", VG_OK, out.user_id, NULL);

@@ -20,8 +20,9 @@ void handle_dashboard(struct http_call *c) {
   struct dashboard_output out;
   vg_result r = auth_dashboard(c->auth, c->bearer, &out);
   if (r != VG_OK) {
-    problem_send_result(
-        c->res, r, r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL, NULL, NULL);
+    problem_send_bearer_result(c->res, c->bearer_sent, r,
+                               r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL,
+                               NULL, NULL);
     return;
   }
   char created[32];

@@ -47,9 +47,9 @@ void handle_logout(struct http_call *c) {
   json_decref(body);
   if (r != VG_OK) {
     http_audit(c, "logout_refused", r, out.user_id, NULL);
-    problem_send_result(c->res, r,
-                        r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL, &errs,
-                        NULL);
+    problem_send_bearer_result(c->res, c->bearer_sent, r,
+                               r == VG_ERR_INSUFFICIENT_AAL ? "Complete the SMS step first" : NULL,
+                               &errs, NULL);
     return;
   }
   http_audit(c, out.global ? "logout_global" : "logout", VG_OK, out.user_id, NULL);

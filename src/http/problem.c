@@ -79,6 +79,8 @@ static json_t *errors_json(const struct vg_field_errors *errs) {
   return list;
 }
 
+#define BARE_CHALLENGE "Bearer realm=\"verigate\""
+
 /* RFC 9110 asks every 401 for a challenge; RFC 6750 §3 and RFC 9470 give the bearer ones. */
 static const char *challenge_for(vg_result r) {
   switch (r) {
@@ -86,7 +88,7 @@ static const char *challenge_for(vg_result r) {
       return "Bearer realm=\"verigate\", error=\"invalid_token\"";
     case VG_ERR_WRONG_CODE:
     case VG_ERR_VERIFICATION_EXPIRED:
-      return "Bearer realm=\"verigate\"";
+      return BARE_CHALLENGE;
     case VG_ERR_INSUFFICIENT_AAL:
       return "Bearer realm=\"verigate\", error=\"insufficient_user_authentication\", "
              "error_description=\"A second factor is required\", acr_values=\"aal2\"";
@@ -115,4 +117,12 @@ void problem_send_result(struct _u_response *res, vg_result r, const char *detai
     if (!detail) detail = "One or more fields are invalid: see errors";
   }
   problem_send(res, problem_for_result(r), detail, extra);
+}
+
+void problem_send_bearer_result(struct _u_response *res, bool bearer_sent, vg_result r,
+                                const char *detail, const struct vg_field_errors *errs,
+                                json_t *extra) {
+  problem_send_result(res, r, detail, errs, extra);
+  if (!bearer_sent && r == VG_ERR_INVALID_TOKEN)
+    u_map_put(res->map_header, "WWW-Authenticate", BARE_CHALLENGE);
 }

@@ -2,6 +2,8 @@
 #ifndef VG_PROBLEM_H
 #define VG_PROBLEM_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 #include <ulfius.h>
 
@@ -38,5 +40,12 @@ void problem_send(struct _u_response *res, struct problem_kind kind, const char 
  * errors, and errs (may be NULL) as the "errors" member. */
 void problem_send_result(struct _u_response *res, vg_result r, const char *detail,
                          const struct vg_field_errors *errs, json_t *extra);
+
+/* problem_send_result for an operation that takes a bearer token. A request that carried no
+ * bearer credentials at all (bearer_sent false: no Authorization header, or another scheme) is
+ * only told the scheme, `Bearer realm="verigate"`, with no error code (RFC 6750 §3.1). */
+void problem_send_bearer_result(struct _u_response *res, bool bearer_sent, vg_result r,
+                                const char *detail, const struct vg_field_errors *errs,
+                                json_t *extra);
 
 #endif

@@ -119,6 +119,7 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   c->bearer = http_bearer_token(req);
   c->draining = atomic_load(s->draining);
   parse_traceparent(u_map_get_case(req->map_header, "traceparent"), c->trace_id, c->span_id);
+  c->bearer_sent = http_bearer_sent(req);
   u_map_put(res->map_header, "X-Request-Id", c->request_id);
   /* ulfius stores at most max_post_body_size (one byte above the limit) and drops the rest
    * without telling: a stored length above the limit is how a larger body shows. The connection

@@ -40,6 +40,11 @@ const char *http_bearer_token(const struct _u_request *req) {
   return value;
 }
 
+bool http_bearer_sent(const struct _u_request *req) {
+  const char *value = u_map_get_case(req->map_header, "Authorization");
+  return value && strncasecmp(value, "Bearer", 6) == 0 && (value[6] == ' ' || value[6] == '\0');
+}
+
 static void audit(const struct http_call *call, const char *event, vg_result r, const char *user,
                   const char *to, const char *account) {
   const char *outcome = r == VG_OK ? "ok" : problem_for_result(r).type + strlen("/problems/");

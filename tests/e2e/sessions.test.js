@@ -353,7 +353,9 @@ describe('sessions', () => {
     const res = await api.post('/logout', undefined, { token: lg.mfa_token });
     expectProblem(res, 403, 'insufficient-authentication');
     assert.match(res.headers.get('www-authenticate') || '', /error="insufficient_user_authentication"/);
-    expectInvalidToken(await api.post('/logout'));
+    const none = await api.post('/logout');
+    expectProblem(none, 401, 'invalid-token');
+    assert.equal(none.headers.get('www-authenticate'), 'Bearer realm="verigate"', 'no token: the bare challenge (RFC 6750 §3.1)');
     expectInvalidToken(await api.post('/logout', undefined, { token: 'garbage' }));
     // The refused logout left the login pending.
     await verify(api, lg.mfa_token, await codeFor(env.EMULATOR_URL, user.phone));

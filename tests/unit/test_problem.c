@@ -123,6 +123,25 @@ static void problem_bearer_401s_carry_www_authenticate(void) {
   }
 }
 
+/* RFC 6750 §3.1: a request with no bearer credentials at all is told the scheme and nothing
+ * more; one whose token was refused is told error="invalid_token". */
+static void problem_no_bearer_sent_gets_the_bare_challenge(void) {
+  ulfius_init_response(&res);
+  problem_send_bearer_result(&res, false, VG_ERR_INVALID_TOKEN, NULL, NULL, NULL);
+  CHECK(res.status == 401);
+  CHECK_STR(header("WWW-Authenticate"), "Bearer realm=\"verigate\"");
+  ulfius_clean_response(&res);
+  ulfius_init_response(&res);
+  problem_send_bearer_result(&res, true, VG_ERR_INVALID_TOKEN, NULL, NULL, NULL);
+  CHECK_STR(header("WWW-Authenticate"), "Bearer realm=\"verigate\", error=\"invalid_token\"");
+  ulfius_clean_response(&res);
+  /* Only invalid-token depends on it: the step-up challenge is the same either way. */
+  ulfius_init_response(&res);
+  problem_send_bearer_result(&res, false, VG_ERR_INSUFFICIENT_AAL, NULL, NULL, NULL);
+  CHECK(strstr(header("WWW-Authenticate"), "error=\"insufficient_user_authentication\""));
+  ulfius_clean_response(&res);
+}
+
 static void problem_retry_after_becomes_a_header(void) {
   answer(VG_ERR_RESEND_COOLDOWN, NULL, NULL, json_pack("{s:i}", "retry_after", 12));
   CHECK(res.status == 429);
@@ -190,6 +209,7 @@ int main(void) {
   RUN(problem_invalid_token_challenges_the_bearer);
   RUN(problem_insufficient_aal_asks_for_step_up);
   RUN(problem_bearer_401s_carry_www_authenticate);
+  RUN(problem_no_bearer_sent_gets_the_bare_challenge);
   RUN(problem_retry_after_becomes_a_header);
   RUN(problem_unavailable_defaults_retry_after);
   RUN(problem_too_many_attempts_carries_retry_after);

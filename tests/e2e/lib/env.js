@@ -14,6 +14,9 @@ function need(name) {
 const env = {
   ROOT,
   get VG_URL() { return need('VG_URL').replace(/\/+$/, ''); },
+  // verigate itself when VG_URL is the contract-checking proxy in front of it (scripts/test): for
+  // the tests that need its own socket (raw bytes, connection handling, bodies a proxy re-encodes).
+  get VG_DIRECT_URL() { return (process.env.VG_DIRECT_URL || need('VG_URL')).replace(/\/+$/, ''); },
   get EMULATOR_URL() { return need('EMULATOR_URL').replace(/\/+$/, ''); },
   get REDIS_URL() { return need('REDIS_URL'); },
   get MONGODB_URI() { return need('MONGODB_URI'); },

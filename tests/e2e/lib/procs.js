@@ -171,6 +171,19 @@ async function startJongodb(opts = {}) {
   return h;
 }
 
+// Own Prism proxy (tests/e2e/lib/prism_proxy.js) in front of upstream, checking every answer
+// against the OpenAPI file into VG_CONTRACT_LOG like the shared one. Start-up takes seconds (it
+// loads and dereferences the spec): tests use it where a proxy in the path is the point.
+async function startPrism(upstream) {
+  const port = await freePort();
+  const vars = { VG_TOOLS: env.VG_TOOLS, OPENAPI_FILE: env.OPENAPI_FILE, VG_CONTRACT_LOG: process.env.VG_CONTRACT_LOG };
+  const h = launch(`prism:${port}`, process.execPath, [path.join(__dirname, 'prism_proxy.js'), 'serve', String(port), upstream], childEnv(vars));
+  h.port = port;
+  h.url = `http://127.0.0.1:${port}`;
+  await waitUntil(h, () => httpOk(`${h.url}/healthz`), 30000, 'relaying');
+  return h;
+}
+
 // Stops every handle given (with none: everything this file spawned), ignoring the ones that
 // are already gone or were never started.
 async function stopAll(...some) {
@@ -192,4 +205,4 @@ function logLeaks(logs) {
   return logs.split('\n').filter((l) => /\+[1-9][0-9]{7,14}(?![0-9])/.test(l) || /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./.test(l));
 }
 
-module.exports = { logLeaks, freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, stopAll, cleanupSpawned, baseConfig };
+module.exports = { logLeaks, freePort, sleep, launch, waitUntil, startVerigate, startEmulator, startRedis, startJongodb, startPrism, stopAll, cleanupSpawned, baseConfig };
