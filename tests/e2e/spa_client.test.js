@@ -7,7 +7,7 @@ const { describe, test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { env } = require('./lib/env');
+const { env, tool } = require('./lib/env');
 const fs = require('node:fs');
 
 // node with every local $ref followed.
