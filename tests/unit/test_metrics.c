@@ -6,21 +6,7 @@
 
 #include "check.h"
 #include "metrics.h"
-
-/* The value of the sample named exactly series ("name{labels}"), or -1 when there is none. */
-static double sample(const char *series) {
-  size_t len;
-  char *text = metrics_render(&len);
-  double value = -1;
-  size_t n = strlen(series);
-  for (char *line = text; line && *line;) {
-    char *end = strchr(line, '\n');
-    if (strncmp(line, series, n) == 0 && line[n] == ' ') value = strtod(line + n + 1, NULL);
-    line = end ? end + 1 : NULL;
-  }
-  free(text);
-  return value;
-}
+#include "metrics_sample.h"
 
 /* The line of series, for the sums written in full. */
 static bool has_line(const char *line) {
@@ -57,12 +43,12 @@ static void histogram_buckets_are_cumulative_with_sum_and_count(void) {
               {"0.005", 4},  {"1", 4},       {"10", 4},     {"+Inf", 5}};
   for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
     snprintf(series, sizeof series, "%s_bucket{route=\"/histogram\",le=\"%s\"}", h, want[i].le);
-    CHECK(sample(series) == want[i].count);
+    CHECK(metrics_sample(series) == want[i].count);
   }
   snprintf(series, sizeof series, "%s_count{route=\"/histogram\"}", h);
-  CHECK(sample(series) == 5);
+  CHECK(metrics_sample(series) == 5);
   CHECK(has_line("verigate_http_request_duration_seconds_sum{route=\"/histogram\"} 20.003300000"));
-  CHECK(sample("verigate_http_requests_total{route=\"/histogram\",code=\"2xx\"}") == 5);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"/histogram\",code=\"2xx\"}") == 5);
 }
 
 static void requests_are_counted_by_status_class(void) {
@@ -70,10 +56,10 @@ static void requests_are_counted_by_status_class(void) {
   const long statuses[] = {201, 204, 304, 404, 429, 503};
   for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++)
     metrics_http_request(route, statuses[i], 1000);
-  CHECK(sample("verigate_http_requests_total{route=\"/classes\",code=\"2xx\"}") == 2);
-  CHECK(sample("verigate_http_requests_total{route=\"/classes\",code=\"3xx\"}") == 1);
-  CHECK(sample("verigate_http_requests_total{route=\"/classes\",code=\"4xx\"}") == 2);
-  CHECK(sample("verigate_http_requests_total{route=\"/classes\",code=\"5xx\"}") == 1);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"/classes\",code=\"2xx\"}") == 2);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"/classes\",code=\"3xx\"}") == 1);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"/classes\",code=\"4xx\"}") == 2);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"/classes\",code=\"5xx\"}") == 1);
 }
 
 static void routes_are_a_fixed_set_and_anything_else_is_other(void) {
@@ -84,11 +70,11 @@ static void routes_are_a_fixed_set_and_anything_else_is_other(void) {
   CHECK(metrics_route_add("/a\\b") == METRICS_ROUTE_OTHER);
   CHECK(metrics_route_add("/a\nb") == METRICS_ROUTE_OTHER);
   int lines = count_lines();
-  double other = sample("verigate_http_requests_total{route=\"other\",code=\"4xx\"}");
+  double other = metrics_sample("verigate_http_requests_total{route=\"other\",code=\"4xx\"}");
   metrics_http_request(METRICS_ROUTE_OTHER, 404, 1000);
   metrics_http_request(9999, 404, 1000); /* no such route id: other too */
   metrics_http_request(-1, 404, 1000);
-  CHECK(sample("verigate_http_requests_total{route=\"other\",code=\"4xx\"}") == other + 3);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"other\",code=\"4xx\"}") == other + 3);
   CHECK(count_lines() == lines);
   /* Once the table is full, new paths are other: never more series than METRICS_ROUTES_MAX. */
   static char paths[METRICS_ROUTES_MAX + 2][16]; /* a route path outlives its label */
@@ -97,25 +83,25 @@ static void routes_are_a_fixed_set_and_anything_else_is_other(void) {
     metrics_route_add(paths[i]);
   }
   CHECK(metrics_route_add("/one-too-many") == METRICS_ROUTE_OTHER);
-  CHECK(sample("verigate_http_requests_total{route=\"/one-too-many\",code=\"2xx\"}") == -1);
+  CHECK(metrics_sample("verigate_http_requests_total{route=\"/one-too-many\",code=\"2xx\"}") == -1);
 }
 
 static void flows_count_by_outcome_with_their_own_success_name(void) {
-  CHECK(sample("verigate_logins_total{outcome=\"bad_credentials\"}") == 0);
-  CHECK(sample("verigate_logins_total{outcome=\"code_sent\"}") == 0);
+  CHECK(metrics_sample("verigate_logins_total{outcome=\"bad_credentials\"}") == 0);
+  CHECK(metrics_sample("verigate_logins_total{outcome=\"code_sent\"}") == 0);
   metrics_flow(METRICS_LOGIN, metrics_outcome_of(VG_ERR_INVALID_CREDENTIALS));
   metrics_flow(METRICS_LOGIN, metrics_outcome_of(VG_OK));
   metrics_flow(METRICS_VERIFY, metrics_outcome_of(VG_OK));
   metrics_flow(METRICS_REFRESH, METRICS_REUSED);
-  CHECK(sample("verigate_logins_total{outcome=\"bad_credentials\"}") == 1);
-  CHECK(sample("verigate_logins_total{outcome=\"code_sent\"}") == 1);
-  CHECK(sample("verigate_verifications_total{outcome=\"approved\"}") == 1);
-  CHECK(sample("verigate_refreshes_total{outcome=\"reused\"}") == 1);
-  CHECK(sample("verigate_signups_total{outcome=\"created\"}") == 0);
+  CHECK(metrics_sample("verigate_logins_total{outcome=\"bad_credentials\"}") == 1);
+  CHECK(metrics_sample("verigate_logins_total{outcome=\"code_sent\"}") == 1);
+  CHECK(metrics_sample("verigate_verifications_total{outcome=\"approved\"}") == 1);
+  CHECK(metrics_sample("verigate_refreshes_total{outcome=\"reused\"}") == 1);
+  CHECK(metrics_sample("verigate_signups_total{outcome=\"created\"}") == 0);
   /* An outcome a flow does not expect is written only once it has counted. */
-  CHECK(sample("verigate_signups_total{outcome=\"wrong_code\"}") == -1);
+  CHECK(metrics_sample("verigate_signups_total{outcome=\"wrong_code\"}") == -1);
   metrics_flow(METRICS_SIGNUP, metrics_outcome_of(VG_ERR_WRONG_CODE));
-  CHECK(sample("verigate_signups_total{outcome=\"wrong_code\"}") == 1);
+  CHECK(metrics_sample("verigate_signups_total{outcome=\"wrong_code\"}") == 1);
   /* Two results that mean the same to an operator are one outcome. */
   CHECK(metrics_outcome_of(VG_ERR_NOT_FOUND) == metrics_outcome_of(VG_ERR_INTERNAL));
   for (int r = VG_OK + 1; r < VG_RESULT_COUNT; r++) CHECK(metrics_outcome_of(r) != METRICS_OK);
@@ -125,8 +111,8 @@ static void flows_count_by_outcome_with_their_own_success_name(void) {
 static void sends_limits_twilio_hashes_and_backends_are_counted(void) {
   metrics_otp_send(METRICS_SMS, VG_OK);
   metrics_otp_send(METRICS_SMS, VG_ERR_UPSTREAM);
-  CHECK(sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"sent\"}") == 1);
-  CHECK(sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"upstream_error\"}") == 1);
+  CHECK(metrics_sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"sent\"}") == 1);
+  CHECK(metrics_sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"upstream_error\"}") == 1);
   /* The lock and the per-account counter are one rule; an unknown scope counts nowhere. */
   int lines = count_lines();
   metrics_rate_limited("login-lock");
@@ -134,27 +120,27 @@ static void sends_limits_twilio_hashes_and_backends_are_counted(void) {
   metrics_rate_limited("sms-phone-10min");
   metrics_rate_limited("no-such-scope");
   metrics_rate_limited(NULL);
-  CHECK(sample("verigate_rate_limited_total{rule=\"login_fails_account\"}") == 2);
-  CHECK(sample("verigate_rate_limited_total{rule=\"sms_per_phone_10min\"}") == 1);
-  CHECK(sample("verigate_rate_limited_total{rule=\"signups_per_ip_hour\"}") == 0);
+  CHECK(metrics_sample("verigate_rate_limited_total{rule=\"login_fails_account\"}") == 2);
+  CHECK(metrics_sample("verigate_rate_limited_total{rule=\"sms_per_phone_10min\"}") == 1);
+  CHECK(metrics_sample("verigate_rate_limited_total{rule=\"signups_per_ip_hour\"}") == 0);
   CHECK(count_lines() == lines);
   metrics_twilio_call(METRICS_TWILIO_CHECK, METRICS_TWILIO_TIMEOUT, 5000000000ULL);
   CHECK(
-      sample(
+      metrics_sample(
           "verigate_twilio_requests_total{endpoint=\"verification_check\",outcome=\"timeout\"}") ==
       1);
-  CHECK(sample("verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
+  CHECK(metrics_sample("verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
                "le=\"2.5\"}") == 0);
-  CHECK(sample("verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
+  CHECK(metrics_sample("verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
                "le=\"5\"}") == 1);
   metrics_hash_state(3, 2);
   metrics_hash_rejected();
-  CHECK(sample("verigate_hash_queue_depth") == 3);
-  CHECK(sample("verigate_hash_in_flight") == 2);
-  CHECK(sample("verigate_hash_rejected_total") == 1);
+  CHECK(metrics_sample("verigate_hash_queue_depth") == 3);
+  CHECK(metrics_sample("verigate_hash_in_flight") == 2);
+  CHECK(metrics_sample("verigate_hash_rejected_total") == 1);
   metrics_backend_error(METRICS_REDIS);
-  CHECK(sample("verigate_backend_errors_total{backend=\"redis\"}") == 1);
-  CHECK(sample("verigate_backend_errors_total{backend=\"mongodb\"}") == 0);
+  CHECK(metrics_sample("verigate_backend_errors_total{backend=\"redis\"}") == 1);
+  CHECK(metrics_sample("verigate_backend_errors_total{backend=\"mongodb\"}") == 0);
 }
 
 static void build_info_and_process_start_are_written(void) {
@@ -164,8 +150,8 @@ static void build_info_and_process_start_are_written(void) {
   char *text = metrics_render(&len);
   CHECK(text && strstr(text, "verigate_build_info{version=\"" VG_TEST_VERSION "\",commit=\""));
   free(text);
-  CHECK(sample("process_start_time_seconds") > 1.7e9);
-  CHECK(sample("process_open_fds") > 0);
+  CHECK(metrics_sample("process_start_time_seconds") > 1.7e9);
+  CHECK(metrics_sample("process_open_fds") > 0);
 }
 
 /* Checks one sample line: name{label="value",...} number, every value free of quotes,
