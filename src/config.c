@@ -223,5 +223,8 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->user_cache_size = (unsigned)number(&s, "USER_CACHE_SIZE", 4096, 0, 262144);
   c->user_cache_ms = (int)number(&s, "USER_CACHE_MS", 1000, 0, 60000);
   c->log_level = log_level(&s);
+  c->metrics_port = (unsigned)number(&s, "METRICS_PORT", 0, 0, 65535);
+  if (c->metrics_port == c->port) fail(&s, "METRICS_PORT must differ from PORT (or be 0)");
+  c->metrics_bind_address = text(&s, "METRICS_BIND_ADDRESS", c->bind_address);
   return s.ok;
 }

@@ -50,6 +50,8 @@ struct config {
   unsigned user_cache_size;  /* users read by id */
   int user_cache_ms;         /* how long a user read by id is kept */
   unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
+  unsigned metrics_port;            /* 0: GET /metrics on the main port; else only on this one */
+  const char *metrics_bind_address; /* where metrics_port listens; default bind_address */
 };
 
 /* Reads every setting through get (getenv in production). Returns false with a message naming

@@ -16,6 +16,7 @@
 #include "http/json_io.h"
 #include "http/problem.h"
 #include "log.h"
+#include "metrics.h"
 
 /* The longest X-Forwarded-For kept, all its lines joined: the right-most entries are kept. */
 #define FORWARDED_MAX 2048
@@ -118,6 +119,7 @@ int http_request_route(const struct _u_request *req, struct _u_response *res, vo
 int http_request_path(const struct _u_request *req, struct _u_response *res, void *path) {
   const struct http_path *p = path;
   struct http_call *c = res->shared_data;
+  if (c) c->metric_route = p->metric_route; /* every request to a route's path, answered or not */
   if (!c || c->answered) return U_CALLBACK_CONTINUE;
   if (strcmp(req->http_verb, "OPTIONS") == 0) {
     cors_preflight(p->site->cors_origins, p->allow, req, res);
@@ -143,10 +145,10 @@ static void log_safe(const char *in, char out[4 * 80 + 1]) {
   out[o] = '\0';
 }
 
-static double elapsed_ms(const struct timespec *start) {
+static uint64_t elapsed_ns(const struct timespec *start) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+  return (uint64_t)((now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec));
 }
 
 int http_request_finish(const struct _u_request *req, struct _u_response *res, void *site) {
@@ -155,12 +157,13 @@ int http_request_finish(const struct _u_request *req, struct _u_response *res, v
   if (!c) return U_CALLBACK_COMPLETE;
   if (!c->answered) problem_send(res, problem_for_http(HTTP_ERR_NOT_FOUND), NULL, NULL);
   cors_add_headers(s->cors_origins, req, res);
+  uint64_t ns = elapsed_ns(&c->start);
+  metrics_http_request(c->metric_route, res->status, ns);
   if (http_log_enabled(Y_LOG_LEVEL_INFO)) {
     char verb[4 * 80 + 1], path[4 * 80 + 1];
     log_safe(req->http_verb, verb);
     log_safe(req->url_path, path);
-    http_log(c, Y_LOG_LEVEL_INFO, "%s %s %ld %.1fms", verb, path, res->status,
-             elapsed_ms(&c->start));
+    http_log(c, Y_LOG_LEVEL_INFO, "%s %s %ld %.1fms", verb, path, res->status, (double)ns / 1e6);
   }
   vg_log_request_end();
   return U_CALLBACK_COMPLETE;

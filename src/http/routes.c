@@ -19,6 +19,7 @@ const struct route http_routes[] = {
     {"GET", "/.well-known/jwks.json", handle_jwks},
     {"GET", "/healthz", handle_healthz},
     {"GET", "/readyz", handle_readyz},
+    {"GET", "/metrics", handle_metrics}, /* here, or only on METRICS_PORT when set (server.c) */
     {NULL, NULL, NULL},
 };
 

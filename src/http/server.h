@@ -4,6 +4,7 @@
 #ifndef VG_SERVER_H
 #define VG_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/auth.h"
@@ -19,6 +20,7 @@ struct http_server_config {
   const char *trusted_proxies;     /* TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed */
   unsigned long log_level;         /* LOG_LEVEL, as yder was started with */
   int ipv6_limit_prefix;           /* IPV6_LIMIT_PREFIX */
+  bool metrics_elsewhere;          /* METRICS_PORT is set: no /metrics route here (404) */
 };
 
 /* Starts serving; returns NULL with a message in err on failure. auth outlives the server. */
