@@ -76,10 +76,10 @@ static bool start(struct metrics_server *s) {
       {MHD_OPTION_CONNECTION_TIMEOUT, METRICS_CONNECTION_TIMEOUT, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
-                   (s->v6 ? (IN6_IS_ADDR_UNSPECIFIED(&s->bind.v6.sin6_addr) ? MHD_USE_DUAL_STACK
-                                                                            : MHD_USE_IPv6)
-                          : 0);
+  unsigned flags =
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+      (s->v6 ? (IN6_IS_ADDR_UNSPECIFIED(&s->bind.v6.sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6)
+             : 0);
   return ulfius_start_framework_with_mhd_options(&s->instance, flags, options) == U_OK;
 }
 

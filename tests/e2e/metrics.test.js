@@ -9,8 +9,8 @@ const { spawnSync } = require('node:child_process');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
 const { closeMongo } = require('./lib/stores');
-const { signup, login, codeFor, wrongCode, verify } = require('./lib/flow');
-const { startVerigate, freePort, cleanupSpawned } = require('./lib/procs');
+const { signup, login, codeFor, wrongCode, verify, emulatorFault } = require('./lib/flow');
+const { startVerigate, startEmulator, startRedis, freePort, cleanupSpawned } = require('./lib/procs');
 
 // Fails the test when promtool is missing or finds anything to say about text.
 function promtoolCheck(text) {
@@ -151,6 +151,41 @@ describe('metrics', () => {
     assert.deepEqual([...after.samples.keys()].sort(), [...before.samples.keys()].sort(), 'no series added');
     assert.equal(deltas(before, after).get('verigate_http_requests_total{route="other",code="4xx"}'), paths.length);
     assert.ok(!after.text.includes(tag), 'no path became a label');
+  });
+
+  test('failures_count_by_provider_outcome_limit_rule_and_backend', async () => {
+    const [redis, emu] = await Promise.all([startRedis(), startEmulator()]);
+    const vg = await startVerigate({
+      env: { REDIS_URL: redis.url, TWILIO_VERIFY_BASE_URL: emu.url, LOGIN_FAILS_PER_ACCOUNT: 1, LOGIN_LOCK_SECONDS: 60 },
+    });
+    const api = client(vg.url);
+    const user = await signup(api);
+    const before = await scrape(vg.url);
+    const right = { email: user.email, password: user.password };
+    await emulatorFault(emu.url, { operation: 'start', count: 1, status: 503, code: 20500 });
+    expectProblem(await api.post('/login', right), 502, 'sms-provider-unavailable');
+    await emulatorFault(emu.url, { operation: 'start', count: 1, status: 429, code: 60203 });
+    expectProblem(await api.post('/login', right), 429, 'sms-rate-limited');
+    expectProblem(await api.post('/login', { email: user.email, password: 'not the password' }), 401, 'invalid-credentials');
+    expectProblem(await api.post('/login', right), 429, 'rate-limited'); // the account is locked
+    await redis.stop();
+    expectProblem(await api.get('/readyz'), 503, 'not-ready');
+
+    const moved = deltas(before, await scrape(vg.url));
+    for (const series of [...moved.keys()]) if (volatile(series) || series.startsWith('verigate_http_')) moved.delete(series);
+    const tw = (outcome) => `verigate_twilio_requests_total{endpoint="verification_create",outcome="${outcome}"}`;
+    assert.deepEqual(Object.fromEntries([...moved].sort()), Object.fromEntries([
+      [tw('server_error'), 1], [tw('rate_limited'), 1],
+      ['verigate_twilio_request_duration_seconds_count{endpoint="verification_create"}', 2],
+      ['verigate_otp_sends_total{channel="sms",outcome="upstream_error"}', 1],
+      ['verigate_otp_sends_total{channel="sms",outcome="sms_rate_limited"}', 1],
+      ['verigate_logins_total{outcome="upstream_error"}', 1],
+      ['verigate_logins_total{outcome="sms_rate_limited"}', 1],
+      ['verigate_logins_total{outcome="bad_credentials"}', 1],
+      ['verigate_logins_total{outcome="rate_limited"}', 1],
+      ['verigate_rate_limited_total{rule="login_fails_account"}', 1],
+      ['verigate_backend_errors_total{backend="redis"}', 1], // /readyz's PING
+    ].sort()));
   });
 
   test('metrics_port_serves_metrics_there_alone_and_the_main_port_answers_404', async () => {

@@ -112,7 +112,8 @@ static void sends_limits_twilio_hashes_and_backends_are_counted(void) {
   metrics_otp_send(METRICS_SMS, VG_OK);
   metrics_otp_send(METRICS_SMS, VG_ERR_UPSTREAM);
   CHECK(metrics_sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"sent\"}") == 1);
-  CHECK(metrics_sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"upstream_error\"}") == 1);
+  CHECK(metrics_sample("verigate_otp_sends_total{channel=\"sms\",outcome=\"upstream_error\"}") ==
+        1);
   /* The lock and the per-account counter are one rule; an unknown scope counts nowhere. */
   int lines = count_lines();
   metrics_rate_limited("login-lock");
@@ -129,10 +130,12 @@ static void sends_limits_twilio_hashes_and_backends_are_counted(void) {
       metrics_sample(
           "verigate_twilio_requests_total{endpoint=\"verification_check\",outcome=\"timeout\"}") ==
       1);
-  CHECK(metrics_sample("verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
-               "le=\"2.5\"}") == 0);
-  CHECK(metrics_sample("verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
-               "le=\"5\"}") == 1);
+  CHECK(metrics_sample(
+            "verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
+            "le=\"2.5\"}") == 0);
+  CHECK(metrics_sample(
+            "verigate_twilio_request_duration_seconds_bucket{endpoint=\"verification_check\","
+            "le=\"5\"}") == 1);
   metrics_hash_state(3, 2);
   metrics_hash_rejected();
   CHECK(metrics_sample("verigate_hash_queue_depth") == 3);
