@@ -153,8 +153,8 @@ void metrics_http_request(int route, long status, uint64_t ns) {
   int cls = (int)(status / 100) - 2;
   if (cls < 0) cls = 0;
   if (cls >= METRICS_CODE_CLASSES) cls = METRICS_CODE_CLASSES - 1;
-  add(&metrics_registry.http_requests[route][cls]);
-  observe(&metrics_registry.http_duration[route], ns);
+  add(&metrics_registry.http[route].requests[cls]);
+  observe(&metrics_registry.http[route].duration, ns);
 }
 
 enum metrics_outcome metrics_outcome_of(vg_result r) {

@@ -2,6 +2,7 @@
 #ifndef VG_METRICS_REGISTRY_H
 #define VG_METRICS_REGISTRY_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,11 +37,17 @@ enum metrics_rule {
 /* Status classes: 2xx, 3xx, 4xx, 5xx (a 1xx is counted as 2xx; verigate sends none). */
 #define METRICS_CODE_CLASSES 4
 
+/* One route's counters, in cache lines of their own: two routes busy on two cores do not take
+ * each other's lines away at every request. */
+struct metrics_route {
+  alignas(64) _Atomic uint64_t requests[METRICS_CODE_CLASSES];
+  struct metrics_histogram duration;
+};
+
 struct metrics_registry {
   const char *routes[METRICS_ROUTES_MAX]; /* [METRICS_ROUTE_OTHER] is "other" */
   int route_count;
-  _Atomic uint64_t http_requests[METRICS_ROUTES_MAX][METRICS_CODE_CLASSES];
-  struct metrics_histogram http_duration[METRICS_ROUTES_MAX];
+  struct metrics_route http[METRICS_ROUTES_MAX];
   _Atomic uint64_t flows[METRICS_FLOW_COUNT][METRICS_OUTCOME_COUNT];
   _Atomic uint64_t otp_sends[METRICS_CHANNEL_COUNT][METRICS_OUTCOME_COUNT];
   _Atomic uint64_t rate_limited[METRICS_RULE_COUNT];

@@ -88,12 +88,12 @@ static void render_http(FILE *f, struct metrics_registry *m) {
   for (int r = 0; r < m->route_count; r++)
     for (int c = 0; c < METRICS_CODE_CLASSES; c++)
       fprintf(f, "verigate_http_requests_total{route=\"%s\",code=\"%s\"} %" PRIu64 "\n",
-              m->routes[r], classes[c], get(&m->http_requests[r][c]));
+              m->routes[r], classes[c], get(&m->http[r].requests[c]));
   family(f, "verigate_http_request_duration_seconds", "histogram",
          "Time from a request's first callback to its answer, by route.");
   for (int r = 0; r < m->route_count; r++)
     histogram(f, "verigate_http_request_duration_seconds", "route", m->routes[r],
-              &m->http_duration[r]);
+              &m->http[r].duration);
 }
 
 static void render_flows(FILE *f, struct metrics_registry *m) {
