@@ -38,9 +38,9 @@ static const struct {
     [METRICS_RESEND] = {"verigate_resends_total", "Resends (POST /resend) by outcome.",
                         BIT(METRICS_OK) | BIT(METRICS_INVALID_TOKEN) |
                             BIT(METRICS_RESEND_COOLDOWN) | BIT(METRICS_RESEND_LIMIT) |
-                            BIT(METRICS_SMS_RATE_LIMITED) | BIT(METRICS_SMS_BUDGET_EXHAUSTED) |
-                            BIT(METRICS_UPSTREAM_ERROR) | BIT(METRICS_UNAVAILABLE) |
-                            BIT(METRICS_INTERNAL_ERROR)},
+                            BIT(METRICS_PHONE_NOT_DELIVERABLE) | BIT(METRICS_SMS_RATE_LIMITED) |
+                            BIT(METRICS_SMS_BUDGET_EXHAUSTED) | BIT(METRICS_UPSTREAM_ERROR) |
+                            BIT(METRICS_UNAVAILABLE) | BIT(METRICS_INTERNAL_ERROR)},
     [METRICS_VERIFY] = {"verigate_verifications_total", "Code checks (POST /verify) by outcome.",
                         BIT(METRICS_OK) | BIT(METRICS_VALIDATION_ERROR) |
                             BIT(METRICS_INVALID_TOKEN) | BIT(METRICS_WRONG_CODE) |
@@ -90,7 +90,7 @@ static void render_http(FILE *f, struct metrics_registry *m) {
       fprintf(f, "verigate_http_requests_total{route=\"%s\",code=\"%s\"} %" PRIu64 "\n",
               m->routes[r], classes[c], get(&m->http[r].requests[c]));
   family(f, "verigate_http_request_duration_seconds", "histogram",
-         "Time from a request's first callback to its answer, by route.");
+         "Time from a request's first callback until its answer is ready to send, by route.");
   for (int r = 0; r < m->route_count; r++)
     histogram(f, "verigate_http_request_duration_seconds", "route", m->routes[r],
               &m->http[r].duration);
