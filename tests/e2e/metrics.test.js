@@ -203,4 +203,21 @@ describe('metrics', () => {
     const again = await scrape(metricsUrl);
     assert.equal(again.samples.get('verigate_http_requests_total{route="other",code="4xx"}'), 1, 'scrapes and the metrics port\'s 404 are not API requests');
   });
+
+  test('a_metrics_port_that_cannot_be_served_stops_the_start_naming_the_variable', async () => {
+    const port = await freePort();
+    const cases = [
+      [{ METRICS_PORT: await freePort(), METRICS_BIND_ADDRESS: 'not-an-address' }, 'METRICS_BIND_ADDRESS'],
+      [{ PORT: port, METRICS_PORT: port }, 'METRICS_PORT'],
+    ];
+    for (const [vars, name] of cases) {
+      const h = await startVerigate({ wait: false, env: vars });
+      let timer;
+      const exited = await Promise.race([h.exit.then(() => true), new Promise((r) => { timer = setTimeout(r, 30000, false); })]);
+      clearTimeout(timer);
+      assert.ok(exited, `${JSON.stringify(vars)}: still running after 30 s`);
+      assert.notEqual(h.code, 0);
+      assert.match(h.output(), new RegExp(`\\b${name}\\b`), h.output());
+    }
+  });
 });
