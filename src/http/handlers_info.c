@@ -1,4 +1,4 @@
-/* handlers_info.c: /dashboard, the JWKS and the health probes. */
+/* handlers_info.c: /dashboard, the JWKS, the health probes and /metrics. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
