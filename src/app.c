@@ -26,7 +26,9 @@
 #include "adapters/system_clock.h"
 #include "adapters/twilio_verify.h"
 #include "core/auth.h"
+#include "http/metrics_server.h"
 #include "http/server.h"
+#include "metrics.h"
 
 /* How long the start waits for MongoDB to create the unique indexes, e.g. while the database
  * container is still starting. */
@@ -46,6 +48,7 @@ struct app {
   struct cached_users *user_cache;   /* NULL when USER_CACHE_SIZE or USER_CACHE_MS is 0 */
   struct auth auth;
   struct http_server *server;
+  struct metrics_server *metrics; /* NULL unless METRICS_PORT is set */
 };
 
 static bool ensure_indexes(struct mongo_user_store *users, char *err, size_t errlen) {
@@ -274,6 +277,7 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
   mongoc_log_set_handler(mongoc_to_yder, NULL);
   struct app *app = calloc(1, sizeof *app);
   if (!app) return NULL;
+  metrics_start();
   if (!build_adapters(app, cfg, err, errlen) || !build_core(app, cfg, err, errlen)) goto fail;
   struct http_server_config hc = {
       .bind_address = cfg->bind_address,
@@ -289,9 +293,17 @@ struct app *app_start(const struct config *cfg, char *err, size_t errlen) {
       .issuer = cfg->jwt_issuer,
       .public_url = cfg->public_url,
       .es256 = cfg->jwt_es256,
+      .metrics_elsewhere = cfg->metrics_port != 0,
   };
   app->server = http_server_start(&hc, &app->auth, err, errlen);
   if (!app->server) goto fail;
+  if (cfg->metrics_port) {
+    app->metrics =
+        metrics_server_start(cfg->metrics_bind_address, cfg->metrics_port, err, errlen);
+    if (!app->metrics) goto fail;
+    y_log_message(Y_LOG_LEVEL_INFO, "metrics on http://%s:%u/metrics", cfg->metrics_bind_address,
+                  cfg->metrics_port);
+  }
   return app;
 
 fail:
@@ -305,6 +317,7 @@ struct http_server *app_http_server(struct app *app) {
 
 void app_stop(struct app *app) {
   if (app) {
+    metrics_server_stop(app->metrics);
     http_server_stop(app->server);
     cached_tokens_destroy(app->token_cache); /* before the adapters they wrap */
     cached_users_destroy(app->user_cache);

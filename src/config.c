@@ -326,6 +326,9 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->log_json = strcmp(log_format, "json") == 0;
   if (!c->log_json && strcmp(log_format, "text") != 0) fail(&s, "LOG_FORMAT must be text or json");
   c->shutdown_grace = (int)number(&s, "SHUTDOWN_GRACE_SECONDS", 20, 0, 3600);
+  c->metrics_port = (unsigned)number(&s, "METRICS_PORT", 0, 0, 65535);
+  if (c->metrics_port == c->port) fail(&s, "METRICS_PORT must differ from PORT (or be 0)");
+  c->metrics_bind_address = text(&s, "METRICS_BIND_ADDRESS", c->bind_address);
   return s.ok;
 }
 

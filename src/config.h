@@ -62,6 +62,8 @@ struct config {
   int shutdown_grace;        /* seconds requests in flight get to finish after SIGTERM/SIGINT */
   char *owned[CONFIG_OWNED_MAX]; /* values read from *_FILE files; config_free wipes them */
   size_t owned_count;
+  unsigned metrics_port;            /* 0: GET /metrics on the main port; else only on this one */
+  const char *metrics_bind_address; /* where metrics_port listens; default bind_address */
 };
 
 /* Reads every setting through get (getenv in production), and the files TWILIO_AUTH_TOKEN_FILE,

@@ -16,6 +16,8 @@
 #include <sodium.h>
 #include <yder.h>
 
+#include "metrics.h"
+
 /* One hash or verify, handed from the caller's thread to a hashing thread. */
 struct hash_job {
   const char *password;
@@ -43,6 +45,11 @@ struct argon2_hasher {
   int nthreads;
 };
 
+/* Shows the gate's state in /metrics; under h->lock, so the gauges follow it in order. */
+static void publish(const struct argon2_hasher *h) {
+  metrics_hash_state(h->waiting, h->running);
+}
+
 /* Takes a slot, waiting in the bounded queue when all are busy. VG_ERR_OVERLOADED when the queue
  * is full or the wait runs out. */
 static vg_result gate_enter(struct argon2_hasher *h) {
@@ -58,6 +65,7 @@ static vg_result gate_enter(struct argon2_hasher *h) {
       deadline.tv_nsec += (long)(h->max_wait_ms % 1000) * 1000000L;
       if (deadline.tv_nsec >= 1000000000L) deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
       h->waiting++;
+      publish(h);
       int rc = 0;
       while (h->running >= h->concurrency && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&h->freed, &h->lock, &deadline);
@@ -66,13 +74,16 @@ static vg_result gate_enter(struct argon2_hasher *h) {
     }
   }
   if (r == VG_OK) h->running++;
+  publish(h);
   pthread_mutex_unlock(&h->lock);
+  if (r != VG_OK) metrics_hash_rejected();
   return r;
 }
 
 static void gate_leave(struct argon2_hasher *h) {
   pthread_mutex_lock(&h->lock);
   h->running--;
+  publish(h);
   pthread_cond_signal(&h->freed);
   pthread_mutex_unlock(&h->lock);
 }
@@ -140,6 +151,7 @@ static vg_result hasher_admit(void *self) {
   pthread_mutex_lock(&h->lock);
   bool full = h->running >= h->concurrency && h->waiting >= h->queue;
   pthread_mutex_unlock(&h->lock);
+  if (full) metrics_hash_rejected();
   return full ? VG_ERR_OVERLOADED : VG_OK;
 }
 

@@ -5,6 +5,8 @@
 
 #include <yder.h>
 
+#include "metrics.h"
+
 #define MONGO_DUPLICATE_KEY 11000
 
 /* Server error codes that mean "not now" (failover, shutdown, network) rather than a bug. */
@@ -23,6 +25,7 @@ vg_result mongo_error(const bson_error_t *e, const char *op) {
   }
   y_log_message(Y_LOG_LEVEL_ERROR, "mongodb: %s failed (domain %u, code %u): %s", op, e->domain,
                 e->code, e->message);
+  metrics_backend_error(METRICS_MONGODB);
   return unavailable ? VG_ERR_UNAVAILABLE : VG_ERR_INTERNAL;
 }
 

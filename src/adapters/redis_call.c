@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <yder.h>
 
+#include "metrics.h"
+
 /* Error replies meaning Redis cannot serve now rather than a bug on our side. */
 static const char *const redis_unavailable_errors[] = {
     "LOADING", "READONLY", "MASTERDOWN", "BUSY", "TRYAGAIN", "CLUSTERDOWN", "NOAUTH", "OOM"};
@@ -70,7 +72,10 @@ vg_result redis_call(struct redis_pool *pool, const struct redis_script *script,
   for (int attempt = 0; attempt < 2 && r == NULL; attempt++) {
     if (c != NULL) redis_pool_checkin(pool, c, true);
     c = redis_pool_checkout(pool, &reused);
-    if (c == NULL) return VG_ERR_UNAVAILABLE;
+    if (c == NULL) {
+      metrics_backend_error(METRICS_REDIS);
+      return VG_ERR_UNAVAILABLE;
+    }
     r = redis_exec(script, c, argc, argv);
     int e = errno;
     bool closed =
@@ -78,12 +83,14 @@ vg_result redis_call(struct redis_pool *pool, const struct redis_script *script,
     if (r == NULL && !(reused && closed)) break;
   }
   if (r == NULL) {
+    metrics_backend_error(METRICS_REDIS);
     y_log_message(Y_LOG_LEVEL_ERROR, "redis: %s failed: %s", argv[0], c->errstr);
     broken = true;
     res = VG_ERR_UNAVAILABLE;
     goto cleanup;
   }
   if (r->type == REDIS_REPLY_ERROR) {
+    metrics_backend_error(METRICS_REDIS);
     res = redis_error_reply(r, &broken);
     goto cleanup;
   }

@@ -12,6 +12,7 @@
 
 #include "adapters/rate_limit_keys.h"
 #include "adapters/redis_call.h"
+#include "metrics.h"
 
 /* TAKE and UNTAKE: KEYS[1..m] the counters, then (when a reservation is given back in the same
  * step) its lock, ip and account counters; ARGV[1] = m, then the m limits, the m windows, and the
@@ -140,6 +141,7 @@ static vg_result run_limits(struct redis_rate_limiter *r, const struct redis_scr
   if (index > 0) {
     *which = index <= args.on ? args.index[index - 1] : -1;
     *retry_after = wait;
+    if (*which >= 0) metrics_rate_limited(limits[*which].scope);
     return VG_ERR_RATE_LIMITED;
   }
   return VG_OK;
@@ -182,6 +184,7 @@ static vg_result limiter_reserve(void *self, struct vg_reservation *res, int *re
   if (out != VG_OK) return out;
   if (index > 0) {
     *retry_after = wait;
+    if (index <= 3) metrics_rate_limited(three[index - 1]->scope);
     return VG_ERR_RATE_LIMITED;
   }
   res->taken = true;

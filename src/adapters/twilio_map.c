@@ -162,3 +162,11 @@ vg_result twilio_map_cancel(long http_status, const char *body, size_t len,
   if (http_status == 200 || r == VG_ERR_VERIFICATION_EXPIRED) return VG_OK;
   return r == VG_ERR_TOO_MANY_ATTEMPTS || r == VG_ERR_WRONG_CODE ? VG_ERR_UPSTREAM : r;
 }
+
+enum metrics_twilio_outcome twilio_map_call(bool answered, bool timed_out, long http_status) {
+  if (!answered) return timed_out ? METRICS_TWILIO_TIMEOUT : METRICS_TWILIO_TRANSPORT_ERROR;
+  if (http_status >= 200 && http_status < 300) return METRICS_TWILIO_OK;
+  if (http_status == 429) return METRICS_TWILIO_RATE_LIMITED;
+  if (http_status >= 400 && http_status < 500) return METRICS_TWILIO_CLIENT_ERROR;
+  return METRICS_TWILIO_SERVER_ERROR;
+}

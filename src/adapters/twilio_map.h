@@ -6,7 +6,10 @@
 
 #include <stddef.h>
 
+#include <stdbool.h>
+
 #include "core/result.h"
+#include "metrics.h"
 #include "ports/pending_store.h"
 
 /* Seconds to wait when a rate limit comes without a usable Retry-After header. */
@@ -55,5 +58,9 @@ vg_result twilio_map_check(long http_status, const char *body, size_t len,
  * of check (VG_ERR_SMS_RATE_LIMITED or VG_ERR_UPSTREAM). */
 vg_result twilio_map_cancel(long http_status, const char *body, size_t len,
                             const char *retry_after_header, struct twilio_outcome *out);
+
+/* What one call came to, for verigate_twilio_requests_total: answered (with http_status), or not,
+ * for want of time (timed_out) or of a connection. */
+enum metrics_twilio_outcome twilio_map_call(bool answered, bool timed_out, long http_status);
 
 #endif

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <yder.h>
 
 #include "adapters/twilio_map.h"
+#include "metrics.h"
 
 #define TV_BODY_CAP (64 * 1024) /* a Verify answer is about 1 KiB; more is not Verify talking */
 #define TV_IDLE_MAX 32          /* idle handles kept; a handle beyond this is freed after use */
@@ -26,10 +28,12 @@ static const struct {
   const char *name; /* for log lines */
   const char *path; /* under /v2/Services/{VA…}/ */
   tv_map_fn map;
+  enum metrics_twilio_endpoint endpoint;
 } tv_ops[TV_OP_COUNT] = {
-    [TV_START] = {"start", "Verifications", twilio_map_start},
-    [TV_CHECK] = {"check", "VerificationCheck", twilio_map_check},
-    [TV_CANCEL] = {"cancel", "Verifications", twilio_map_cancel}, /* + "/{VE…}" */
+    [TV_START] = {"start", "Verifications", twilio_map_start, METRICS_TWILIO_CREATE},
+    [TV_CHECK] = {"check", "VerificationCheck", twilio_map_check, METRICS_TWILIO_CHECK},
+    [TV_CANCEL] = {"cancel", "Verifications", twilio_map_cancel, /* + "/{VE…}" */
+                   METRICS_TWILIO_CANCEL},
 };
 
 /* Curl handles live in a mutex-protected stack of idle ones rather than in pthread keys. A
@@ -215,6 +219,12 @@ static void log_outcome(enum tv_op op, const char *phone, long status, size_t le
   }
 }
 
+static uint64_t since_ns(const struct timespec *start) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)((now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec));
+}
+
 /* POSTs k1=v1&k2=v2 for op and maps the answer into out. phone is only for log lines (NULL on
  * check). A transfer that fails (no connection, timeout, body over the cap) is VG_ERR_UPSTREAM. */
 /* One POST of op's form (k1=v1[&k2=v2]) to op's URL, followed by "/" + sid when sid is given. */
@@ -242,8 +252,14 @@ static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *si
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &resp);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &resp);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+  struct timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
   CURLcode rc = curl_easy_perform(curl);
+  uint64_t ns = since_ns(&start);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL); /* errbuf dies with this frame */
+  if (rc == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  metrics_twilio_call(tv_ops[op].endpoint,
+                      twilio_map_call(rc == CURLE_OK, rc == CURLE_OPERATION_TIMEDOUT, status), ns);
   if (rc != CURLE_OK) {
     y_log_message(Y_LOG_LEVEL_WARNING, "twilio_verify: %s: request failed: %s (%s)",
                   tv_ops[op].name, curl_easy_strerror(rc),
@@ -251,7 +267,6 @@ static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *si
     r = VG_ERR_UPSTREAM;
     goto cleanup;
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   r = tv_ops[op].map(status, resp.body, resp.len, resp.retry_after, out);
   log_outcome(op, phone, status, resp.len, out);
 cleanup:
@@ -265,6 +280,7 @@ static vg_result tv_start(void *self, const char *phone, char sid[VG_SID_MAX], i
   if (self == NULL || phone == NULL || sid == NULL || retry_after == NULL) return VG_ERR_INTERNAL;
   struct twilio_outcome out = {0};
   vg_result r = tv_call(self, TV_START, NULL, "To", phone, "Channel", "sms", phone, &out);
+  metrics_otp_send(METRICS_SMS, r);
   memcpy(sid, out.sid, VG_SID_MAX);
   *retry_after = out.retry_after;
   return r;

@@ -25,8 +25,9 @@ struct http_call {
   char client_ip[CLIENT_IP_MAX];        /* "" when unknown; what logs and audit lines name */
   char limit_ip[CLIENT_IP_SUBJECT_MAX]; /* what per-IP limits count: an IPv6 client's network */
   struct timespec start;
-  bool answered; /* a callback has written the answer; the later ones leave it alone */
-  bool draining; /* the server was stopping when the request began */
+  int metric_route; /* the route label: the path's, or METRICS_ROUTE_OTHER (0) when none matched */
+  bool answered;    /* a callback has written the answer; the later ones leave it alone */
+  bool draining;    /* the server was stopping when the request began */
   char trace_id[33]; /* of a valid W3C traceparent header, else "" */
   char span_id[17];  /* its parent id: the caller's span */
 };
@@ -58,6 +59,7 @@ void handle_jwks(struct http_call *call);
 void handle_discovery(struct http_call *call);
 void handle_healthz(struct http_call *call);
 void handle_readyz(struct http_call *call);
+void handle_metrics(struct http_call *call);
 
 /* The token of an "Authorization: Bearer <token>" header, or NULL. */
 const char *http_bearer_token(const struct _u_request *req);

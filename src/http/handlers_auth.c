@@ -5,6 +5,7 @@
 #include "http/call.h"
 #include "http/json_io.h"
 #include "http/problem.h"
+#include "metrics.h"
 
 /* Results that tell the client to wait: they carry retry_after and a Retry-After header. */
 static bool says_wait(vg_result r) {
@@ -57,6 +58,7 @@ void handle_signup(struct http_call *c) {
   int retry_after = 0;
   vg_result r = auth_signup(c->auth, &in, &errs, &user, &retry_after);
   json_decref(body);
+  metrics_flow(METRICS_SIGNUP, metrics_outcome_of(r));
   if (r != VG_OK) {
     refuse(c, "signup", r, r == VG_ERR_CONFLICT ? "This account is already registered" : NULL,
            &errs, retry_after, NULL, NULL);
@@ -78,6 +80,7 @@ void handle_login(struct http_call *c) {
   struct login_output out;
   vg_result r = auth_login(c->auth, email, password, c->limit_ip, &errs, &out);
   json_decref(body);
+  metrics_flow(METRICS_LOGIN, metrics_outcome_of(r));
   if (r != VG_OK) {
     refuse(c, "login", r, r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
            &errs, out.retry_after, out.user_id, out.account);
@@ -98,6 +101,7 @@ void handle_resend(struct http_call *c) {
   json_decref(body); /* nothing in it is used; it only has to be well-formed */
   struct resend_output out;
   vg_result r = auth_resend(c->auth, c->bearer, c->limit_ip, &out);
+  metrics_flow(METRICS_RESEND, metrics_outcome_of(r));
   if (r != VG_OK) {
     refuse(c, "resend", r, NULL, NULL, out.retry_after, NULL, NULL);
     return;
@@ -131,6 +135,7 @@ void handle_verify(struct http_call *c) {
   struct verify_output out;
   vg_result r = auth_verify(c->auth, c->bearer, code, &errs, &out);
   json_decref(body);
+  metrics_flow(METRICS_VERIFY, metrics_outcome_of(r));
   if (r != VG_OK) {
     http_audit(c, "verify_failed", r, out.user_id, NULL);
     problem_send_bearer_result(

@@ -1,4 +1,4 @@
-/* handlers_info.c: /dashboard, the JWKS, the discovery document and the health probes. */
+/* handlers_info.c: /dashboard, the JWKS, the discovery document, the health probes and /metrics. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -6,6 +6,7 @@
 #include "http/call.h"
 #include "http/json_io.h"
 #include "http/json_text.h"
+#include "http/metrics_server.h"
 #include "http/problem.h"
 
 /* RFC 3339 UTC from Unix milliseconds. */
@@ -91,4 +92,8 @@ void handle_readyz(struct http_call *c) {
   if (r != VG_OK) http_log(c, Y_LOG_LEVEL_WARNING, "not ready: %s", detail);
   problem_send(c->res, problem_for_http(HTTP_ERR_NOT_READY), detail,
                json_pack("{s:o, s:i}", "checks", checks, "retry_after", 5));
+}
+
+void handle_metrics(struct http_call *c) {
+  metrics_answer(c->res);
 }

@@ -4,6 +4,7 @@
 #include "http/call.h"
 #include "http/json_io.h"
 #include "http/problem.h"
+#include "metrics.h"
 
 json_t *http_token_response(const char *access_token, int expires_in, const char *refresh_token,
                             int refresh_expires_in) {
@@ -20,6 +21,7 @@ void handle_refresh(struct http_call *c) {
   struct refresh_output out;
   vg_result r = auth_refresh(c->auth, refresh_token, &errs, &out);
   json_decref(body);
+  metrics_flow(METRICS_REFRESH, out.reused ? METRICS_REUSED : metrics_outcome_of(r));
   /* Reuse means a token was copied, or two clients refreshed with the same one after the
    * grace: the session is revoked either way. */
   if (out.reused) http_audit(c, "refresh_reuse", r, out.user_id, NULL);

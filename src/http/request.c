@@ -16,6 +16,7 @@
 #include "http/json_io.h"
 #include "http/problem.h"
 #include "log.h"
+#include "metrics.h"
 
 /* The longest X-Forwarded-For kept, all its lines joined: the right-most entries are kept. */
 #define FORWARDED_MAX 2048
@@ -145,6 +146,7 @@ int http_request_route(const struct _u_request *req, struct _u_response *res, vo
 int http_request_path(const struct _u_request *req, struct _u_response *res, void *path) {
   const struct http_path *p = path;
   struct http_call *c = res->shared_data;
+  if (c) c->metric_route = p->metric_route; /* every request to a route's path, answered or not */
   if (!c || c->answered) return U_CALLBACK_CONTINUE;
   if (strcmp(req->http_verb, "OPTIONS") == 0) {
     cors_preflight(p->site->cors_origins, p->allow, req, res);
@@ -170,21 +172,21 @@ static void log_safe(const char *in, char out[4 * 80 + 1]) {
   out[o] = '\0';
 }
 
-static double elapsed_ms(const struct timespec *start) {
+static uint64_t elapsed_ns(const struct timespec *start) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+  return (uint64_t)((now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec));
 }
 
 /* The access line: in text "GET /path 200 1.2ms" (client text escaped) and the trace ids when
  * given; in JSON, the same message and every field as a member. */
 static void log_access(const struct http_call *c, const struct _u_request *req,
-                       const struct _u_response *res) {
+                       const struct _u_response *res, uint64_t ns) {
   char verb[4 * 80 + 1], path[4 * 80 + 1], status[16], ms[32], message[sizeof verb * 2 + 64];
   log_safe(req->http_verb, verb);
   log_safe(req->url_path, path);
   snprintf(status, sizeof status, "%ld", res->status);
-  snprintf(ms, sizeof ms, "%.1f", elapsed_ms(&c->start));
+  snprintf(ms, sizeof ms, "%.1f", (double)ns / 1e6);
   snprintf(message, sizeof message, "%s %s %s %sms", verb, path, status, ms);
   const struct vg_log_field fields[] = {
       {"method", req->http_verb, VG_LOG_JSON_ONLY},
@@ -206,7 +208,9 @@ int http_request_finish(const struct _u_request *req, struct _u_response *res, v
   cors_add_headers(s->cors_origins, req, res);
   /* Stopping: the client opens its next request elsewhere rather than on a closing socket. */
   if (atomic_load(s->draining)) u_map_put(res->map_header, "Connection", "close");
-  if (http_log_enabled(Y_LOG_LEVEL_INFO)) log_access(c, req, res);
+  uint64_t ns = elapsed_ns(&c->start);
+  metrics_http_request(c->metric_route, res->status, ns);
+  if (http_log_enabled(Y_LOG_LEVEL_INFO)) log_access(c, req, res, ns);
   vg_log_request_end();
   return U_CALLBACK_COMPLETE;
 }

@@ -3,7 +3,8 @@
  *   0  http_request_begin   every method and path: request id, client IP, bearer token, the body
  *                           limit (413), the answer's shared data
  *   1  http_request_route   one per route (method + path): its handler
- *   2  http_request_path    one per path, any method: a CORS preflight or 405 with Allow
+ *   2  http_request_path    one per path, any method: the route label (metrics.h), also of a
+ *                           request answered before; a CORS preflight or 405 with Allow
  *   3  http_request_finish  every method and path: 404 when nothing answered, CORS headers, the
  *                           access line; completes the answer
  * Each callback after the first does nothing when an earlier one has answered. 404 is answered by
@@ -44,6 +45,7 @@ struct http_path {
   const char *path;
   char allow[64];
   const struct http_site *site;
+  int metric_route; /* the route label of every request to this path (metrics.h) */
 };
 
 /* user_data: the struct http_site. */

@@ -21,6 +21,7 @@ const struct route http_routes[] = {
     {"GET", "/.well-known/oauth-authorization-server", handle_discovery},
     {"GET", "/healthz", handle_healthz},
     {"GET", "/readyz", handle_readyz},
+    {"GET", "/metrics", handle_metrics}, /* here, or only on METRICS_PORT when set (server.c) */
     {NULL, NULL, NULL},
 };
 

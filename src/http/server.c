@@ -25,6 +25,7 @@
 #include "http/discovery.h"
 #include "http/json_io.h"
 #include "http/request.h"
+#include "metrics.h"
 
 #define MAX_PATHS 16
 
@@ -40,6 +41,7 @@ struct http_server {
   } bind;
   unsigned family_flags; /* MHD_USE_IPv6 or MHD_USE_DUAL_STACK for an IPv6 address, else 0 */
   struct http_site site;
+  bool metrics_elsewhere;
   char *cors_origins;
   char *discovery; /* made once here: the settings it comes from do not change */
   struct http_path paths[MAX_PATHS];
@@ -72,15 +74,22 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
   atomic_fetch_sub(&s->in_flight, 1);
 }
 
-/* The per-path entries: each path once, with the methods its routes take. */
+/* Whether this server answers route r: /metrics is served on METRICS_PORT when that is set. */
+static bool serves(const struct http_server *s, const struct route *r) {
+  return !(s->metrics_elsewhere && r->handler == handle_metrics);
+}
+
+/* The per-path entries: each path once, with the methods its routes take and its route label. */
 static bool collect_paths(struct http_server *s) {
   size_t n = 0;
   for (const struct route *r = http_routes; r->method; r++) {
+    if (!serves(s, r)) continue;
     size_t i = 0;
     while (i < n && strcmp(s->paths[i].path, r->path) != 0) i++;
     if (i == n) {
       if (n == MAX_PATHS) return false;
-      s->paths[n++] = (struct http_path){.path = r->path, .site = &s->site};
+      s->paths[n++] = (struct http_path){
+          .path = r->path, .site = &s->site, .metric_route = metrics_route_add(r->path)};
     }
     struct http_path *p = &s->paths[i];
     if (p->allow[0]) strncat(p->allow, ", ", sizeof p->allow - strlen(p->allow) - 1);
@@ -94,8 +103,8 @@ static bool add_endpoints(struct http_server *s) {
   if (ulfius_add_endpoint_by_val(u, "*", NULL, "*", 0, http_request_begin, &s->site) != U_OK)
     return false;
   for (const struct route *r = http_routes; r->method; r++)
-    if (ulfius_add_endpoint_by_val(u, r->method, NULL, r->path, 1, http_request_route,
-                                   (void *)r) != U_OK)
+    if (serves(s, r) && ulfius_add_endpoint_by_val(u, r->method, NULL, r->path, 1,
+                                                   http_request_route, (void *)r) != U_OK)
       return false;
   for (size_t i = 0; i < MAX_PATHS && s->paths[i].path; i++)
     if (ulfius_add_endpoint_by_val(u, "*", NULL, s->paths[i].path, 2, http_request_path,
@@ -170,6 +179,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
   if (!s) return NULL;
   s->quiesced_fd = -1;
   http_log_set_level(cfg->log_level);
+  s->metrics_elsewhere = cfg->metrics_elsewhere;
   s->cors_origins = strdup(cfg->cors_origins ? cfg->cors_origins : "");
   s->discovery = discovery_document(cfg->issuer, cfg->public_url, cfg->es256);
   s->site = (struct http_site){.auth = auth,

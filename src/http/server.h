@@ -23,6 +23,7 @@ struct http_server_config {
   const char *issuer;              /* JWT_ISSUER, the discovery document's issuer */
   const char *public_url;          /* PUBLIC_URL: the base of its URLs; NULL publishes none */
   bool es256;                      /* JWT_ALG is ES256 (else RS256) */
+  bool metrics_elsewhere;          /* METRICS_PORT is set: no /metrics route here (404) */
 };
 
 /* Starts serving; returns NULL with a message in err on failure. auth outlives the server. */

@@ -266,6 +266,28 @@ static int lines_of(const char *text) {
   return n;
 }
 
+static void config_metrics_port(void) {
+  minimal_env();
+  CHECK(load());
+  CHECK(cfg.metrics_port == 0); /* /metrics on the main port */
+  CHECK_STR(cfg.metrics_bind_address, "0.0.0.0");
+  set("BIND_ADDRESS", "::");
+  set("METRICS_PORT", "9100");
+  CHECK(load());
+  CHECK(cfg.metrics_port == 9100);
+  CHECK_STR(cfg.metrics_bind_address, "::"); /* BIND_ADDRESS unless set */
+  set("METRICS_BIND_ADDRESS", "127.0.0.1");
+  CHECK(load());
+  CHECK_STR(cfg.metrics_bind_address, "127.0.0.1");
+  CHECK(refused("METRICS_PORT", "70000"));
+  CHECK(refused("METRICS_PORT", "-1"));
+  CHECK(refused("METRICS_PORT", "8080")); /* the main port's default */
+  minimal_env();
+  set("PORT", "9000");
+  set("METRICS_PORT", "9000");
+  CHECK(!load() && strstr(err, "METRICS_PORT") != NULL);
+}
+
 static void config_reports_every_problem_at_once(void) {
   minimal_env();
   set("PORT", "0");
@@ -369,6 +391,7 @@ int main(void) {
   RUN(config_token_lifecycle_settings);
   RUN(config_refresh_reuse_grace);
   RUN(config_cache_settings);
+  RUN(config_metrics_port);
   RUN(config_public_url);
   RUN(config_reports_every_problem_at_once);
   RUN(config_shutdown_grace);

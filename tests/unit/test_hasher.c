@@ -2,12 +2,16 @@
  * (the engines themselves: test_argon2id.c). */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "adapters/argon2_hasher.h"
 #include "check.h"
+#include "metrics_sample.h"
 
 #define CALLERS 4
 #define ENGINE vg_argon2_engine_for_this_kernel()
@@ -53,11 +57,16 @@ static void run_callers(int concurrency, int queue, int wait_ms, int *ok, int *o
 
 static void full_gate_without_queue_refuses_the_rest(void) {
   int ok, overloaded;
+  double rejected = metrics_sample("verigate_hash_rejected_total");
   run_callers(1, 0, 5000, &ok, &overloaded);
   /* One hash takes ~0.1 s, far longer than releasing the threads: one runs, none may wait. */
   CHECK(ok >= 1);
   CHECK(overloaded >= 1);
   CHECK(ok + overloaded == CALLERS);
+  /* /metrics counts every refusal, and shows the gate empty again. */
+  CHECK(metrics_sample("verigate_hash_rejected_total") == rejected + overloaded);
+  CHECK(metrics_sample("verigate_hash_in_flight") == 0);
+  CHECK(metrics_sample("verigate_hash_queue_depth") == 0);
 }
 
 static void queue_large_enough_serves_everyone(void) {
@@ -72,6 +81,49 @@ static void admit_tells_a_full_gate_without_reserving(void) {
   hasher = argon2_hasher_port(h);
   CHECK(hasher.admit(hasher.self) == VG_OK);
   CHECK(hasher.admit(hasher.self) == VG_OK); /* asking twice takes nothing */
+  argon2_hasher_destroy(h);
+}
+
+static atomic_int hashes_done;
+
+static void *hash_once(void *arg) {
+  (void)arg;
+  char out[VG_HASH_MAX];
+  hasher.hash(hasher.self, "correct horse", out);
+  atomic_fetch_add(&hashes_done, 1);
+  return NULL;
+}
+
+/* While one hash runs and one waits, /metrics shows both, and admit's refusals are counted. The
+ * busy gate is seen by asking admit until it refuses; should both hashes end first (a slow
+ * machine), the round is tried again, a few times at most. */
+static void metrics_show_the_gate_while_it_is_busy(void) {
+  struct argon2_hasher *h = argon2_hasher_create(ENGINE, 1, 1, 10000, 0);
+  hasher = argon2_hasher_port(h);
+  double rejected = metrics_sample("verigate_hash_rejected_total");
+  int refusals = 0;
+  bool seen_busy = false;
+  for (int round = 0; round < 5 && !seen_busy; round++) {
+    pthread_t threads[2];
+    atomic_store(&hashes_done, 0);
+    for (int i = 0; i < 2; i++) pthread_create(&threads[i], NULL, hash_once, NULL);
+    bool refused = false;
+    while (!refused && atomic_load(&hashes_done) < 2) {
+      refused = hasher.admit(hasher.self) == VG_ERR_OVERLOADED;
+      if (!refused) sched_yield();
+    }
+    if (refused) {
+      refusals++;
+      /* Read right after the refusal: a hash takes ~0.1 s, a read some microseconds. */
+      seen_busy = metrics_sample("verigate_hash_in_flight") == 1 &&
+                  metrics_sample("verigate_hash_queue_depth") == 1;
+    }
+    for (int i = 0; i < 2; i++) pthread_join(threads[i], NULL);
+  }
+  CHECK(seen_busy);
+  CHECK(metrics_sample("verigate_hash_rejected_total") == rejected + refusals);
+  CHECK(metrics_sample("verigate_hash_in_flight") == 0);
+  CHECK(metrics_sample("verigate_hash_queue_depth") == 0);
   argon2_hasher_destroy(h);
 }
 
@@ -139,6 +191,7 @@ int main(void) {
   RUN(full_gate_without_queue_refuses_the_rest);
   RUN(queue_large_enough_serves_everyone);
   RUN(admit_tells_a_full_gate_without_reserving);
+  RUN(metrics_show_the_gate_while_it_is_busy);
   RUN(queued_caller_gives_up_after_its_wait);
   RUN(hashes_run_on_niced_threads_of_their_own);
   return check_done();

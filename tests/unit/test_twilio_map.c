@@ -327,6 +327,17 @@ static void cancel_failures_are_upstream_or_rate_limited(void) {
   CHECK(out.retry_after == 3);
 }
 
+static void calls_are_counted_by_how_they_ended(void) {
+  CHECK(twilio_map_call(true, false, 201) == METRICS_TWILIO_OK);
+  CHECK(twilio_map_call(true, false, 200) == METRICS_TWILIO_OK);
+  CHECK(twilio_map_call(true, false, 404) == METRICS_TWILIO_CLIENT_ERROR);
+  CHECK(twilio_map_call(true, false, 429) == METRICS_TWILIO_RATE_LIMITED);
+  CHECK(twilio_map_call(true, false, 503) == METRICS_TWILIO_SERVER_ERROR);
+  CHECK(twilio_map_call(true, false, 302) == METRICS_TWILIO_SERVER_ERROR);
+  CHECK(twilio_map_call(false, true, 0) == METRICS_TWILIO_TIMEOUT);
+  CHECK(twilio_map_call(false, false, 0) == METRICS_TWILIO_TRANSPORT_ERROR);
+}
+
 int main(void) {
   RUN(cancel_is_ok_when_twilio_cancels_or_already_forgot);
   RUN(cancel_failures_are_upstream_or_rate_limited);
@@ -357,5 +368,6 @@ int main(void) {
   RUN(check_invalid_parameter_is_upstream);
   RUN(check_rate_limits_are_rate_limited);
   RUN(missing_outcome_is_internal);
+  RUN(calls_are_counted_by_how_they_ended);
   return check_done();
 }

@@ -10,7 +10,7 @@ const { env, tool } = require('./env');
 // the spec lost the operation, never "not checked".
 const CONTRACT = [
   'POST /signup', 'POST /login', 'POST /resend', 'POST /verify', 'POST /token/refresh', 'POST /logout', 'GET /dashboard',
-  'GET /.well-known/jwks.json', 'GET /.well-known/oauth-authorization-server', 'GET /healthz', 'GET /readyz',
+  'GET /.well-known/jwks.json', 'GET /.well-known/oauth-authorization-server', 'GET /healthz', 'GET /readyz', 'GET /metrics',
 ];
 
 // Only the parts needed: the package's index also loads its mocker and forwarder, which takes a
