@@ -5,6 +5,8 @@
 const { describe, test, after } = require('node:test');
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { env } = require('./lib/env');
 const { client, expectProblem, expectStatus } = require('./lib/http');
@@ -219,5 +221,28 @@ describe('metrics', () => {
       assert.notEqual(h.code, 0);
       assert.match(h.output(), new RegExp(`\\b${name}\\b`), h.output());
     }
+  });
+
+  // docs/alerts.yml is written against names and label values: each one it matches exactly must
+  // be one verigate writes (a fresh instance writes every series at 0, and every outcome its flow
+  // can have), or the alert can never fire.
+  test('every_series_and_label_value_the_alert_rules_match_is_one_verigate_writes', async () => {
+    const vg = await startVerigate();
+    const { samples } = await scrape(vg.url);
+    const series = [...samples.keys()];
+    const rules = fs.readFileSync(path.join(env.ROOT, 'docs', 'alerts.yml'), 'utf8');
+    const checked = [];
+    for (const m of rules.matchAll(/\b(verigate_[a-z_]+)(?:\{([^}]*)\})?/g)) {
+      const [, name, matchers = ''] = m;
+      const mine = series.filter((x) => x === name || x.startsWith(`${name}{`));
+      assert.ok(mine.length > 0, `docs/alerts.yml watches ${name}, which /metrics does not write`);
+      for (const [, label, op, value] of matchers.matchAll(/(\w+)\s*(=|!=)\s*"([^"]*)"/g)) {
+        if (['job', 'instance', 'le'].includes(label)) continue;
+        assert.ok(mine.some((x) => x.includes(`${label}="${value}"`)),
+          `docs/alerts.yml matches ${name}{${label}${op}"${value}"}, a value /metrics never writes`);
+        checked.push(`${name}{${label}}`);
+      }
+    }
+    assert.ok(checked.length >= 4, `the label values of the rules were checked: ${checked.join(', ')}`);
   });
 });
