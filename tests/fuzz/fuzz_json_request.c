@@ -94,7 +94,7 @@ static vg_result run_core(json_t *body, struct vg_field_errors *errs) {
 
   struct vg_field_errors login_errs = {0};
   struct login_output login;
-  r = auth_login(&world.auth, in.email, in.password, FUZZ_CLIENT_IP, &login_errs, &login);
+  r = auth_login(&world.auth, in.email, in.password, FUZZ_CLIENT_IP, NULL, &login_errs, &login);
   /* The fake hasher keeps "h:" + password in VG_HASH_MAX bytes; a longer password is the
    * fake's limit, not core's (Argon2id takes any length). */
   if (strlen(in.password) + 3 <= VG_HASH_MAX) FUZZ_REQUIRE(r == VG_OK);
