@@ -154,7 +154,6 @@ bool vg_delivery_resolve(const struct delivery_input *in, const struct vg_delive
   }
   if (locale) snprintf(out->locale, sizeof out->locale, "%s", locale);
 
-  if (out->channel != VG_CHANNEL_SMS) out->app_hash[0] = '\0'; /* a remembered one: sms only */
   if (in->app_hash != NULL && !vg_field_errors_has(errs, "app_hash")) {
     const char *why = vg_check_app_hash(in->app_hash);
     if (why == NULL && out->channel != VG_CHANNEL_SMS) why = "is only sent with the sms channel";

@@ -31,8 +31,9 @@ const char *vg_check_app_hash(const char *value);
 /* The delivery of a send: in's values, or those of fallback for what in leaves out (a new login's
  * fallback is the first allowed channel, sms by default, with no locale and no app hash; a
  * resend's, the login's own). The Accept-Language header counts only when neither in's locale
- * nor fallback's is given, so a locale the login chose is not undone by a browser's header. An
- * app hash is kept only while the channel is sms. allowed: VG_CHANNEL_BIT set of the channels a
+ * nor fallback's is given, so a locale the login chose is not undone by a browser's header. A
+ * remembered app hash stays through a switch to another channel (which sends none) for the next
+ * SMS. allowed: VG_CHANNEL_BIT set of the channels a
  * request may name. False, with the reasons in errs, for a channel not allowed, a locale Twilio
  * does not list, a malformed app_hash, or an app_hash with a channel other than sms. */
 bool vg_delivery_resolve(const struct delivery_input *in, const struct vg_delivery *fallback,

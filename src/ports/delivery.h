@@ -17,7 +17,7 @@ enum vg_channel { VG_CHANNEL_SMS, VG_CHANNEL_CALL, VG_CHANNEL_WHATSAPP, VG_CHANN
 struct vg_delivery {
   enum vg_channel channel;
   char locale[VG_LOCALE_MAX];         /* Twilio's spelling of a locale it lists; "" for none */
-  char app_hash[VG_APP_HASH_LEN + 1]; /* "" for none; only ever with VG_CHANNEL_SMS */
+  char app_hash[VG_APP_HASH_LEN + 1]; /* "" for none; only ever sent with VG_CHANNEL_SMS */
 };
 
 /* The channel's name, as Twilio's Channel parameter and verigate's API spell it. */
