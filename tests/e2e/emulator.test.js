@@ -450,7 +450,8 @@ test('requests_hook_records_channel_locale_and_app_hash_and_the_sms_carries_the_
   assert.ok(emu.lines.includes(expected), `stdout lacks: ${expected}`);
 });
 
-test('another_channel_resends_the_same_verification_on_it', async () => {
+test('another_channel_resends_the_same_verification_on_it_and_the_log_records_each', async () => {
+  assert.equal((await call(emu, 'POST', '/__emulator/reset', { auth: null })).status, 204);
   const to = nextNumber();
   const first = await startVerification(emu, to, 'sms');
   const second = await startVerification(emu, to, 'call');
@@ -460,6 +461,8 @@ test('another_channel_resends_the_same_verification_on_it', async () => {
   assert.equal(third.body.sid, first.body.sid, 'the same verification');
   assert.equal(third.body.channel, 'whatsapp');
   assert.deepEqual(third.body.send_code_attempts.map((a) => a.channel), ['SMS', 'CALL', 'whatsapp']);
+  const { requests } = (await call(emu, 'GET', '/__emulator/requests', { auth: null })).body;
+  assert.deepEqual(requests.map((r) => r.channel), ['sms', 'call', 'whatsapp']);
   const { code } = (await latest(emu, to)).body;
   const masked = `+${'*'.repeat(to.length - 5)}${to.slice(-4)}`;
   for (const label of ['Call', 'WhatsApp']) {
