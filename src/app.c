@@ -260,6 +260,7 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   rules.refresh_ttl = cfg->refresh_token_ttl;
   rules.access_ttl = cfg->access_token_ttl;
   rules.refresh_reuse_grace = cfg->refresh_reuse_grace;
+  rules.allowed_channels = cfg->allowed_channels;
   if (auth_init(&app->auth, rules) != VG_OK) {
     snprintf(err, errlen, "cannot initialise the password hasher");
     return false;

@@ -14,6 +14,7 @@
 #include <yder.h>
 
 #include "cpu_quota.h"
+#include "ports/delivery.h"
 
 struct source {
   const char *(*get)(const char *name, void *ctx);
@@ -262,6 +263,24 @@ static bool is_country_list(const char *v) {
   return true;
 }
 
+/* "sms,call": channel names separated by commas, at least one; 0 when the list is not that. */
+static unsigned channel_set(const char *v) {
+  unsigned set = 0;
+  while (*v) {
+    char name[16];
+    size_t len = strcspn(v, ",");
+    enum vg_channel channel;
+    if (len == 0 || len >= sizeof name) return 0;
+    memcpy(name, v, len);
+    name[len] = '\0';
+    if (!vg_channel_from_name(name, &channel)) return 0;
+    set |= VG_CHANNEL_BIT(channel);
+    v += len;
+    if (*v == ',' && *++v == '\0') return 0;
+  }
+  return set;
+}
+
 static void load_limits(struct config *c, struct source *s) {
   c->login_fails_per_account = (int)number(s, "LOGIN_FAILS_PER_ACCOUNT", 5, 0, 1000);
   c->login_lock_seconds = (int)number(s, "LOGIN_LOCK_SECONDS", 900, 1, 86400);
@@ -275,6 +294,9 @@ static void load_limits(struct config *c, struct source *s) {
   c->sms_allowed_countries = text(s, "SMS_ALLOWED_COUNTRIES", "");
   if (!is_country_list(c->sms_allowed_countries))
     fail(s, "SMS_ALLOWED_COUNTRIES must be calling codes separated by commas, like 1,44,33");
+  c->allowed_channels = channel_set(text(s, "ALLOWED_CHANNELS", "sms,call"));
+  if (c->allowed_channels == 0)
+    fail(s, "ALLOWED_CHANNELS must be one or more of sms, call, whatsapp, separated by commas");
 }
 
 bool config_load(struct config *c, const char *(*get)(const char *name, void *ctx), void *ctx,
@@ -295,8 +317,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
       strncmp(c->mongodb_uri, "mongodb+srv://", 14) != 0)
     fail(&s, "MONGODB_URI must start with mongodb:// or mongodb+srv://");
   c->redis_url = text_or_file(c, &s, "REDIS_URL", "redis://127.0.0.1:6379/0");
-  c->redis_pool_size =
-      (unsigned)number(&s, "REDIS_POOL_SIZE", 48, 1, 2048);
+  c->redis_pool_size = (unsigned)number(&s, "REDIS_POOL_SIZE", 48, 1, 2048);
   load_twilio(c, &s);
   load_tokens(c, &s);
   c->resend_cooldown = (int)number(&s, "RESEND_COOLDOWN_SECONDS", 30, 0, 600);

@@ -50,16 +50,18 @@ struct config {
   const char *cors_origins;    /* exact origins, comma-separated; "" allows no browser origin */
   /* Abuse limits (0 turns one off); README's Security model explains each. */
   int login_fails_per_account, login_lock_seconds, login_fails_per_ip;
-  int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_per_prefix_hour, sms_max_per_hour;
+  int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_per_prefix_hour,
+      sms_max_per_hour;
   int signups_per_ip_hour;
   const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
+  unsigned allowed_channels;         /* ALLOWED_CHANNELS as a VG_CHANNEL_BIT set, never empty */
   /* In-process caches (0 turns one off); README's Architecture says what they keep. */
-  unsigned token_cache_size; /* verified tokens */
-  unsigned user_cache_size;  /* users read by id */
-  int user_cache_ms;         /* how long a user read by id is kept */
-  unsigned long log_level;   /* a yder Y_LOG_LEVEL_* */
-  bool log_json;             /* LOG_FORMAT=json: one JSON object per line (log.h) */
-  int shutdown_grace;        /* seconds requests in flight get to finish after SIGTERM/SIGINT */
+  unsigned token_cache_size;     /* verified tokens */
+  unsigned user_cache_size;      /* users read by id */
+  int user_cache_ms;             /* how long a user read by id is kept */
+  unsigned long log_level;       /* a yder Y_LOG_LEVEL_* */
+  bool log_json;                 /* LOG_FORMAT=json: one JSON object per line (log.h) */
+  int shutdown_grace;            /* seconds requests in flight get to finish after SIGTERM/SIGINT */
   char *owned[CONFIG_OWNED_MAX]; /* values read from *_FILE files; config_free wipes them */
   size_t owned_count;
   unsigned metrics_port;            /* 0: GET /metrics on the main port; else only on this one */

@@ -44,7 +44,8 @@ const char *const metrics_flow_ok_names[METRICS_FLOW_COUNT] = {
     [METRICS_VERIFY] = "approved", [METRICS_REFRESH] = "refreshed",
 };
 
-const char *const metrics_channel_names[METRICS_CHANNEL_COUNT] = {[METRICS_SMS] = "sms"};
+const char *const metrics_channel_names[METRICS_CHANNEL_COUNT] = {
+    [METRICS_SMS] = "sms", [METRICS_CALL] = "call", [METRICS_WHATSAPP] = "whatsapp"};
 
 const char *const metrics_rule_names[METRICS_RULE_COUNT] = {
     [METRICS_RULE_LOGIN_FAILS_ACCOUNT] = "login_fails_account",

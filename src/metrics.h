@@ -57,7 +57,7 @@ enum metrics_outcome {
 };
 
 /* How a code travels; issue 12 adds voice calls and WhatsApp. */
-enum metrics_channel { METRICS_SMS, METRICS_CHANNEL_COUNT };
+enum metrics_channel { METRICS_SMS, METRICS_CALL, METRICS_WHATSAPP, METRICS_CHANNEL_COUNT };
 
 /* The Twilio Verify calls. */
 enum metrics_twilio_endpoint {

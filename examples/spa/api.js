@@ -8,8 +8,8 @@
  * @typedef {{type: string, title: string, status: number, detail: string,
  *   errors?: FieldError[], attempts_left?: number, retry_after?: number}} Problem
  * @typedef {{id: string, name: string, username: string, email: string, phone: string}} User
- * @typedef {{mfa_token: string, expires_in: number, to: string}} MfaChallenge
- * @typedef {{to: string, retry_after: number}} CodeResent
+ * @typedef {{mfa_token: string, expires_in: number, channel: string, to: string}} MfaChallenge
+ * @typedef {{channel: string, to: string, retry_after: number}} CodeResent
  * @typedef {{access_token: string, expires_in: number, refresh_token: string}} Tokens
  * @typedef {{user: {name: string, username: string, email: string, phone: string,
  *   phone_verified: boolean, created_at: string}, auth: {aal: string, amr: string[],
@@ -19,8 +19,8 @@
 /** The operations the app calls: path, method, request members, response members read. */
 export const OPERATIONS = {
   signup: { method: 'POST', path: '/signup', status: 201, sends: ['name', 'username', 'email', 'password', 'phone'], reads: ['id', 'name', 'username', 'email', 'phone'] },
-  login: { method: 'POST', path: '/login', status: 200, sends: ['email', 'password'], reads: ['mfa_token', 'expires_in', 'to'] },
-  resend: { method: 'POST', path: '/resend', status: 202, bearer: true, sends: [], reads: ['to', 'retry_after'] },
+  login: { method: 'POST', path: '/login', status: 200, sends: ['email', 'password'], reads: ['mfa_token', 'expires_in', 'channel', 'to'] },
+  resend: { method: 'POST', path: '/resend', status: 202, bearer: true, sends: [], reads: ['channel', 'to', 'retry_after'] },
   verify: { method: 'POST', path: '/verify', status: 200, bearer: true, sends: ['code'], reads: ['access_token', 'expires_in', 'refresh_token'] },
   refresh: { method: 'POST', path: '/token/refresh', status: 200, sends: ['refresh_token'], reads: ['access_token', 'expires_in', 'refresh_token'] },
   logout: { method: 'POST', path: '/logout', status: 204, bearer: true, sends: ['scope'], reads: [] },

@@ -107,9 +107,12 @@ $('login-form').addEventListener('submit', async (ev) => {
 
 // ---- the code ----
 
+/** How each channel of verigate's answer (`channel`) reaches the user. */
+const BY_CHANNEL = { sms: 'by text message', call: 'in a voice call', whatsapp: 'by WhatsApp' };
+
 function startCode(challenge) {
   login = challenge;
-  $('code-sent-to').textContent = `We sent a code by text message to ${challenge.to}.`;
+  $('code-sent-to').textContent = `We sent a code ${BY_CHANNEL[challenge.channel] || ''} to ${challenge.to}.`;
   $('code').value = '';
   stopCountdown();
   clearTimeout(loginTimer);

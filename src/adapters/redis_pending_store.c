@@ -34,17 +34,18 @@ enum pending_script {
 /* The fields of a pending login, in the order HMGET and the lock script answer them. */
 #define PENDING_FIELDS                                                            \
   "'user_id', 'phone', 'verification_sid', 'sends', 'last_send_at', 'attempts', " \
-  "'phone_verified', 'approved'"
-#define PENDING_NFIELDS 8
+  "'phone_verified', 'approved', 'channel', 'locale', 'app_hash'"
+#define PENDING_NFIELDS 11
 
-/* DEL first so a reused jti never inherits stale fields. ARGV: seven fields, then ttl. */
+/* DEL first so a reused jti never inherits stale fields. ARGV: ten fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
     [RS_CREATE] =
         "redis.call('DEL', KEYS[1])\n"
         "redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'phone', ARGV[2],\n"
         "  'verification_sid', ARGV[3], 'sends', ARGV[4], 'last_send_at', ARGV[5],\n"
-        "  'attempts', ARGV[6], 'phone_verified', ARGV[7])\n"
-        "redis.call('EXPIRE', KEYS[1], ARGV[8])\n"
+        "  'attempts', ARGV[6], 'phone_verified', ARGV[7], 'channel', ARGV[8],\n"
+        "  'locale', ARGV[9], 'app_hash', ARGV[10])\n"
+        "redis.call('EXPIRE', KEYS[1], ARGV[11])\n"
         "return 1\n",
     /* ARGV: now, cooldown, max_sends. Returns {0} gone, {1, sends} ok, {2} limit,
      * {3, retry_after} cooldown. */
@@ -58,9 +59,11 @@ static const char *const redis_script_body[RS_COUNT] = {
         "sends = redis.call('HINCRBY', KEYS[1], 'sends', 1)\n"
         "redis.call('HSET', KEYS[1], 'last_send_at', ARGV[1])\n"
         "return {1, sends}\n",
-    /* ARGV: the verification's sid. Never creates the key (HSET alone would, without a TTL). */
+    /* ARGV: the verification's sid, channel, locale, app_hash. Never creates the key (HSET alone
+     * would, without a TTL). */
     [RS_SID] = ("if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-                "redis.call('HSET', KEYS[1], 'verification_sid', ARGV[1])\n"
+                "redis.call('HSET', KEYS[1], 'verification_sid', ARGV[1], 'channel', ARGV[2],\n"
+                "  'locale', ARGV[3], 'app_hash', ARGV[4])\n"
                 "return 1\n"),
     /* ARGV: previous last_send_at. Never creates the key, never counts below zero. */
     [RS_RELEASE] =
@@ -136,8 +139,14 @@ static vg_result redis_pending_create(void *self, const char *jti, const struct 
   snprintf(attempts, sizeof(attempts), "%d", p->attempts);
   snprintf(ttl_s, sizeof(ttl_s), "%d", ttl);
   const char *verified = p->phone_verified ? "1" : "0";
-  const char *argv[] = {NULL, NULL,  "1",  key,      user_id,  phone,
-                        sid,  sends, last, attempts, verified, ttl_s};
+  char locale[VG_LOCALE_MAX], app_hash[VG_APP_HASH_LEN + 1];
+  snprintf(locale, sizeof locale, "%.*s", (int)sizeof p->delivery.locale, p->delivery.locale);
+  snprintf(app_hash, sizeof app_hash, "%.*s", (int)sizeof p->delivery.app_hash,
+           p->delivery.app_hash);
+  const char *argv[] = {NULL,    NULL,     "1",      key,
+                        user_id, phone,    sid,      sends,
+                        last,    attempts, verified, vg_channel_name(p->delivery.channel),
+                        locale,  app_hash, ttl_s};
   vg_result res = redis_run(self, RS_CREATE, (int)(sizeof(argv) / sizeof(*argv)), argv, &r);
   if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("create");
   if (r != NULL) freeReplyObject(r);
@@ -163,6 +172,21 @@ static int redis_integer(const redisReply *v, long long min, long long max, long
   return 0;
 }
 
+/* The delivery fields (channel, locale, app_hash) of a pending login; absent in a login begun by
+ * an older version, which sent by SMS alone. -1 for a malformed one. */
+static int redis_parse_delivery(redisReply **v, struct vg_delivery *out) {
+  if (v[0]->type == REDIS_REPLY_NIL) return 0;
+  char channel[16];
+  if (redis_copy(v[0], channel, sizeof channel) != 0 ||
+      !vg_channel_from_name(channel, &out->channel))
+    return -1;
+  if (v[1]->type != REDIS_REPLY_NIL && redis_copy(v[1], out->locale, sizeof out->locale) != 0)
+    return -1;
+  if (v[2]->type != REDIS_REPLY_NIL && redis_copy(v[2], out->app_hash, sizeof out->app_hash) != 0)
+    return -1;
+  return 0;
+}
+
 /* The PENDING_NFIELDS values v of a pending login into out: VG_ERR_NOT_FOUND when there is no
  * such hash (create writes every field at once), VG_ERR_INTERNAL for a malformed one. */
 static vg_result redis_parse_pending(redisReply **v, struct vg_pending *out) {
@@ -174,7 +198,8 @@ static vg_result redis_parse_pending(redisReply **v, struct vg_pending *out) {
       redis_copy(v[2], out->verification_sid, sizeof(out->verification_sid)) != 0 ||
       redis_integer(v[3], 0, INT_MAX, &sends) != 0 ||
       redis_integer(v[4], 0, INT64_MAX, &last) != 0 ||
-      redis_integer(v[5], 0, INT_MAX, &attempts) != 0) {
+      redis_integer(v[5], 0, INT_MAX, &attempts) != 0 ||
+      redis_parse_delivery(v + 8, &out->delivery) != 0) {
     y_log_message(Y_LOG_LEVEL_ERROR, "redis: pending login hash has a missing or malformed field");
     memset(out, 0, sizeof(*out));
     return VG_ERR_INTERNAL;
@@ -194,8 +219,9 @@ static vg_result redis_pending_get(void *self, const char *jti, struct vg_pendin
   redisReply *r = NULL;
   if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
   const char *argv[] = {
-      "HMGET",        key,        "user_id",        "phone",   "verification_sid", "sends",
-      "last_send_at", "attempts", "phone_verified", "approved"};
+      "HMGET",        key,        "user_id",        "phone",    "verification_sid", "sends",
+      "last_send_at", "attempts", "phone_verified", "approved", "channel",          "locale",
+      "app_hash"};
   vg_result res = redis_run(self, -1, 2 + PENDING_NFIELDS, argv, &r);
   if (res == VG_OK) {
     if (r->type == REDIS_REPLY_ARRAY && r->elements == PENDING_NFIELDS)
@@ -259,11 +285,22 @@ static vg_result redis_pending_release_send(void *self, const char *jti, int64_t
   return res == VG_OK && n == 0 ? VG_ERR_NOT_FOUND : res;
 }
 
-static vg_result redis_pending_set_verification_sid(void *self, const char *jti, const char *sid) {
-  long long n = 0;
-  if (sid == NULL || strnlen(sid, VG_SID_MAX) >= VG_SID_MAX) return VG_ERR_INTERNAL;
-  vg_result res = redis_script_int(self, RS_SID, jti, sid, &n);
-  return res == VG_OK && n == 0 ? VG_ERR_NOT_FOUND : res;
+static vg_result redis_pending_record_send(void *self, const char *jti, const char *sid,
+                                           const struct vg_delivery *d) {
+  char key[REDIS_KEY_MAX];
+  redisReply *r = NULL;
+  if (sid == NULL || strnlen(sid, VG_SID_MAX) >= VG_SID_MAX || d == NULL ||
+      strnlen(d->locale, sizeof d->locale) >= sizeof d->locale ||
+      strnlen(d->app_hash, sizeof d->app_hash) >= sizeof d->app_hash)
+    return VG_ERR_INTERNAL;
+  if (redis_key(key, REDIS_PENDING_PREFIX, jti) != 0) return VG_ERR_NOT_FOUND;
+  const char *argv[] = {NULL,      NULL,       "1", key, sid, vg_channel_name(d->channel),
+                        d->locale, d->app_hash};
+  vg_result res = redis_run(self, RS_SID, 8, argv, &r);
+  if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("record_send");
+  if (res == VG_OK && r->integer == 0) res = VG_ERR_NOT_FOUND;
+  if (r != NULL) freeReplyObject(r);
+  return res;
 }
 
 static vg_result redis_pending_add_attempt(void *self, const char *jti, int *attempts) {
@@ -377,7 +414,7 @@ struct pending_store redis_pending_store_port(struct redis_pending_store *s) {
       .create = redis_pending_create,
       .get = redis_pending_get,
       .reserve_send = redis_pending_reserve_send,
-      .set_verification_sid = redis_pending_set_verification_sid,
+      .record_send = redis_pending_record_send,
       .release_send = redis_pending_release_send,
       .add_attempt = redis_pending_add_attempt,
       .lock = redis_pending_lock,

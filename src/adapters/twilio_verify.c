@@ -147,21 +147,32 @@ static void handle_checkin(struct twilio_verify *tv, CURL *curl) {
   curl_easy_cleanup(curl); /* a no-op for NULL: only a handle the stack had no room for */
 }
 
-/* "k1=v1&k2=v2" with both values percent-encoded (a '+' becomes %2B), or NULL. Caller frees. */
-/* k1=v1, and &k2=v2 when k2 is given, with the values percent-encoded. */
-static char *form_encode(CURL *curl, const char *k1, const char *v1, const char *k2,
-                         const char *v2) {
-  char *e1 = curl_easy_escape(curl, v1, 0);
-  char *e2 = k2 != NULL ? curl_easy_escape(curl, v2, 0) : NULL;
-  char *form = NULL;
-  int n = -1;
-  if (e1 != NULL && k2 == NULL) n = asprintf(&form, "%s=%s", k1, e1);
-  if (e1 != NULL && e2 != NULL) n = asprintf(&form, "%s=%s&%s=%s", k1, e1, k2, e2);
-  if (n < 0) form = NULL;
-  curl_free(e2);
-  curl_free(e1);
+/* One form parameter; a NULL or empty value leaves it out. */
+struct tv_param {
+  const char *key;
+  const char *value;
+};
+
+#define TV_PARAMS_MAX 4
+
+/* "k1=v1&k2=v2..." of the params that have a value, each value percent-encoded (a '+' becomes
+ * %2B), or NULL when out of memory. Caller frees. */
+static char *form_encode(CURL *curl, const struct tv_param *params, size_t count) {
+  char *form = strdup("");
+  for (size_t i = 0; form != NULL && i < count; i++) {
+    if (params[i].value == NULL || params[i].value[0] == '\0') continue;
+    char *value = curl_easy_escape(curl, params[i].value, 0);
+    char *longer = NULL;
+    if (value == NULL ||
+        asprintf(&longer, "%s%s%s=%s", form, form[0] ? "&" : "", params[i].key, value) < 0)
+      longer = NULL;
+    curl_free(value);
+    free(form);
+    form = longer;
+  }
   return form;
 }
+
 /* "***1234": enough of a number to tell users apart in logs, never the whole of it. */
 static const char *mask_phone(const char *phone, char out[8]) {
   size_t len = strlen(phone);
@@ -225,11 +236,11 @@ static uint64_t since_ns(const struct timespec *start) {
   return (uint64_t)((now.tv_sec - start->tv_sec) * 1000000000LL + (now.tv_nsec - start->tv_nsec));
 }
 
-/* POSTs k1=v1&k2=v2 for op and maps the answer into out. phone is only for log lines (NULL on
- * check). A transfer that fails (no connection, timeout, body over the cap) is VG_ERR_UPSTREAM. */
-/* One POST of op's form (k1=v1[&k2=v2]) to op's URL, followed by "/" + sid when sid is given. */
-static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *sid, const char *k1,
-                         const char *v1, const char *k2, const char *v2, const char *phone,
+/* One POST of op's form (params) to op's URL, followed by "/" + sid when sid is given, and the
+ * answer mapped into out. phone is only for log lines (NULL on cancel). A transfer that fails (no
+ * connection, timeout, body over the cap) is VG_ERR_UPSTREAM. */
+static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *sid,
+                         const struct tv_param *params, size_t count, const char *phone,
                          struct twilio_outcome *out) {
   vg_result r = VG_ERR_INTERNAL;
   struct tv_response resp = {0};
@@ -237,7 +248,7 @@ static vg_result tv_call(struct twilio_verify *tv, enum tv_op op, const char *si
   char *form = NULL;
   long status = 0;
   CURL *curl = handle_checkout(tv);
-  if (curl != NULL) form = form_encode(curl, k1, v1, k2, v2);
+  if (curl != NULL) form = form_encode(curl, params, count);
   if (form == NULL) {
     y_log_message(Y_LOG_LEVEL_ERROR, "twilio_verify: %s: out of memory", tv_ops[op].name);
     goto cleanup;
@@ -276,11 +287,24 @@ cleanup:
   return r;
 }
 
-static vg_result tv_start(void *self, const char *phone, char sid[VG_SID_MAX], int *retry_after) {
-  if (self == NULL || phone == NULL || sid == NULL || retry_after == NULL) return VG_ERR_INTERNAL;
+/* Locale and AppHash go only when given; AppHash only with sms, where Twilio appends it to the
+ * message for Android's SMS Retriever. */
+static vg_result tv_start(void *self, const char *phone, const struct vg_delivery *d,
+                          char sid[VG_SID_MAX], int *retry_after) {
+  if (self == NULL || phone == NULL || d == NULL || sid == NULL || retry_after == NULL)
+    return VG_ERR_INTERNAL;
   struct twilio_outcome out = {0};
-  vg_result r = tv_call(self, TV_START, NULL, "To", phone, "Channel", "sms", phone, &out);
-  metrics_otp_send(METRICS_SMS, r);
+  const struct tv_param params[TV_PARAMS_MAX] = {
+      {"To", phone},
+      {"Channel", vg_channel_name(d->channel)},
+      {"Locale", d->locale},
+      {"AppHash", d->channel == VG_CHANNEL_SMS ? d->app_hash : NULL},
+  };
+  vg_result r = tv_call(self, TV_START, NULL, params, TV_PARAMS_MAX, phone, &out);
+  static const enum metrics_channel counted[VG_CHANNEL_COUNT] = {
+      [VG_CHANNEL_SMS] = METRICS_SMS, [VG_CHANNEL_CALL] = METRICS_CALL,
+      [VG_CHANNEL_WHATSAPP] = METRICS_WHATSAPP};
+  metrics_otp_send(d->channel < VG_CHANNEL_COUNT ? counted[d->channel] : METRICS_SMS, r);
   memcpy(sid, out.sid, VG_SID_MAX);
   *retry_after = out.retry_after;
   return r;
@@ -291,7 +315,8 @@ static vg_result tv_start(void *self, const char *phone, char sid[VG_SID_MAX], i
 static vg_result tv_check(void *self, const char *phone, const char *code, int *retry_after) {
   if (self == NULL || phone == NULL || code == NULL || retry_after == NULL) return VG_ERR_INTERNAL;
   struct twilio_outcome out = {0};
-  vg_result r = tv_call(self, TV_CHECK, NULL, "To", phone, "Code", code, phone, &out);
+  const struct tv_param params[] = {{"To", phone}, {"Code", code}};
+  vg_result r = tv_call(self, TV_CHECK, NULL, params, 2, phone, &out);
   *retry_after = out.retry_after;
   return r;
 }
@@ -299,7 +324,8 @@ static vg_result tv_check(void *self, const char *phone, const char *code, int *
 static vg_result tv_cancel(void *self, const char *sid) {
   if (self == NULL || sid == NULL || strlen(sid) != VG_SID_MAX - 1) return VG_ERR_INTERNAL;
   struct twilio_outcome out = {0};
-  return tv_call(self, TV_CANCEL, sid, "Status", "canceled", NULL, NULL, NULL, &out);
+  const struct tv_param params[] = {{"Status", "canceled"}};
+  return tv_call(self, TV_CANCEL, sid, params, 1, NULL, &out);
 }
 
 /* VA + 32 hex, the only shape Twilio accepts; checked here so a typo fails at start-up. */

@@ -15,6 +15,7 @@ struct auth_rules auth_rules_default(void) {
       .refresh_ttl = 2592000,
       .access_ttl = 900,
       .refresh_reuse_grace = 10,
+      .allowed_channels = VG_CHANNEL_BIT(VG_CHANNEL_SMS) | VG_CHANNEL_BIT(VG_CHANNEL_CALL),
   };
 }
 

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/delivery.h"
 #include "core/phone_mask.h"
 #include "core/result.h"
 #include "core/validate.h"
@@ -21,13 +22,14 @@
 
 /* The rules of the second factor (defaults in auth_rules_default). */
 struct auth_rules {
-  int resend_cooldown;     /* seconds between two SMS of one login; 0 = none */
-  int max_sends;           /* SMS per pending login, the first included */
-  int max_attempts;        /* wrong codes per pending login; the last one ends the login */
-  int verify_lock_ttl;     /* seconds a /verify holds its login; above the Twilio timeout */
-  int refresh_ttl;         /* seconds a refresh token lives unless spent */
-  int access_ttl;          /* seconds an access token lives: how long a revocation must be kept */
-  int refresh_reuse_grace; /* seconds a spent refresh token still gets its successor; 0 = none */
+  int resend_cooldown;       /* seconds between two SMS of one login; 0 = none */
+  int max_sends;             /* SMS per pending login, the first included */
+  int max_attempts;          /* wrong codes per pending login; the last one ends the login */
+  int verify_lock_ttl;       /* seconds a /verify holds its login; above the Twilio timeout */
+  int refresh_ttl;           /* seconds a refresh token lives unless spent */
+  int access_ttl;            /* seconds an access token lives: how long a revocation must be kept */
+  int refresh_reuse_grace;   /* seconds a spent refresh token still gets its successor; 0 = none */
+  unsigned allowed_channels; /* VG_CHANNEL_BIT set a request may name (ALLOWED_CHANNELS) */
 };
 
 /* The abuse limits (core/limits.c), each counted in the rate_limiter so that they hold across
@@ -89,19 +91,27 @@ struct login_output {
    * in account (rate_limiter tag), so that attempts on it can be grouped without it. */
   char user_id[VG_ID_MAX];
   char account[VG_ACCOUNT_TAG_MAX];
-  int retry_after; /* with VG_ERR_SMS_RATE_LIMITED and VG_ERR_RATE_LIMITED */
+  int retry_after;         /* with VG_ERR_SMS_RATE_LIMITED and VG_ERR_RATE_LIMITED */
+  enum vg_channel channel; /* the code went out on it */
 };
 
+/* delivery (NULL: the defaults) is checked with the other fields, before anything is spent. */
 vg_result auth_login(struct auth *a, const char *email, const char *password, const char *client_ip,
-                     struct vg_field_errors *errs, struct login_output *out);
+                     const struct delivery_input *delivery, struct vg_field_errors *errs,
+                     struct login_output *out);
 
 struct resend_output {
   char to[VG_MASKED_PHONE_MAX];
   int retry_after; /* seconds until the next resend is allowed (also with the 429s) */
   char user_id[VG_ID_MAX];
+  enum vg_channel channel; /* the code went out on it */
 };
 
+/* Sends the login's code again, as delivery says, or as the last send went for what it leaves
+ * out (all of it when delivery is NULL; errs may then be NULL too). VG_ERR_VALIDATION, with errs,
+ * spends nothing. */
 vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_ip,
+                      const struct delivery_input *delivery, struct vg_field_errors *errs,
                       struct resend_output *out);
 
 struct verify_output {

@@ -1,5 +1,5 @@
-/* login.c: the password step. On success an SMS code is on its way, the pending login is in the
- * store and the caller holds an mfa_token whose jti names it. */
+/* login.c: the password step. On success a code is on its way (SMS, call or WhatsApp), the pending
+ * login is in the store and the caller holds an mfa_token whose jti names it. */
 #include "core/auth_internal.h"
 
 #include <stdio.h>
@@ -56,11 +56,28 @@ static vg_result check_password(struct auth *a, const char *email, const char *p
   return VG_OK;
 }
 
+/* A login that names no channel gets sms, or the first channel allowed when sms is not. */
+static struct vg_delivery default_delivery(const struct auth *a) {
+  struct vg_delivery d = {.channel = VG_CHANNEL_SMS};
+  for (int c = 0; c < VG_CHANNEL_COUNT; c++)
+    if (a->rules.allowed_channels & VG_CHANNEL_BIT(c)) {
+      d.channel = (enum vg_channel)c;
+      break;
+    }
+  return d;
+}
+
 vg_result auth_login(struct auth *a, const char *email, const char *password, const char *client_ip,
-                     struct vg_field_errors *errs, struct login_output *out) {
+                     const struct delivery_input *delivery, struct vg_field_errors *errs,
+                     struct login_output *out) {
   memset(out, 0, sizeof *out);
   auth_require_field(errs, "email", email, NULL);
   auth_require_field(errs, "password", password, NULL);
+  const struct delivery_input none = {0};
+  const struct vg_delivery fallback = default_delivery(a);
+  struct vg_delivery how;
+  vg_delivery_resolve(delivery ? delivery : &none, &fallback, a->rules.allowed_channels, errs,
+                      &how);
   if (errs->count > 0) return VG_ERR_VALIDATION;
 
   struct vg_user user;
@@ -90,13 +107,16 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   if (r != VG_OK) goto fail;
 
   int64_t now = a->clock.now(a->clock.self);
-  struct vg_pending pending = {
-      .sends = 1, .last_send_at = now, .attempts = 0, .phone_verified = user.phone_verified};
+  struct vg_pending pending = {.sends = 1,
+                               .last_send_at = now,
+                               .attempts = 0,
+                               .phone_verified = user.phone_verified,
+                               .delivery = how};
   memcpy(pending.user_id, user.id, sizeof pending.user_id);
   memcpy(pending.phone, user.phone, sizeof pending.phone);
 
   /* Send first, store second: a failed send must leave no pending login behind. */
-  r = a->otp.start(a->otp.self, user.phone, pending.verification_sid, &out->retry_after);
+  r = a->otp.start(a->otp.self, user.phone, &how, pending.verification_sid, &out->retry_after);
   if (r != VG_OK) goto fail;
   int ttl = (int)(claims.exp - now);
   r = a->pending.create(a->pending.self, claims.jti, &pending, ttl > 0 ? ttl : 1);
@@ -108,6 +128,7 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
 
   out->mfa_token = token;
   out->expires_in = ttl;
+  out->channel = how.channel;
   vg_phone_mask(user.phone, out->to);
   return VG_OK;
 

@@ -13,13 +13,28 @@ static vg_result load_pending(struct auth *a, const char *mfa_token, struct vg_c
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
+/* Whether a send changed what the login records: its verification, or how the code went out. */
+static bool send_changed(const struct vg_pending *pending, const char *sid,
+                         const struct vg_delivery *how) {
+  const struct vg_delivery *was = &pending->delivery;
+  return strcmp(sid, pending->verification_sid) != 0 || how->channel != was->channel ||
+         strcmp(how->locale, was->locale) != 0 || strcmp(how->app_hash, was->app_hash) != 0;
+}
+
 vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_ip,
+                      const struct delivery_input *delivery, struct vg_field_errors *errs,
                       struct resend_output *out) {
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   struct vg_pending pending;
   vg_result r = load_pending(a, mfa_token, &claims, &pending);
   if (r != VG_OK) return r;
+  /* Checked before the send is reserved: a bad request spends no cooldown, cap or limit. */
+  struct vg_delivery how = pending.delivery;
+  if (delivery) {
+    vg_delivery_resolve(delivery, &pending.delivery, a->rules.allowed_channels, errs, &how);
+    if (errs->count > 0) return VG_ERR_VALIDATION;
+  }
 
   int64_t now = a->clock.now(a->clock.self);
   int sends = 0;
@@ -32,7 +47,7 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
   char sid[VG_SID_MAX];
   r = limits_take_sms(a, pending.phone, client_ip, NULL, &out->retry_after);
   if (r == VG_OK) {
-    r = a->otp.start(a->otp.self, pending.phone, sid, &out->retry_after);
+    r = a->otp.start(a->otp.self, pending.phone, &how, sid, &out->retry_after);
     if (r != VG_OK) limits_untake_sms(a, pending.phone, client_ip);
   }
   if (r != VG_OK) {
@@ -42,11 +57,13 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
   }
   /* Twilio answers with the verification still pending for this phone, or a new one when that
    * one was approved, canceled (another login of the same user locked out) or expired. A
-   * lock-out cancels the verification on record, so it must be the one the code came from.
-   * Best effort: the SMS is out, and a login gone meanwhile needs nothing. */
-  if (strcmp(sid, pending.verification_sid) != 0)
-    a->pending.set_verification_sid(a->pending.self, claims.jti, sid);
+   * lock-out cancels the verification on record, so it must be the one the code came from; and
+   * the next resend that names no channel goes out as this one did. Best effort: the code is
+   * out, and a login gone meanwhile needs nothing. */
+  if (send_changed(&pending, sid, &how))
+    a->pending.record_send(a->pending.self, claims.jti, sid, &how);
   out->retry_after = a->rules.resend_cooldown;
+  out->channel = how.channel;
   vg_phone_mask(pending.phone, out->to);
   memcpy(out->user_id, pending.user_id, sizeof out->user_id);
   return VG_OK;

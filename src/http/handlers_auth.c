@@ -71,14 +71,27 @@ void handle_signup(struct http_call *c) {
             JSON_PLAIN);
 }
 
+/* The delivery options of a /login or /resend body, and the Accept-Language header; the strings
+ * live as long as body and the request. */
+static struct delivery_input delivery_members(const struct http_call *c, json_t *body,
+                                              struct vg_field_errors *errs) {
+  return (struct delivery_input){
+      .channel = json_string_member(body, "channel", errs),
+      .locale = json_string_member(body, "locale", errs),
+      .accept_language = u_map_get_case(c->req->map_header, "Accept-Language"),
+      .app_hash = json_string_member(body, "app_hash", errs),
+  };
+}
+
 void handle_login(struct http_call *c) {
   json_t *body;
   if (!json_read_object(c->req, c->res, false, &body)) return;
   struct vg_field_errors errs = {0};
   const char *email = json_string_member(body, "email", &errs);
   const char *password = json_string_member(body, "password", &errs);
+  struct delivery_input delivery = delivery_members(c, body, &errs);
   struct login_output out;
-  vg_result r = auth_login(c->auth, email, password, c->limit_ip, &errs, &out);
+  vg_result r = auth_login(c->auth, email, password, c->limit_ip, &delivery, &errs, &out);
   json_decref(body);
   metrics_flow(METRICS_LOGIN, metrics_outcome_of(r));
   if (r != VG_OK) {
@@ -90,7 +103,8 @@ void handle_login(struct http_call *c) {
   http_audit(c, "code_sent", VG_OK, out.user_id, out.to);
   json_send(c->res, 200,
             json_pack("{s:s, s:s, s:i, s:s, s:s}", "mfa_token", out.mfa_token, "token_type",
-                      "Bearer", "expires_in", out.expires_in, "channel", "sms", "to", out.to),
+                      "Bearer", "expires_in", out.expires_in, "channel",
+                      vg_channel_name(out.channel), "to", out.to),
             JSON_PLAIN);
   free(out.mfa_token);
 }
@@ -98,19 +112,21 @@ void handle_login(struct http_call *c) {
 void handle_resend(struct http_call *c) {
   json_t *body;
   if (!json_read_object(c->req, c->res, true, &body)) return;
-  json_decref(body); /* nothing in it is used; it only has to be well-formed */
+  struct vg_field_errors errs = {0};
+  struct delivery_input delivery = delivery_members(c, body, &errs);
   struct resend_output out;
-  vg_result r = auth_resend(c->auth, c->bearer, c->limit_ip, &out);
+  vg_result r = auth_resend(c->auth, c->bearer, c->limit_ip, &delivery, &errs, &out);
+  json_decref(body);
   metrics_flow(METRICS_RESEND, metrics_outcome_of(r));
   if (r != VG_OK) {
-    refuse(c, "resend", r, NULL, NULL, out.retry_after, NULL, NULL);
+    refuse(c, "resend", r, NULL, &errs, out.retry_after, NULL, NULL);
     return;
   }
   http_audit(c, "code_sent", VG_OK, out.user_id, out.to);
-  json_send(
-      c->res, 202,
-      json_pack("{s:s, s:s, s:i}", "channel", "sms", "to", out.to, "retry_after", out.retry_after),
-      JSON_PLAIN);
+  json_send(c->res, 202,
+            json_pack("{s:s, s:s, s:i}", "channel", vg_channel_name(out.channel), "to", out.to,
+                      "retry_after", out.retry_after),
+            JSON_PLAIN);
 }
 
 static json_t *verify_extra(vg_result r, const struct verify_output *out) {

@@ -7,10 +7,12 @@
 
 struct otp_sender {
   void *self;
-  /* Sends a code by SMS to phone (E.164); a repeat for a pending phone resends the same code.
-   * VG_OK fills sid. Errors: VG_ERR_INVALID_PHONE, VG_ERR_SMS_RATE_LIMITED (with *retry_after
-   * in seconds), VG_ERR_UPSTREAM. */
-  vg_result (*start)(void *self, const char *phone, char sid[VG_SID_MAX], int *retry_after);
+  /* Sends a code to phone (E.164) as delivery says (channel, locale, app hash); a repeat for a
+   * pending phone resends the same code, on delivery's channel. VG_OK fills sid. Errors:
+   * VG_ERR_INVALID_PHONE, VG_ERR_SMS_RATE_LIMITED (with *retry_after in seconds), VG_ERR_UPSTREAM.
+   */
+  vg_result (*start)(void *self, const char *phone, const struct vg_delivery *delivery,
+                     char sid[VG_SID_MAX], int *retry_after);
   /* Checks code against the verification pending for phone (by To, not by SID: a resend after
    * Twilio dropped a verification starts a new one with a new SID). VG_OK: approved.
    * VG_ERR_WRONG_CODE: still pending. VG_ERR_VERIFICATION_EXPIRED: unknown, expired or already

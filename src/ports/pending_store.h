@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/result.h"
+#include "ports/delivery.h"
 #include "ports/user_store.h"
 
 #define VG_JTI_MAX 48
@@ -22,6 +23,7 @@ struct vg_pending {
   int attempts;         /* wrong codes so far */
   bool phone_verified;  /* the user's when the login began: then /verify need not write it */
   bool approved;        /* Twilio approved this login's code; the login is not consumed yet */
+  struct vg_delivery delivery; /* how the last code went out: a resend that names none reuses it */
 };
 
 struct pending_store {
@@ -35,9 +37,11 @@ struct pending_store {
    * VG_ERR_NOT_FOUND when jti is gone. On VG_OK *sends is the new count. */
   vg_result (*reserve_send)(void *self, const char *jti, int64_t now, int cooldown, int max_sends,
                             int *sends, int *retry_after);
-  /* Records the verification a send reached, when Twilio started a new one (the one before was
-   * approved, canceled or expired). Never recreates a login that is gone: VG_ERR_NOT_FOUND. */
-  vg_result (*set_verification_sid)(void *self, const char *jti, const char *sid);
+  /* Records a resend that changed what the login holds: the verification it reached (Twilio
+   * started a new one when the one before was approved, canceled or expired) and how it went
+   * out. Never recreates a login that is gone: VG_ERR_NOT_FOUND. */
+  vg_result (*record_send)(void *self, const char *jti, const char *sid,
+                           const struct vg_delivery *delivery);
   /* Gives back a send reserved by reserve_send whose delivery failed. */
   vg_result (*release_send)(void *self, const char *jti, int64_t previous_send_at);
   /* Counts one wrong code; *attempts is the new total. VG_ERR_NOT_FOUND when jti is gone. */

@@ -32,6 +32,7 @@ describe('configuration and logs', () => {
       ['CORS_ALLOWED_ORIGINS', '*'], ['CORS_ALLOWED_ORIGINS', 'https://app.example/path'], ['TRUSTED_PROXIES', '10.0.0.0/99'],
       ['SMS_ALLOWED_COUNTRIES', '1,0x'], ['LOGIN_FAILS_PER_ACCOUNT', '-1'], ['HASH_CONCURRENCY', '0'], ['HASH_ENGINE', 'argon2'],
       ['TWILIO_VERIFY_BASE_URL', 'http://verify.twilio.com'], ['THREAD_STACK_KB', '64'], ['IPV6_LIMIT_PREFIX', '16'], ['BIND_ADDRESS', '::g'],
+      ['ALLOWED_CHANNELS', 'sms,email'], ['ALLOWED_CHANNELS', 'sms,'], ['ALLOWED_CHANNELS', ','], ['ALLOWED_CHANNELS', 'SMS'],
     ];
     const problems = [];
     await Promise.all(cases.map(async ([name, value]) => {

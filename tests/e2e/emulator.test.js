@@ -427,10 +427,49 @@ test('requests_hook_records_calls_without_secrets', async () => {
   assert.equal(res.status, 200);
   // An exact match: no record may carry any other field, so neither the code nor a credential.
   assert.deepEqual(res.body.requests, [
-    { method: 'POST', path: VERIFICATIONS, to, code_present: false, status: 201, twilio_code: null },
-    { method: 'POST', path: CHECK, to, code_present: true, status: 200, twilio_code: null },
-    { method: 'POST', path: CHECK, to, code_present: true, status: 404, twilio_code: 20404 },
+    { method: 'POST', path: VERIFICATIONS, to, channel: 'sms', locale: null, app_hash: null, code_present: false, status: 201, twilio_code: null },
+    { method: 'POST', path: CHECK, to, channel: null, locale: null, app_hash: null, code_present: true, status: 200, twilio_code: null },
+    { method: 'POST', path: CHECK, to, channel: null, locale: null, app_hash: null, code_present: true, status: 404, twilio_code: 20404 },
   ]);
+});
+
+test('requests_hook_records_channel_locale_and_app_hash_and_the_sms_carries_the_hash', async () => {
+  assert.equal((await call(emu, 'POST', '/__emulator/reset', { auth: null })).status, 204);
+  const to = nextNumber();
+  const res = await call(emu, 'POST', VERIFICATIONS, { form: { To: to, Channel: 'sms', Locale: 'pt-BR', AppHash: 'He42w354ol9' } });
+  assert.equal(res.status, 201);
+  const { code } = (await latest(emu, to)).body;
+  const { requests } = (await call(emu, 'GET', '/__emulator/requests', { auth: null })).body;
+  assert.deepEqual(requests, [
+    { method: 'POST', path: VERIFICATIONS, to, channel: 'sms', locale: 'pt-BR', app_hash: 'He42w354ol9', code_present: false, status: 201, twilio_code: null },
+  ]);
+  // Twilio's SMS Retriever form: "<#>" first, the app hash last.
+  const masked = `+${'*'.repeat(to.length - 5)}${to.slice(-4)}`;
+  const expected = `verify-emulator: SMS to ${masked}: <#> your verigate code is ${code} He42w354ol9`;
+  for (let i = 0; i < 50 && !emu.lines.includes(expected); i += 1) await sleep(20);
+  assert.ok(emu.lines.includes(expected), `stdout lacks: ${expected}`);
+});
+
+test('another_channel_resends_the_same_verification_on_it_and_the_log_records_each', async () => {
+  assert.equal((await call(emu, 'POST', '/__emulator/reset', { auth: null })).status, 204);
+  const to = nextNumber();
+  const first = await startVerification(emu, to, 'sms');
+  const second = await startVerification(emu, to, 'call');
+  const third = await startVerification(emu, to, 'whatsapp');
+  assert.equal(second.status, 201);
+  assert.equal(third.status, 201);
+  assert.equal(third.body.sid, first.body.sid, 'the same verification');
+  assert.equal(third.body.channel, 'whatsapp');
+  assert.deepEqual(third.body.send_code_attempts.map((a) => a.channel), ['SMS', 'CALL', 'whatsapp']);
+  const { requests } = (await call(emu, 'GET', '/__emulator/requests', { auth: null })).body;
+  assert.deepEqual(requests.map((r) => r.channel), ['sms', 'call', 'whatsapp']);
+  const { code } = (await latest(emu, to)).body;
+  const masked = `+${'*'.repeat(to.length - 5)}${to.slice(-4)}`;
+  for (const label of ['Call', 'WhatsApp']) {
+    const expected = `verify-emulator: ${label} to ${masked}: your verigate code is ${code}`;
+    for (let i = 0; i < 50 && !emu.lines.includes(expected); i += 1) await sleep(20);
+    assert.ok(emu.lines.includes(expected), `stdout lacks: ${expected}`);
+  }
 });
 
 test('reset_hook_forgets_verifications', async () => {

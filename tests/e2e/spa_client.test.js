@@ -101,7 +101,7 @@ describe('example SPA client against the OpenAPI file', () => {
     try {
       const api = createClient('http://vg.test');
       const r = await api.login('a@example.com', 'pw');
-      assert.deepEqual(r, { mfa_token: 'm', expires_in: 300, to: '+*******0123' });
+      assert.deepEqual(r, { mfa_token: 'm', expires_in: 300, channel: 'sms', to: '+*******0123' });
       assert.equal(seen[0].url, 'http://vg.test/login');
       assert.deepEqual(JSON.parse(seen[0].init.body), { email: 'a@example.com', password: 'pw' });
       await api.signup({ name: 'n', username: 'u', email: 'e', password: 'p', phone: '+1', role: 'admin' }).catch((e) => e);

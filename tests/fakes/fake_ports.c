@@ -176,12 +176,14 @@ static vg_result pending_reserve_send(void *self, const char *jti, int64_t now, 
   return VG_OK;
 }
 
-static vg_result pending_set_verification_sid(void *self, const char *jti, const char *sid) {
+static vg_result pending_record_send(void *self, const char *jti, const char *sid,
+                                     const struct vg_delivery *d) {
   struct fake_pending_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
   struct fake_pending_entry *e = entry(s, jti);
   if (!e) return VG_ERR_NOT_FOUND;
   snprintf(e->p.verification_sid, sizeof e->p.verification_sid, "%s", sid);
+  e->p.delivery = *d;
   return VG_OK;
 }
 
@@ -277,7 +279,7 @@ struct pending_store fake_pending_store_port(struct fake_pending_store *s) {
                                 .create = pending_create,
                                 .get = pending_get,
                                 .reserve_send = pending_reserve_send,
-                                .set_verification_sid = pending_set_verification_sid,
+                                .record_send = pending_record_send,
                                 .release_send = pending_release_send,
                                 .add_attempt = pending_add_attempt,
                                 .lock = pending_lock,
@@ -305,9 +307,11 @@ bool fake_pending_store_locked(struct fake_pending_store *s, const char *jti) {
 
 /* ---- otp_sender ---- */
 
-static vg_result otp_start(void *self, const char *phone, char sid[VG_SID_MAX], int *retry_after) {
+static vg_result otp_start(void *self, const char *phone, const struct vg_delivery *d,
+                           char sid[VG_SID_MAX], int *retry_after) {
   struct fake_otp_sender *o = self;
   o->starts++;
+  o->last_delivery = *d;
   snprintf(o->last_phone, sizeof o->last_phone, "%s", phone);
   vg_result r = o->next_start;
   o->next_start = VG_OK;

@@ -86,6 +86,7 @@ struct fake_otp_sender {
   char last_canceled_sid[VG_SID_MAX];
   char last_phone[VG_PHONE_MAX];
   char last_code[FAKE_CODE_MAX];
+  struct vg_delivery last_delivery; /* of the last start */
 };
 struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o);
 
@@ -138,7 +139,7 @@ struct fake_rate_limiter {
   struct fake_clock *clock;
   struct fake_counter counters[FAKE_COUNTERS_MAX];
   int n;
-  bool down; /* every call answers VG_ERR_UNAVAILABLE */
+  bool down;           /* every call answers VG_ERR_UNAVAILABLE */
   vg_result next_take; /* when not VG_OK, the next take answers it (once), doing nothing */
   int calls; /* calls that would be a round trip to the store (take, untake, reserve, give_back) */
 };

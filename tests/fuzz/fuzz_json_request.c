@@ -94,11 +94,26 @@ static vg_result run_core(json_t *body, struct vg_field_errors *errs) {
 
   struct vg_field_errors login_errs = {0};
   struct login_output login;
-  r = auth_login(&world.auth, in.email, in.password, FUZZ_CLIENT_IP, &login_errs, &login);
+  const struct delivery_input delivery = {
+      .channel = json_string_member(body, "channel", &login_errs),
+      .locale = json_string_member(body, "locale", &login_errs),
+      .accept_language = json_string_member(body, "accept_language", &login_errs),
+      .app_hash = json_string_member(body, "app_hash", &login_errs),
+  };
+  r = auth_login(&world.auth, in.email, in.password, FUZZ_CLIENT_IP, &delivery, &login_errs,
+                 &login);
+  /* Only the delivery members can be refused now, and a refusal names one. */
+  FUZZ_REQUIRE(r != VG_ERR_VALIDATION || login_errs.count > 0);
   /* The fake hasher keeps "h:" + password in VG_HASH_MAX bytes; a longer password is the
    * fake's limit, not core's (Argon2id takes any length). */
-  if (strlen(in.password) + 3 <= VG_HASH_MAX) FUZZ_REQUIRE(r == VG_OK);
+  if (strlen(in.password) + 3 <= VG_HASH_MAX && login_errs.count == 0) FUZZ_REQUIRE(r == VG_OK);
   if (r != VG_OK) return r;
+  /* Twilio is never sent a locale it does not list, nor an app hash that is not one. */
+  const struct vg_delivery *sent = &world.otp.last_delivery;
+  const char *listed = vg_locale_find(sent->locale);
+  FUZZ_REQUIRE(sent->locale[0] == '\0' || (listed && strcmp(listed, sent->locale) == 0));
+  FUZZ_REQUIRE(sent->app_hash[0] == '\0' ||
+               (vg_check_app_hash(sent->app_hash) == NULL && sent->channel == VG_CHANNEL_SMS));
 
   struct vg_field_errors verify_errs = {0};
   struct verify_output verify;

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "config.h"
 #include "cpu_quota.h"
+#include "ports/delivery.h"
 
 #define ACCOUNT_SID "AC0123456789abcdef0123456789abcdef"
 #define SERVICE_SID "VA0123456789abcdef0123456789ABCDEF"
@@ -253,10 +254,18 @@ static void config_public_url(void) {
     CHECK(load());
     CHECK_STR(cfg.public_url, good[i]);
   }
-  const char *bad[] = {"auth.example.com", "ftp://a.example", "http://auth.example.com",
-                       "https://", "https:///path", "https://a.example/?x=1",
-                       "https://a.example/#top", "https://user@a.example", "https://a.example/a b",
-                       "https://a.example/\"", "https://a.example/\xc3\xa9", "javascript:alert(1)"};
+  const char *bad[] = {"auth.example.com",
+                       "ftp://a.example",
+                       "http://auth.example.com",
+                       "https://",
+                       "https:///path",
+                       "https://a.example/?x=1",
+                       "https://a.example/#top",
+                       "https://user@a.example",
+                       "https://a.example/a b",
+                       "https://a.example/\"",
+                       "https://a.example/\xc3\xa9",
+                       "javascript:alert(1)"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) CHECK(refused("PUBLIC_URL", bad[i]));
 }
 
@@ -308,6 +317,19 @@ static void config_log_format(void) {
   set("LOG_FORMAT", "json");
   CHECK(load() && cfg.log_json);
   CHECK(refused("LOG_FORMAT", "xml") && refused("LOG_FORMAT", "JSON"));
+}
+
+static void config_allowed_channels(void) {
+  minimal_env();
+  CHECK(load() &&
+        cfg.allowed_channels == (VG_CHANNEL_BIT(VG_CHANNEL_SMS) | VG_CHANNEL_BIT(VG_CHANNEL_CALL)));
+  set("ALLOWED_CHANNELS", "whatsapp");
+  CHECK(load() && cfg.allowed_channels == VG_CHANNEL_BIT(VG_CHANNEL_WHATSAPP));
+  set("ALLOWED_CHANNELS", "call,sms,whatsapp");
+  CHECK(load() && cfg.allowed_channels == VG_CHANNELS_ALL);
+  CHECK(refused("ALLOWED_CHANNELS", "sms,email") && refused("ALLOWED_CHANNELS", "SMS"));
+  CHECK(refused("ALLOWED_CHANNELS", "sms,") && refused("ALLOWED_CHANNELS", ",sms"));
+  CHECK(refused("ALLOWED_CHANNELS", ",") && refused("ALLOWED_CHANNELS", "sms, call"));
 }
 
 static void config_shutdown_grace(void) {
@@ -367,8 +389,7 @@ static void config_refuses_bad_secret_files_without_showing_them(void) {
   set("TWILIO_AUTH_TOKEN_FILE", "/nonexistent/vg-token");
   CHECK(!load());
   CHECK(strstr(err, "TWILIO_AUTH_TOKEN_FILE") && strstr(err, "/nonexistent/vg-token"));
-  const char *bad[][2] = {
-      {"two-lines", "s3cret\nmore"}, {"empty", "\n"}, {"crlf", "s3cret\r\n"}};
+  const char *bad[][2] = {{"two-lines", "s3cret\nmore"}, {"empty", "\n"}, {"crlf", "s3cret\r\n"}};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     set("TWILIO_AUTH_TOKEN_FILE", file_with(bad[i][0], bad[i][1], 0));
     CHECK(!load() && strstr(err, "TWILIO_AUTH_TOKEN_FILE") && !strstr(err, "s3cret"));
@@ -395,6 +416,7 @@ int main(void) {
   RUN(config_public_url);
   RUN(config_reports_every_problem_at_once);
   RUN(config_shutdown_grace);
+  RUN(config_allowed_channels);
   RUN(config_log_format);
   RUN(config_hash_concurrency_follows_the_cpus_this_process_may_use);
   if (!mkdtemp(dir)) return 1;

@@ -32,7 +32,7 @@ static void given_alice(void) {
 static vg_result login_alice(void) {
   struct login_output out;
   memset(&errs, 0, sizeof errs);
-  vg_result r = auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out);
+  vg_result r = auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &out);
   if (out.mfa_token) snprintf(mfa, sizeof mfa, "%s", out.mfa_token);
   free(out.mfa_token);
   return r;
@@ -236,7 +236,7 @@ static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
     int verifies = w.hasher.verifies;
     struct login_output out;
     memset(&errs, 0, sizeof errs);
-    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], IP, &errs, &out) ==
+    CHECK(auth_login(&w.auth, cases[i][0], cases[i][1], IP, NULL, &errs, &out) ==
           VG_ERR_INVALID_CREDENTIALS);
     CHECK(w.hasher.verifies == verifies + 1);
     CHECK(out.mfa_token == NULL);
@@ -248,7 +248,7 @@ static void login_unknown_email_and_wrong_password_cost_one_verify_each(void) {
 static void login_requires_email_and_password(void) {
   given_alice();
   struct login_output out;
-  CHECK(auth_login(&w.auth, NULL, NULL, IP, &errs, &out) == VG_ERR_VALIDATION);
+  CHECK(auth_login(&w.auth, NULL, NULL, IP, NULL, &errs, &out) == VG_ERR_VALIDATION);
   CHECK(has_error("email", "is required") && has_error("password", "is required"));
   CHECK(w.hasher.verifies == 0);
 }
@@ -256,7 +256,7 @@ static void login_requires_email_and_password(void) {
 static void login_creates_one_pending_login_and_sends_one_sms(void) {
   given_alice();
   struct login_output out;
-  CHECK(auth_login(&w.auth, " ALICE@example.com", ALICE.password, IP, &errs, &out) == VG_OK);
+  CHECK(auth_login(&w.auth, " ALICE@example.com", ALICE.password, IP, NULL, &errs, &out) == VG_OK);
   CHECK(out.mfa_token != NULL && strncmp(out.mfa_token, "mfa:", 4) == 0);
   if (out.mfa_token) snprintf(mfa, sizeof mfa, "%s", out.mfa_token);
   free(out.mfa_token);
@@ -283,7 +283,7 @@ static void login_failed_send_leaves_no_pending_login(void) {
     w.otp.next_start = failures[i];
     w.otp.next_start_retry_after = 42;
     struct login_output out;
-    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) == failures[i]);
+    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &out) == failures[i]);
     CHECK(out.mfa_token == NULL);
     CHECK(fake_pending_store_count(&w.pending) == 0 && w.pending.creates == 0);
     if (failures[i] == VG_ERR_SMS_RATE_LIMITED) CHECK(out.retry_after == 42);
@@ -300,7 +300,7 @@ static void login_failure_after_the_sms_quota_gives_it_back(void) {
     if (i == 1) w.otp.next_start = VG_ERR_UPSTREAM;
     if (i == 2) w.pending.create_lost = true;
     struct login_output out;
-    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) != VG_OK);
+    CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &out) != VG_OK);
     CHECK(out.mfa_token == NULL);
     CHECK(fake_pending_store_count(&w.pending) == 0);
     CHECK(fake_rate_limiter_count(&w.limiter, "sms-all-hour", "all") == 0);
@@ -318,7 +318,7 @@ static void login_reports_pending_store_down_as_unavailable(void) {
   given_alice();
   w.pending.down = true;
   struct login_output out;
-  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &out) == VG_ERR_UNAVAILABLE);
   CHECK(out.mfa_token == NULL);
   CHECK(fake_pending_store_count(&w.pending) == 0);
 }
@@ -327,7 +327,7 @@ static void login_reports_user_store_down_as_unavailable(void) {
   given_alice();
   w.users.down = true;
   struct login_output out;
-  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &out) == VG_ERR_UNAVAILABLE);
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &out) == VG_ERR_UNAVAILABLE);
   CHECK(w.otp.starts == 0);
 }
 
@@ -338,17 +338,17 @@ static void resend_waits_for_the_cooldown(void) {
   CHECK(login_alice() == VG_OK);
   struct resend_output out;
   w.clock.now = FAKE_EPOCH + 10;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
   w.clock.now = FAKE_EPOCH + 29;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 1);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 1);
   CHECK(w.otp.starts == 1);
   w.clock.now = FAKE_EPOCH + 30;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_OK);
   CHECK(out.retry_after == 30);
   CHECK_STR(out.to, "+*******4567");
   CHECK(w.otp.starts == 2);
   w.clock.now = FAKE_EPOCH + 40;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_ERR_RESEND_COOLDOWN && out.retry_after == 20);
 }
 
 static void resend_stops_after_max_sends(void) {
@@ -357,11 +357,11 @@ static void resend_stops_after_max_sends(void) {
   struct resend_output out;
   for (int i = 1; i < 5; i++) {
     w.clock.now = FAKE_EPOCH + 30 * i;
-    CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
+    CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_OK);
   }
   CHECK(w.otp.starts == 5);
   w.clock.now = FAKE_EPOCH + 150;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_RESEND_LIMIT);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_ERR_RESEND_LIMIT);
   CHECK(out.retry_after == 150); /* what is left of the mfa_token's life */
   CHECK(w.otp.starts == 5);
 }
@@ -372,11 +372,11 @@ static void resend_failed_send_gives_back_the_reservation(void) {
   struct resend_output out;
   w.clock.now = FAKE_EPOCH + 30;
   w.otp.next_start = VG_ERR_UPSTREAM;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_UPSTREAM);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_ERR_UPSTREAM);
   struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
   CHECK(p != NULL && p->sends == 1 && p->last_send_at == FAKE_EPOCH);
   CHECK(w.pending.releases == 1);
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_OK);
 }
 
 static void resend_passes_on_the_sms_rate_limit(void) {
@@ -386,7 +386,7 @@ static void resend_passes_on_the_sms_rate_limit(void) {
   w.clock.now = FAKE_EPOCH + 30;
   w.otp.next_start = VG_ERR_SMS_RATE_LIMITED;
   w.otp.next_start_retry_after = 60;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_ERR_SMS_RATE_LIMITED && out.retry_after == 60);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_ERR_SMS_RATE_LIMITED && out.retry_after == 60);
   struct vg_pending *p = fake_pending_store_find(&w.pending, mfa_jti());
   CHECK(p != NULL && p->sends == 1);
 }
@@ -395,10 +395,10 @@ static void resend_refuses_access_and_garbage_tokens(void) {
   given_verified_alice();
   struct resend_output out;
   int starts = w.otp.starts;
-  CHECK(auth_resend(&w.auth, access, IP, &out) == VG_ERR_INVALID_TOKEN);
-  CHECK(auth_resend(&w.auth, NULL, IP, &out) == VG_ERR_INVALID_TOKEN);
-  CHECK(auth_resend(&w.auth, "", IP, &out) == VG_ERR_INVALID_TOKEN);
-  CHECK(auth_resend(&w.auth, "mfa:forged:jti1", IP, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, access, IP, NULL, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, NULL, IP, NULL, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, "", IP, NULL, NULL, &out) == VG_ERR_INVALID_TOKEN);
+  CHECK(auth_resend(&w.auth, "mfa:forged:jti1", IP, NULL, NULL, &out) == VG_ERR_INVALID_TOKEN);
   CHECK(w.otp.starts == starts);
 }
 
@@ -412,7 +412,7 @@ static void resend_records_a_new_verification_and_a_lock_out_cancels_it(void) {
            fake_pending_store_find(&w.pending, mfa_jti())->verification_sid);
   struct resend_output out;
   w.clock.now = FAKE_EPOCH + 30;
-  CHECK(auth_resend(&w.auth, mfa, IP, &out) == VG_OK);
+  CHECK(auth_resend(&w.auth, mfa, IP, NULL, NULL, &out) == VG_OK);
   const char *now_sid = fake_pending_store_find(&w.pending, mfa_jti())->verification_sid;
   CHECK(strncmp(now_sid, "VE", 2) == 0 && strcmp(now_sid, first) != 0);
   char second[VG_SID_MAX];

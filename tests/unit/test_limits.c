@@ -40,7 +40,7 @@ static vg_result signup(int i, const char *ip) {
 static vg_result login(const char *email, const char *password, const char *ip) {
   struct login_output out;
   memset(&errs, 0, sizeof errs);
-  vg_result r = auth_login(&w.auth, email, password, ip, &errs, &out);
+  vg_result r = auth_login(&w.auth, email, password, ip, NULL, &errs, &out);
   retry = out.retry_after;
   free(out.mfa_token);
   return r;
@@ -200,19 +200,19 @@ static void a_failed_login_names_the_user_or_tags_the_address(void) {
   w.auth.abuse.login_fails_per_account = 2;
   CHECK(signup(0, IP) == VG_OK);
   struct login_output out;
-  CHECK(auth_login(&w.auth, "User0@Example.com", "wrong", IP, &errs, &out) ==
+  CHECK(auth_login(&w.auth, "User0@Example.com", "wrong", IP, NULL, &errs, &out) ==
         VG_ERR_INVALID_CREDENTIALS);
   CHECK(strcmp(out.user_id, w.users.users[0].id) == 0);
   CHECK(out.account[0] == '\0');
   char tag[VG_ACCOUNT_TAG_MAX];
   w.auth.limiter.tag(w.auth.limiter.self, "nobody@example.com", tag);
-  CHECK(auth_login(&w.auth, "Nobody@example.com", "wrong", IP, &errs, &out) ==
+  CHECK(auth_login(&w.auth, "Nobody@example.com", "wrong", IP, NULL, &errs, &out) ==
         VG_ERR_INVALID_CREDENTIALS);
   CHECK(out.user_id[0] == '\0');
   CHECK(strcmp(out.account, tag) == 0);
-  CHECK(auth_login(&w.auth, "user0@example.com", "wrong", IP, &errs, &out) ==
+  CHECK(auth_login(&w.auth, "user0@example.com", "wrong", IP, NULL, &errs, &out) ==
         VG_ERR_INVALID_CREDENTIALS);
-  CHECK(auth_login(&w.auth, "user0@example.com", "correct horse", IP, &errs, &out) ==
+  CHECK(auth_login(&w.auth, "user0@example.com", "correct horse", IP, NULL, &errs, &out) ==
         VG_ERR_RATE_LIMITED);
   CHECK(strcmp(out.user_id, w.users.users[0].id) == 0); /* locked, and still named */
 }
@@ -317,10 +317,10 @@ static void resend_counts_against_the_sms_limits(void) {
   w.auth.rules.resend_cooldown = 0;
   CHECK(signup(0, IP) == VG_OK);
   struct login_output out;
-  CHECK(auth_login(&w.auth, "user0@example.com", "correct horse", IP, &errs, &out) == VG_OK);
+  CHECK(auth_login(&w.auth, "user0@example.com", "correct horse", IP, NULL, &errs, &out) == VG_OK);
   struct resend_output resent;
   int starts = w.otp.starts;
-  CHECK(auth_resend(&w.auth, out.mfa_token, IP, &resent) == VG_ERR_SMS_RATE_LIMITED);
+  CHECK(auth_resend(&w.auth, out.mfa_token, IP, NULL, NULL, &resent) == VG_ERR_SMS_RATE_LIMITED);
   CHECK(w.otp.starts == starts);
   free(out.mfa_token);
 }

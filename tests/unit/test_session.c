@@ -54,7 +54,7 @@ static struct tokens sign_in(void) {
   memset(&t, 0, sizeof t);
   struct login_output lo;
   memset(&errs, 0, sizeof errs);
-  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &lo) == VG_OK);
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &lo) == VG_OK);
   struct verify_output vo;
   memset(&errs, 0, sizeof errs);
   CHECK(lo.mfa_token && auth_verify(&w.auth, lo.mfa_token, "123456", &errs, &vo) == VG_OK);
@@ -316,7 +316,7 @@ static void logout_refuses_mfa_tokens_bad_scopes_and_ended_sessions(void) {
   struct tokens t = sign_in();
   struct login_output lo;
   memset(&errs, 0, sizeof errs);
-  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, &errs, &lo) == VG_OK);
+  CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &lo) == VG_OK);
   CHECK(logout(lo.mfa_token, NULL) == VG_ERR_INSUFFICIENT_AAL);
   free(lo.mfa_token);
   CHECK(logout(NULL, NULL) == VG_ERR_INVALID_TOKEN);

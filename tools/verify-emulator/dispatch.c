@@ -42,15 +42,24 @@ static void reply_unauthorized(struct _u_response *response, struct emu_outcome 
   if (outcome->status == 401) outcome->twilio_code = 20003;
 }
 
+/* Copies the form parameter name, when the request has it, into out. */
+static void copy_param(const struct _u_request *request, const char *name, char *out, size_t len) {
+  const char *value = u_map_get(request->map_post_body, name);
+
+  if (value != NULL) emu_printable_copy(out, len, value);
+}
+
 static void record(struct emu_reqlog *log, const struct _u_request *request,
                    const struct emu_outcome *outcome) {
   struct emu_request_record r;
-  const char *to = u_map_get(request->map_post_body, "To");
 
   memset(&r, 0, sizeof r);
   emu_printable_copy(r.method, sizeof r.method, request->http_verb);
   emu_printable_copy(r.path, sizeof r.path, request->url_path);
-  if (to != NULL) emu_printable_copy(r.to, sizeof r.to, to);
+  copy_param(request, "To", r.to, sizeof r.to);
+  copy_param(request, "Channel", r.channel, sizeof r.channel);
+  copy_param(request, "Locale", r.locale, sizeof r.locale);
+  copy_param(request, "AppHash", r.app_hash, sizeof r.app_hash);
   r.code_present = u_map_get(request->map_post_body, "Code") != NULL;
   r.status = outcome->status;
   r.twilio_code = outcome->twilio_code;

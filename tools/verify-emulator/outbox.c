@@ -1,6 +1,7 @@
 /* outbox: where the emulator "delivers" codes, namely one line per send on stdout. */
 #include "outbox.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,12 +35,14 @@ static void mask_recipient(const char *to, char *out, size_t out_len) {
   out[i] = '\0';
 }
 
-void emu_outbox_deliver(const char *channel, const char *to, const char *code) {
+void emu_outbox_deliver(const char *channel, const char *to, const char *code,
+                        const char *app_hash) {
   char masked[EMU_TO_MAX];
+  bool retriever = app_hash != NULL && app_hash[0] != '\0' && strcmp(channel, "sms") == 0;
 
   mask_recipient(to, masked, sizeof masked);
   /* One printf call, so concurrent deliveries never interleave within a line. */
-  printf("verify-emulator: %s to %s: your verigate code is %s\n", channel_label(channel), masked,
-         code);
+  printf("verify-emulator: %s to %s: %syour verigate code is %s%s%s\n", channel_label(channel),
+         masked, retriever ? "<#> " : "", code, retriever ? " " : "", retriever ? app_hash : "");
   fflush(stdout);
 }

@@ -41,10 +41,15 @@ void emu_reqlog_add(struct emu_reqlog *log, const struct emu_request_record *rec
   pthread_mutex_unlock(&log->lock);
 }
 
+static json_t *string_or_null(const char *s) {
+  return s[0] != '\0' ? json_string(s) : json_null();
+}
+
 static json_t *record_to_json(const struct emu_request_record *r) {
-  return json_pack("{s:s, s:s, s:o, s:b, s:i, s:o}", "method", r->method, "path", r->path, "to",
-                   r->to[0] != '\0' ? json_string(r->to) : json_null(), "code_present",
-                   r->code_present, "status", r->status, "twilio_code",
+  return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:i, s:o}", "method", r->method, "path",
+                   r->path, "to", string_or_null(r->to), "channel", string_or_null(r->channel),
+                   "locale", string_or_null(r->locale), "app_hash", string_or_null(r->app_hash),
+                   "code_present", r->code_present, "status", r->status, "twilio_code",
                    r->twilio_code != 0 ? json_integer(r->twilio_code) : json_null());
 }
 

@@ -14,9 +14,14 @@ struct emu_request_record {
   char method[8];
   char path[192];
   char to[EMU_TO_MAX]; /* the request's To parameter; empty when it had none */
-  bool code_present;   /* whether the request carried a Code parameter */
-  int status;          /* HTTP status answered */
-  int twilio_code;     /* Twilio error code answered, 0 when none */
+  /* The request's Channel, Locale and AppHash parameters as sent (printable characters only);
+   * empty when it had none. */
+  char channel[32];
+  char locale[32];
+  char app_hash[32];
+  bool code_present; /* whether the request carried a Code parameter */
+  int status;        /* HTTP status answered */
+  int twilio_code;   /* Twilio error code answered, 0 when none */
 };
 
 struct emu_reqlog;
@@ -28,8 +33,9 @@ void emu_reqlog_destroy(struct emu_reqlog *log);
 /* Appends a copy of record, dropping the oldest when full. */
 void emu_reqlog_add(struct emu_reqlog *log, const struct emu_request_record *record);
 
-/* Returns a new reference to {"requests":[{method,path,to,code_present,status,twilio_code}, ...]},
- * oldest first; to and twilio_code are null when absent. NULL when out of memory. */
+/* Returns a new reference to {"requests":[{method,path,to,channel,locale,app_hash,code_present,
+ * status,twilio_code}, ...]}, oldest first; to, channel, locale, app_hash and twilio_code are
+ * null when absent. NULL when out of memory. */
 json_t *emu_reqlog_to_json(struct emu_reqlog *log);
 
 void emu_reqlog_reset(struct emu_reqlog *log);

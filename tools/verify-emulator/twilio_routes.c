@@ -71,7 +71,7 @@ static void start_verification(const struct call *c, const char *unused) {
   }
   switch (emu_store_start(c->emu->store, to, channel, emu_clock_ms(), &v)) {
     case EMU_STORE_OK:
-      emu_outbox_deliver(channel, v.to, v.code);
+      emu_outbox_deliver(channel, v.to, v.code, param(c, "AppHash"));
       emu_reply_json(c->response, c->outcome, 201, emu_render_verification(c->emu->config, &v));
       return;
     case EMU_STORE_MAX_SENDS:
