@@ -41,13 +41,22 @@ describe('channels, locale and app hash', () => {
   const startsFor = async (phone) => (await emulatorRequests(emu.url)).filter((r) => r.to === phone && r.path.endsWith('/Verifications'));
   const loginWith = (api, user, extra = {}, opts = {}) => api.post('/login', Object.assign({ email: user.email, password: user.password }, extra), opts);
   // Nothing of the SMS quota was spent on phone: its counter does not exist.
+  // Codes /metrics counts as sent on channel by the instance api talks to.
+  const sentOn = async (api, channel) => {
+    const res = await api.get('/metrics');
+    const m = res.text.match(new RegExp(`^verigate_otp_sends_total\\{channel="${channel}",outcome="sent"\\} (\\d+)$`, 'm'));
+    assert.ok(m, `no otp_sends_total series for ${channel}`);
+    return Number(m[1]);
+  };
   const noQuotaSpent = (phone) => assert.ok(!redisExists(env.REDIS_URL, rateLimitKey('sms-phone-10min', phone)), 'an SMS counter was spent');
 
   test('a_call_login_asks_twilio_for_a_call_and_says_so', async () => {
     const user = await signup(plain);
+    const [calls, texts] = [await sentOn(plain, 'call'), await sentOn(plain, 'sms')];
     const res = await loginWith(plain, user, { channel: 'call' });
     expectStatus(res, 200);
     assert.equal(res.body.channel, 'call');
+    assert.deepEqual([await sentOn(plain, 'call') - calls, await sentOn(plain, 'sms') - texts], [1, 0], '/metrics counts the call under its channel');
     const starts = await startsFor(user.phone);
     assert.equal(starts.length, 1);
     assert.equal(starts[0].channel, 'call');
