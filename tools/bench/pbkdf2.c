@@ -50,17 +50,21 @@ int main(int argc, char **argv) {
   size_t salt_len = (size_t)n - DIGEST_BYTES;
 
   void *nettle = dlopen("libnettle.so.8", RTLD_NOW);
-  pbkdf2_sha256_fn pbkdf2 = nettle ? (pbkdf2_sha256_fn)dlsym(nettle, "nettle_pbkdf2_hmac_sha256") : NULL;
+  pbkdf2_sha256_fn pbkdf2 =
+      nettle ? (pbkdf2_sha256_fn)dlsym(nettle, "nettle_pbkdf2_hmac_sha256") : NULL;
   if (pbkdf2 == NULL) {
-    fprintf(stderr, "vg-bench-pbkdf2: no nettle_pbkdf2_hmac_sha256 in libnettle.so.8: %s\n", dlerror());
+    fprintf(stderr, "vg-bench-pbkdf2: no nettle_pbkdf2_hmac_sha256 in libnettle.so.8: %s\n",
+            dlerror());
     return 1;
   }
 
-  pbkdf2(strlen(password), (const uint8_t *)password, iterations, salt_len, salt, DIGEST_BYTES, digest);
+  pbkdf2(strlen(password), (const uint8_t *)password, iterations, salt_len, salt, DIGEST_BYTES,
+         digest);
   int matches = memcmp(digest, stored, DIGEST_BYTES) == 0;
   for (size_t i = 0; i < runs; i++) {
     double t0 = bench_now();
-    pbkdf2(strlen(password), (const uint8_t *)password, iterations, salt_len, salt, DIGEST_BYTES, digest);
+    pbkdf2(strlen(password), (const uint8_t *)password, iterations, salt_len, salt, DIGEST_BYTES,
+           digest);
     seconds[i] = bench_now() - t0;
   }
   printf("iterations=%u matches=%d runs=%zu hash_ms=%.4f\n", iterations, matches, runs,
