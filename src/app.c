@@ -134,6 +134,17 @@ static struct jwt_tokens *build_tokens(const struct config *cfg,
   return jwt_tokens_create(&tc, keys, system_clock_port());
 }
 
+struct twilio_verify_config app_twilio_config(const struct config *cfg) {
+  return (struct twilio_verify_config){
+      .base_url = cfg->twilio_base_url,
+      .account_sid = cfg->twilio_account_sid,
+      .auth_token = cfg->twilio_auth_token,
+      .service_sid = cfg->twilio_service_sid,
+      .connect_timeout_ms = 2000,
+      .timeout_ms = cfg->twilio_timeout_ms,
+  };
+}
+
 static bool build_adapters(struct app *app, const struct config *cfg, char *err, size_t errlen) {
   char why[200] = "";
   /* One pool for every Redis adapter: REDIS_POOL_SIZE connections in all. */
@@ -143,14 +154,7 @@ static bool build_adapters(struct app *app, const struct config *cfg, char *err,
     snprintf(err, errlen, "REDIS_URL: %s", why);
     return false;
   }
-  struct twilio_verify_config tv = {
-      .base_url = cfg->twilio_base_url,
-      .account_sid = cfg->twilio_account_sid,
-      .auth_token = cfg->twilio_auth_token,
-      .service_sid = cfg->twilio_service_sid,
-      .connect_timeout_ms = 2000,
-      .timeout_ms = cfg->twilio_timeout_ms,
-  };
+  struct twilio_verify_config tv = app_twilio_config(cfg);
   app->twilio = twilio_verify_create(&tv);
   if (!app->twilio) {
     snprintf(err, errlen, "cannot create the Twilio Verify client");

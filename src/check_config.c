@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <mongoc/mongoc.h>
 
+#include "app.h"
 #include "adapters/jwt_keyset.h"
 #include "adapters/probes.h"
 
@@ -42,14 +43,7 @@ int check_config_run(const struct config *cfg) {
   bool ok = report("config", true, "");
   ok &= report("mongodb", probe_mongodb(cfg->mongodb_uri, why, sizeof why), why);
   ok &= report("redis", probe_redis(cfg->redis_url, why, sizeof why), why);
-  struct twilio_verify_config tv = {
-      .base_url = cfg->twilio_base_url,
-      .account_sid = cfg->twilio_account_sid,
-      .auth_token = cfg->twilio_auth_token,
-      .service_sid = cfg->twilio_service_sid,
-      .connect_timeout_ms = 2000,
-      .timeout_ms = cfg->twilio_timeout_ms,
-  };
+  struct twilio_verify_config tv = app_twilio_config(cfg);
   ok &= report("twilio", probe_twilio(&tv, why, sizeof why), why);
   ok &= check_keys(cfg, why, sizeof why);
   mongoc_cleanup();
