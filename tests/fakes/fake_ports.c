@@ -18,6 +18,7 @@ struct clock_port fake_clock_port(struct fake_clock *c) {
 }
 
 /* ---- user_store ---- */
+/* Unique indexes: email, username (in any case), and phone among verified numbers only. */
 
 static struct vg_user *user_where(struct fake_user_store *s, size_t offset, const char *value) {
   for (int i = 0; i < s->count; i++)
@@ -40,8 +41,6 @@ static vg_result users_insert(void *self, struct vg_user *user, enum vg_unique_f
     *taken = VG_UNIQUE_EMAIL;
   else if (username_taken(s, user->username))
     *taken = VG_UNIQUE_USERNAME;
-  else if (user_where(s, offsetof(struct vg_user, phone), user->phone))
-    *taken = VG_UNIQUE_PHONE;
   if (*taken != VG_UNIQUE_UNKNOWN) return VG_ERR_CONFLICT;
   if (s->count == FAKE_USERS_MAX) return VG_ERR_INTERNAL;
   snprintf(user->id, sizeof user->id, "%024x", (unsigned)++s->next_id);
@@ -65,6 +64,17 @@ static vg_result users_find_by_id(void *self, const char *id, struct vg_user *ou
   if (!u) return VG_ERR_NOT_FOUND;
   *out = *u;
   return VG_OK;
+}
+
+static vg_result users_find_by_verified_phone(void *self, const char *phone, struct vg_user *out) {
+  struct fake_user_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  for (int i = 0; i < s->count; i++)
+    if (s->users[i].phone_verified && strcmp(s->users[i].phone, phone) == 0) {
+      *out = s->users[i];
+      return VG_OK;
+    }
+  return VG_ERR_NOT_FOUND;
 }
 
 /* The phone "index" holds among verified numbers only. */
@@ -103,6 +113,7 @@ struct user_store fake_user_store_port(struct fake_user_store *s) {
                              .insert = users_insert,
                              .find_by_email = users_find_by_email,
                              .find_by_id = users_find_by_id,
+                             .find_by_verified_phone = users_find_by_verified_phone,
                              .update = users_update,
                              .remove = users_remove,
                              .ping = users_ping};
