@@ -86,7 +86,10 @@ static vg_result users_update(void *self, const char *id, const struct vg_user_c
   struct vg_user *u = fake_user_store_by_id(s, id);
   if (!u) return VG_ERR_NOT_FOUND;
   const char *phone = change->phone ? change->phone : u->phone;
-  for (int i = 0; i < s->count; i++)
+  /* Only a write that leaves the number verified enters the partial index (an unverified
+   * number's user may still change its password). */
+  bool verified = change->phone || change->phone_verified || u->phone_verified;
+  for (int i = 0; verified && i < s->count; i++)
     if (&s->users[i] != u && s->users[i].phone_verified && strcmp(s->users[i].phone, phone) == 0) {
       if (taken) *taken = VG_UNIQUE_PHONE;
       return VG_ERR_CONFLICT;
