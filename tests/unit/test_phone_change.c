@@ -151,6 +151,28 @@ static void second_change_within_the_cooldown_is_refused_and_wrong_codes_end_it(
   CHECK_STR(fake_user_store_by_id(&w.users, id)->phone, ALICE.phone);
 }
 
+static void a_change_sends_at_most_max_sends_codes_until_it_expires(void) {
+  fake_world_init(&w);
+  char id[VG_ID_MAX], at[FAKE_TOKEN_LEN], rt[VG_REFRESH_TOKEN_MAX];
+  signup(&ALICE, id);
+  signed_in(&ALICE, at, rt);
+  w.auth.abuse = (struct abuse_rules){0}; /* only the change's own cap here */
+  int64_t first = w.clock.now;
+  char phone[32];
+  for (int i = 0; i < w.auth.rules.max_sends; i++) {
+    snprintf(phone, sizeof phone, "+1555000%04d", i % 10000); /* a new number: it replaces */
+    CHECK(change(at, phone) == VG_OK);
+    w.clock.now += w.auth.rules.resend_cooldown;
+  }
+  int starts = w.otp.starts;
+  CHECK(change(at, "+15550009999") == VG_ERR_RESEND_LIMIT);
+  int64_t last = first + (int64_t)(w.auth.rules.max_sends - 1) * w.auth.rules.resend_cooldown;
+  CHECK(out.retry_after == (int)(last + VG_PHONE_CHANGE_TTL - w.clock.now));
+  CHECK(w.otp.starts == starts);
+  w.clock.now = last + VG_PHONE_CHANGE_TTL; /* the change expired */
+  CHECK(change(at, "+15550009999") == VG_OK);
+}
+
 static void change_counts_against_the_sms_limits_of_a_login(void) {
   fake_world_init(&w);
   char id[VG_ID_MAX], at[FAKE_TOKEN_LEN], rt[VG_REFRESH_TOKEN_MAX];
@@ -251,6 +273,7 @@ int main(void) {
   RUN(change_refuses_bad_unchanged_and_unserved_numbers_spending_nothing);
   RUN(change_needs_an_access_token_or_the_mfa_token_of_an_unverified_account);
   RUN(second_change_within_the_cooldown_is_refused_and_wrong_codes_end_it);
+  RUN(a_change_sends_at_most_max_sends_codes_until_it_expires);
   RUN(change_counts_against_the_sms_limits_of_a_login);
   RUN(login_of_an_account_whose_number_another_verified_sends_no_code);
   RUN(the_second_to_verify_a_number_gets_no_session);
