@@ -115,6 +115,7 @@ static const enum metrics_outcome outcome_by_result[VG_RESULT_COUNT] = {
     [VG_ERR_OVERLOADED] = METRICS_OVERLOADED,
     [VG_ERR_NOT_FOUND] = METRICS_INTERNAL_ERROR,
     [VG_ERR_INTERNAL] = METRICS_INTERNAL_ERROR,
+    [VG_ERR_PHONE_TAKEN] = METRICS_ALREADY_EXISTS,
 };
 
 static void add(_Atomic uint64_t *counter) {

@@ -35,6 +35,12 @@ static vg_result cached_find_by_email(void *self, const char *email, struct vg_u
   return u->inner.find_by_email(u->inner.self, email, out);
 }
 
+/* Not cached: it decides who owns a number, so it always asks the store. */
+static vg_result cached_find_by_verified_phone(void *self, const char *phone, struct vg_user *out) {
+  struct cached_users *u = self;
+  return u->inner.find_by_verified_phone(u->inner.self, phone, out);
+}
+
 static vg_result cached_find_by_id(void *self, const char *id, struct vg_user *out) {
   struct cached_users *u = self;
   size_t len = strlen(id);
@@ -106,6 +112,7 @@ struct user_store cached_users_port(struct cached_users *u) {
       .insert = cached_insert,
       .find_by_email = cached_find_by_email,
       .find_by_id = cached_find_by_id,
+      .find_by_verified_phone = cached_find_by_verified_phone,
       .update = cached_update,
       .remove = cached_remove,
       .ping = cached_ping,

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <yder.h>
 
@@ -24,7 +25,10 @@ static vg_result create_indexes(mongoc_client_t *client, const char *db, const c
     "{", "key", "{", "email", BCON_INT32(1), "}", "name", "email_1", "unique", BCON_BOOL(true), "}",
     "{", "key", "{", "username", BCON_INT32(1), "}", "name", "username_1", "unique", BCON_BOOL(true),
     "}",
-    "{", "key", "{", "phone", BCON_INT32(1), "}", "name", "phone_1", "unique", BCON_BOOL(true), "}",
+    "{", "key", "{", "phone", BCON_INT32(1), "}", "name", MONGO_PHONE_INDEX,
+         "unique", BCON_BOOL(true),
+         "partialFilterExpression", "{", "phone_verified", BCON_BOOL(true), "}",
+    "}",
     "{", "key", "{", "username_key", BCON_INT32(1), "}", "name", "username_key_1",
          "unique", BCON_BOOL(true),
          "partialFilterExpression", "{", "username_key", "{", "$exists", BCON_BOOL(true), "}", "}",
@@ -46,6 +50,53 @@ static vg_result create_indexes(mongoc_client_t *client, const char *db, const c
   }
   bson_destroy(&reply);
   bson_destroy(cmd);
+  return res;
+}
+
+#define MONGO_COMMAND_NOT_FOUND 59
+
+/* Whether the index spec is the full unique phone_1 of before phone ownership: unique, on phone,
+ * with no partialFilterExpression. */
+static bool is_old_phone_index(const bson_t *spec) {
+  bson_iter_t it;
+  if (!bson_iter_init_find(&it, spec, "name") || !BSON_ITER_HOLDS_UTF8(&it) ||
+      strcmp(bson_iter_utf8(&it, NULL), MONGO_OLD_PHONE_INDEX) != 0)
+    return false;
+  if (!bson_iter_init_find(&it, spec, "unique") || !bson_iter_as_bool(&it)) return false;
+  return !bson_iter_init_find(&it, spec, "partialFilterExpression");
+}
+
+/* Drops the old phone_1 (unique over every number, verified or not) once phone_verified_1 is in
+ * place, so that uniqueness holds throughout. Idempotent: nothing to do when it is gone. A server
+ * that has no dropIndexes keeps it, and says so at every start. */
+static vg_result drop_old_phone_index(mongoc_client_t *client, const char *db,
+                                      const char *collection) {
+  mongoc_collection_t *coll = mongoc_client_get_collection(client, db, collection);
+  mongoc_cursor_t *cursor = mongoc_collection_find_indexes_with_opts(coll, NULL);
+  const bson_t *spec;
+  bool old = false;
+  while (!old && mongoc_cursor_next(cursor, &spec)) old = is_old_phone_index(spec);
+  bson_error_t error;
+  vg_result res = VG_OK;
+  if (mongoc_cursor_error(cursor, &error)) res = mongo_error(&error, "listIndexes");
+  mongoc_cursor_destroy(cursor);
+  if (res == VG_OK && old) {
+    if (mongoc_collection_drop_index_with_opts(coll, MONGO_OLD_PHONE_INDEX, NULL, &error))
+      y_log_message(Y_LOG_LEVEL_INFO, "mongodb: dropped the index " MONGO_OLD_PHONE_INDEX
+                                      " (a phone unique among all numbers): " MONGO_PHONE_INDEX
+                                      " keeps it unique among verified numbers");
+    else if (error.domain == MONGOC_ERROR_SERVER && error.code == MONGO_COMMAND_NOT_FOUND)
+      /* A server without dropIndexes (the MongoDB-compatible server of the tests): the old index
+       * only refuses more, so verigate runs, as before, until an operator drops it. */
+      y_log_message(
+          Y_LOG_LEVEL_ERROR,
+          "mongodb: the server cannot drop the index " MONGO_OLD_PHONE_INDEX
+          " (no dropIndexes): until it is dropped (db.users.dropIndex(\"" MONGO_OLD_PHONE_INDEX
+          "\")), a number stays unique among all users, verified or not");
+    else
+      res = mongo_error(&error, "dropIndexes " MONGO_OLD_PHONE_INDEX);
+  }
+  mongoc_collection_destroy(coll);
   return res;
 }
 
@@ -106,6 +157,7 @@ vg_result mongo_users_ensure_indexes(mongoc_client_pool_t *pool, const char *db,
                                      const char *collection) {
   mongoc_client_t *client = mongoc_client_pool_pop(pool);
   vg_result res = create_indexes(client, db, collection);
+  if (res == VG_OK) res = drop_old_phone_index(client, db, collection);
   if (res == VG_OK) res = backfill_username_keys(client, db, collection);
   mongoc_client_pool_push(pool, client);
   return res;

@@ -1,5 +1,7 @@
 /* mongo_indexes.h: the unique indexes of the users collection, which decide every "already
- * exists" (duplicate key 11000; no check-then-insert): email_1, phone_1, username_1, and
+ * exists" (duplicate key 11000; no check-then-insert): email_1, username_1, phone_verified_1 (on
+ * phone, partial: among documents with phone_verified true, so a number belongs to the account
+ * that verified it first and registering one proves nothing), and
  * username_key_1 on username_key, the username in lower case, so that "Ann" and "ann" are one
  * username while each user keeps the case it chose. (A case-insensitive collation index would do
  * the same on MongoDB, but the MongoDB-compatible server of the tests takes ~150 ms per write
@@ -14,11 +16,14 @@
 #include "ports/user_store.h"
 
 #define MONGO_USERNAME_KEY_MAX 64
+#define MONGO_PHONE_INDEX "phone_verified_1"
+#define MONGO_OLD_PHONE_INDEX "phone_1" /* unique over all numbers: dropped at start */
 
 /* username in lower case (usernames are ASCII by validation) into out. */
 void mongo_username_key(const char *username, char out[MONGO_USERNAME_KEY_MAX]);
 
-/* Creates the indexes if missing, then gives a username_key to every user without one (users
+/* Creates the indexes if missing, drops the old phone_1 (see MONGO_OLD_PHONE_INDEX) when it is
+ * there, then gives a username_key to every user without one (users
  * from before it existed). username_key_1 is partial (only documents holding the field), so a
  * database that holds two usernames differing only in case still starts: the second of each pair
  * stays without a key and is logged as a count, never by name, and until it is renamed only

@@ -156,6 +156,15 @@ static vg_result mongo_find_by_email(void *self, const char *email, struct vg_us
   return res;
 }
 
+static vg_result mongo_find_by_verified_phone(void *self, const char *phone, struct vg_user *out) {
+  if (phone == NULL || strnlen(phone, VG_PHONE_MAX) >= VG_PHONE_MAX) return VG_ERR_NOT_FOUND;
+  /* The filter holds the index's partialFilterExpression, so phone_verified_1 serves it. */
+  bson_t *filter = BCON_NEW("phone", BCON_UTF8(phone), "phone_verified", BCON_BOOL(true));
+  vg_result res = mongo_find_one(self, filter, out);
+  bson_destroy(filter);
+  return res;
+}
+
 /* Parses a 24-hex id; false for anything else, which therefore names no user. */
 static bool mongo_parse_id(const char *id, bson_oid_t *oid) {
   if (id == NULL || strnlen(id, VG_ID_MAX) != VG_ID_MAX - 1 ||
@@ -307,6 +316,7 @@ struct user_store mongo_user_store_port(struct mongo_user_store *s) {
       .insert = mongo_insert,
       .find_by_email = mongo_find_by_email,
       .find_by_id = mongo_find_by_id,
+      .find_by_verified_phone = mongo_find_by_verified_phone,
       .update = mongo_update,
       .remove = mongo_remove,
       .ping = mongo_ping,

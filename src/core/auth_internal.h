@@ -19,6 +19,14 @@ vg_result auth_require_access(struct auth *a, const char *token, struct vg_claim
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
                              const char *user_id, struct verify_output *out);
 
+/* Seconds a revocation is kept: the longest an access token of a revoked session lives, and a
+ * margin for clock skew (session.c). */
+int auth_revocation_keep(const struct auth *a);
+
+/* The delivery of a send that names no channel: sms, or the first channel allowed when sms is
+ * not (login.c). */
+struct vg_delivery auth_default_delivery(const struct auth *a);
+
 /* Adds "is required" for a NULL value, or check's message, unless the caller already refused
  * field (for example as the wrong JSON type). check may be NULL. */
 void auth_require_field(struct vg_field_errors *errs, const char *field, const char *value,

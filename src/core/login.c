@@ -1,6 +1,7 @@
 /* login.c: the password step. On success a code is on its way (SMS, call or WhatsApp), the pending
  * login is in the store and the caller holds an mfa_token whose jti names it. */
 #include "core/auth_internal.h"
+#include "core/phone_change.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,7 @@ static vg_result check_password(struct auth *a, const char *email, const char *p
 }
 
 /* A login that names no channel gets sms, or the first channel allowed when sms is not. */
-static struct vg_delivery default_delivery(const struct auth *a) {
+struct vg_delivery auth_default_delivery(const struct auth *a) {
   struct vg_delivery d = {.channel = VG_CHANNEL_SMS};
   for (int c = 0; c < VG_CHANNEL_COUNT; c++)
     if (a->rules.allowed_channels & VG_CHANNEL_BIT(c)) {
@@ -74,7 +75,7 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   auth_require_field(errs, "email", email, NULL);
   auth_require_field(errs, "password", password, NULL);
   const struct delivery_input none = {0};
-  const struct vg_delivery fallback = default_delivery(a);
+  const struct vg_delivery fallback = auth_default_delivery(a);
   struct vg_delivery how;
   vg_delivery_resolve(delivery ? delivery : &none, &fallback, a->rules.allowed_channels, errs,
                       &how);
@@ -86,6 +87,12 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   vg_result r = check_password(a, email, password, client_ip, account, &user, &reserved, out);
   if (r != VG_OK) return r;
   memcpy(out->user_id, user.id, sizeof out->user_id);
+  /* No code to a number another account verified: its owner never asked for it. */
+  r = auth_phone_login_check(a, &user, &out->mfa_token, &out->expires_in);
+  if (r != VG_OK) {
+    limits_login_give_back(a, &reserved, true);
+    return r;
+  }
   if (!limits_country_allowed(a, user.phone)) {
     limits_login_give_back(a, &reserved, true);
     return VG_ERR_INVALID_PHONE;

@@ -25,6 +25,7 @@ typedef enum vg_result {
   VG_ERR_OVERLOADED,           /* too many password hashes running and queued: retry shortly */
   VG_ERR_NOT_FOUND,            /* a store lookup found nothing (internal; never shown as such) */
   VG_ERR_INTERNAL,             /* a bug or an allocation failure */
+  VG_ERR_PHONE_TAKEN,          /* the number is another account's verified number */
   VG_RESULT_COUNT
 } vg_result;
 

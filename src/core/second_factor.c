@@ -82,6 +82,11 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
   if (!pending->phone_verified) {
     const struct vg_user_change verified = {.phone_verified = true};
     r = a->users.update(a->users.self, pending->user_id, &verified, NULL);
+    /* Another account verified the number first: it is theirs, and this login ends. */
+    if (r == VG_ERR_CONFLICT) {
+      a->pending.remove(a->pending.self, claims->jti);
+      return VG_ERR_PHONE_TAKEN;
+    }
   }
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
   r = auth_start_session(a, claims->jti, owner, pending->user_id, out);

@@ -10,7 +10,7 @@
  * seconds past its exp (clock skew), and must still see it revoked then. */
 #define REVOCATION_MARGIN 60
 
-static int revocation_keep(const struct auth *a) {
+int auth_revocation_keep(const struct auth *a) {
   return a->rules.access_ttl + REVOCATION_MARGIN;
 }
 
@@ -44,13 +44,14 @@ vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_o
                              const char *user_id, struct verify_output *out) {
   struct vg_session s;
   int64_t now = a->clock.now(a->clock.self);
-  vg_result r = a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now,
-                                  a->rules.refresh_ttl, revocation_keep(a), &s, out->refresh_token);
+  vg_result r =
+      a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, a->rules.refresh_ttl,
+                        auth_revocation_keep(a), &s, out->refresh_token);
   if (r != VG_OK) return r;
   r = issue_access(a, &s, &out->access_token, &out->expires_in);
   if (r != VG_OK) {
     /* The refresh token was never handed out: nobody may hold a session without a token. */
-    a->sessions.revoke_session(a->sessions.self, s.id, revocation_keep(a));
+    a->sessions.revoke_session(a->sessions.self, s.id, auth_revocation_keep(a));
     memset(out->refresh_token, 0, sizeof out->refresh_token);
     return r;
   }
@@ -68,7 +69,7 @@ static vg_result require_user(struct auth *a, const struct vg_session *s,
   vg_result r = a->users.find_by_id(a->users.self, s->user_id, &user);
   if (r != VG_ERR_NOT_FOUND) return r;
   out->user_gone = true;
-  r = a->sessions.revoke_session(a->sessions.self, s->id, revocation_keep(a));
+  r = a->sessions.revoke_session(a->sessions.self, s->id, auth_revocation_keep(a));
   return r == VG_OK ? VG_ERR_INVALID_TOKEN : r;
 }
 
@@ -81,7 +82,7 @@ vg_result auth_refresh(struct auth *a, const char *refresh_token, struct vg_fiel
   struct vg_session s;
   memset(&s, 0, sizeof s);
   vg_result r = a->sessions.rotate(a->sessions.self, refresh_token, a->rules.refresh_ttl,
-                                   revocation_keep(a), a->rules.refresh_reuse_grace, &s,
+                                   auth_revocation_keep(a), a->rules.refresh_reuse_grace, &s,
                                    out->refresh_token, &out->reused, &out->retried);
   memcpy(out->user_id, s.user_id, sizeof out->user_id);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
@@ -106,7 +107,7 @@ vg_result auth_logout(struct auth *a, const char *access_token, const char *scop
   if (errs->count > 0) return VG_ERR_VALIDATION;
 
   out->global = scope && strcmp(scope, "global") == 0;
-  int keep = revocation_keep(a);
+  int keep = auth_revocation_keep(a);
   r = out->global ? a->sessions.revoke_user(a->sessions.self, claims.sub, NULL, keep)
                   : a->sessions.revoke_session(a->sessions.self, claims.sid, keep);
   if (r != VG_OK) return r;

@@ -51,6 +51,21 @@ void handle_verify(struct http_call *call);
 void handle_refresh(struct http_call *call);
 void handle_logout(struct http_call *call);
 
+/* The delivery options of a /login, /resend or /me/phone body (channel, locale, app_hash) and
+ * the Accept-Language header; the strings live as long as body and the request. */
+struct delivery_input http_delivery_members(const struct http_call *c, json_t *body,
+                                            struct vg_field_errors *errs);
+
+/* POST /me/phone and /me/phone/verify (handlers_phone.c). */
+void handle_phone_change(struct http_call *c);
+void handle_phone_verify(struct http_call *c);
+/* The 409 phone-taken of a /login whose number another account verified: audited, with the
+ * mfa_token (freed here) that POST /me/phone accepts. */
+void http_refuse_phone_taken_login(struct http_call *c, struct login_output *out);
+#define HTTP_PHONE_TAKEN_DETAIL                                                               \
+  "Another account verified this phone number first: change this account's number with POST " \
+  "/me/phone"
+
 /* The 200 body of /verify and /token/refresh: both tokens with their lifetimes. */
 json_t *http_token_response(const char *access_token, int expires_in, const char *refresh_token,
                             int refresh_expires_in);
@@ -71,6 +86,10 @@ bool http_bearer_sent(const struct _u_request *req);
  * outcome is "ok" or a problem type; user and to (a masked phone) may be NULL or "". */
 void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
                 const char *to);
+
+/* http_audit for a change of number: `from=F` (the old number, masked) before `to=T`. */
+void http_audit_change(const struct http_call *call, const char *event, vg_result r,
+                       const char *user, const char *from, const char *to);
 
 /* http_audit for a login of an address that is no account's: `user=-`, and at the end of the
  * line `account=<tag>` (the keyed hash of the normalised address, 16 hex digits), so that the

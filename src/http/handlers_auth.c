@@ -73,8 +73,8 @@ void handle_signup(struct http_call *c) {
 
 /* The delivery options of a /login or /resend body, and the Accept-Language header; the strings
  * live as long as body and the request. */
-static struct delivery_input delivery_members(const struct http_call *c, json_t *body,
-                                              struct vg_field_errors *errs) {
+struct delivery_input http_delivery_members(const struct http_call *c, json_t *body,
+                                            struct vg_field_errors *errs) {
   return (struct delivery_input){
       .channel = json_string_member(body, "channel", errs),
       .locale = json_string_member(body, "locale", errs),
@@ -89,11 +89,15 @@ void handle_login(struct http_call *c) {
   struct vg_field_errors errs = {0};
   const char *email = json_string_member(body, "email", &errs);
   const char *password = json_string_member(body, "password", &errs);
-  struct delivery_input delivery = delivery_members(c, body, &errs);
+  struct delivery_input delivery = http_delivery_members(c, body, &errs);
   struct login_output out;
   vg_result r = auth_login(c->auth, email, password, c->limit_ip, &delivery, &errs, &out);
   json_decref(body);
   metrics_flow(METRICS_LOGIN, metrics_outcome_of(r));
+  if (r == VG_ERR_PHONE_TAKEN) {
+    http_refuse_phone_taken_login(c, &out);
+    return;
+  }
   if (r != VG_OK) {
     refuse(c, "login", r, r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
            &errs, out.retry_after, out.user_id, out.account);
@@ -113,7 +117,7 @@ void handle_resend(struct http_call *c) {
   json_t *body;
   if (!json_read_object(c->req, c->res, true, &body)) return;
   struct vg_field_errors errs = {0};
-  struct delivery_input delivery = delivery_members(c, body, &errs);
+  struct delivery_input delivery = http_delivery_members(c, body, &errs);
   struct resend_output out;
   vg_result r = auth_resend(c->auth, c->bearer, c->limit_ip, &delivery, &errs, &out);
   json_decref(body);
@@ -154,10 +158,11 @@ void handle_verify(struct http_call *c) {
   metrics_flow(METRICS_VERIFY, metrics_outcome_of(r));
   if (r != VG_OK) {
     http_audit(c, "verify_failed", r, out.user_id, NULL);
-    problem_send_bearer_result(
-        c->res, c->bearer_sent, r,
-        r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again" : NULL, &errs,
-        verify_extra(r, &out));
+    problem_send_bearer_result(c->res, c->bearer_sent, r,
+                               r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again"
+                               : r == VG_ERR_PHONE_TAKEN     ? HTTP_PHONE_TAKEN_DETAIL
+                                                             : NULL,
+                               &errs, verify_extra(r, &out));
     return;
   }
   http_audit(c, "verify_ok", VG_OK, out.user_id, NULL);

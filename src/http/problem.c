@@ -30,6 +30,8 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
     [VG_ERR_OVERLOADED] = {503, "/problems/overloaded", "Too many logins at once"},
     [VG_ERR_NOT_FOUND] = {500, "/problems/internal-error", "Internal error"},
     [VG_ERR_INTERNAL] = {500, "/problems/internal-error", "Internal error"},
+    [VG_ERR_PHONE_TAKEN] = {409, "/problems/phone-taken",
+                            "Phone number verified by another account"},
 };
 
 static const struct problem_kind by_http[HTTP_ERR_COUNT] = {

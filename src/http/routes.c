@@ -17,6 +17,8 @@ const struct route http_routes[] = {
     {"POST", "/token/refresh", handle_refresh},
     {"POST", "/logout", handle_logout},
     {"GET", "/dashboard", handle_dashboard},
+    {"POST", "/me/phone", handle_phone_change},
+    {"POST", "/me/phone/verify", handle_phone_verify},
     {"GET", "/.well-known/jwks.json", handle_jwks},
     {"GET", "/.well-known/oauth-authorization-server", handle_discovery},
     {"GET", "/healthz", handle_healthz},
@@ -47,32 +49,38 @@ bool http_bearer_sent(const struct _u_request *req) {
 }
 
 static void audit(const struct http_call *call, const char *event, vg_result r, const char *user,
-                  const char *to, const char *account) {
+                  const char *from, const char *to, const char *account) {
   const char *outcome = r == VG_OK ? "ok" : problem_for_result(r).type + strlen("/problems/");
   /* Refusals a defender watches for go out as warnings; the rest is the normal course. */
   bool alarming = r == VG_ERR_RATE_LIMITED || r == VG_ERR_TOO_MANY_ATTEMPTS ||
                   strcmp(event, "refresh_reuse") == 0;
-  /* Text: "audit event=E outcome=O user=U to=T ip=I[ account=A]", "-" for what is unknown. */
-  const struct vg_log_field fields[] = {
-      {"event", event, 0},
-      {"outcome", outcome, 0},
-      {"user", user && *user ? user : NULL, 0},
-      {"to", to && *to ? to : NULL, 0},
-      {"ip", call->client_ip[0] ? call->client_ip : NULL, 0},
-      {"account", account, 0},
-  };
-  vg_log_event(alarming ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO, "audit", fields,
-               account ? 6 : 5);
+  /* Text: "audit event=E outcome=O user=U[ from=F] to=T ip=I[ account=A]", "-" for what is
+   * unknown; from and account only on the lines that have them. */
+  struct vg_log_field fields[7];
+  size_t n = 0;
+  fields[n++] = (struct vg_log_field){"event", event, 0};
+  fields[n++] = (struct vg_log_field){"outcome", outcome, 0};
+  fields[n++] = (struct vg_log_field){"user", user && *user ? user : NULL, 0};
+  if (from) fields[n++] = (struct vg_log_field){"from", *from ? from : NULL, 0};
+  fields[n++] = (struct vg_log_field){"to", to && *to ? to : NULL, 0};
+  fields[n++] = (struct vg_log_field){"ip", call->client_ip[0] ? call->client_ip : NULL, 0};
+  if (account) fields[n++] = (struct vg_log_field){"account", account, 0};
+  vg_log_event(alarming ? Y_LOG_LEVEL_WARNING : Y_LOG_LEVEL_INFO, "audit", fields, n);
 }
 
 void http_audit(const struct http_call *call, const char *event, vg_result r, const char *user,
                 const char *to) {
-  audit(call, event, r, user, to, NULL);
+  audit(call, event, r, user, NULL, to, NULL);
+}
+
+void http_audit_change(const struct http_call *call, const char *event, vg_result r,
+                       const char *user, const char *from, const char *to) {
+  audit(call, event, r, user, from ? from : "", to, NULL);
 }
 
 void http_audit_account(const struct http_call *call, const char *event, vg_result r,
                         const char *account) {
-  audit(call, event, r, NULL, NULL, account);
+  audit(call, event, r, NULL, NULL, NULL, account);
 }
 
 /* The level yder was started with: lines above it are not even formatted. */

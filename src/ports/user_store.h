@@ -38,12 +38,16 @@ enum vg_unique_field { VG_UNIQUE_UNKNOWN, VG_UNIQUE_EMAIL, VG_UNIQUE_USERNAME, V
 struct user_store {
   void *self;
   /* Inserts user; fills user->id. VG_ERR_CONFLICT (and *taken) when another user has its email,
-   * its phone, or its username in any case ("Ann" and "ann" are one username; each user keeps
-   * the case it chose). */
+   * or its username in any case ("Ann" and "ann" are one username; each user keeps the case it
+   * chose). A phone is unique among verified numbers only, and a new user's is unverified: two
+   * users may register one number, and the first to verify it keeps it. */
   vg_result (*insert)(void *self, struct vg_user *user, enum vg_unique_field *taken);
   /* VG_ERR_NOT_FOUND when no user has that (normalised) email. */
   vg_result (*find_by_email)(void *self, const char *email, struct vg_user *out);
   vg_result (*find_by_id)(void *self, const char *id, struct vg_user *out);
+  /* The user whose VERIFIED number is phone (E.164): at most one, by the partial unique index.
+   * VG_ERR_NOT_FOUND when no user has verified it (unverified holders are not looked at). */
+  vg_result (*find_by_verified_phone)(void *self, const char *phone, struct vg_user *out);
   /* Applies change to user id in one atomic write (and updated_at). VG_ERR_NOT_FOUND when no
    * user has id; VG_ERR_CONFLICT (and *taken, which may be NULL) when a unique index refuses it. */
   vg_result (*update)(void *self, const char *id, const struct vg_user_change *change,
