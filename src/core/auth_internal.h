@@ -17,7 +17,14 @@ vg_result auth_require_access(struct auth *a, const char *token, struct vg_claim
 /* Consumes the pending login jti (its lock held by lock_owner) and starts the session of user_id
  * in one step; VG_ERR_NOT_FOUND when another request consumed it first. */
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, struct verify_output *out);
+                             const char *user_id, const struct vg_session_client *client,
+                             struct verify_output *out);
+
+/* How long revocations are kept: the longest an access token lives, and a margin (session.c). */
+int auth_revocation_keep(const struct auth *a);
+
+/* Puts the access token of claims on the deny-list until it has expired (session.c). */
+vg_result auth_deny_token(struct auth *a, const struct vg_claims *claims);
 
 /* Adds "is required" for a NULL value, or check's message, unless the caller already refused
  * field (for example as the wrong JSON type). check may be NULL. */
