@@ -19,7 +19,8 @@
 static const char LIST[] =
     "local live = {}\n"
     "for _, f in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
-    "  local v = redis.call('HMGET', 'vg:rf:' .. f, 'revoked', 'created', 'refreshed', 'ua', 'ip')\n"
+    "  local v = redis.call('HMGET', 'vg:rf:' .. f, 'revoked', 'created', 'refreshed', 'ua', "
+    "'ip')\n"
     "  if not v[1] then redis.call('SREM', KEYS[1], f)\n"
     "  elseif v[1] == '0' then\n"
     "    live[#live + 1] = {f, v[2] or '0', v[3] or v[2] or '0', v[4] or '', v[5] or ''}\n"
@@ -105,7 +106,8 @@ vg_result redis_session_reads_get(struct redis_session_reads *r, const char *id,
   char family_k[KEY_MAX];
   memset(out, 0, sizeof *out);
   if (!make_key(family_k, "vg:rf:", id, VG_SESSION_ID_MAX)) return VG_ERR_NOT_FOUND;
-  const char *argv[] = {"HMGET", family_k, "user_id", "revoked", "created", "refreshed", "ua", "ip"};
+  const char *argv[] = {"HMGET",   family_k,    "user_id", "revoked",
+                        "created", "refreshed", "ua",      "ip"};
   redisReply *reply = NULL;
   vg_result res = redis_call(r->pool, NULL, 8, argv, &reply);
   if (res != VG_OK) return res;

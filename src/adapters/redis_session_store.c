@@ -40,8 +40,8 @@
  * user's bar (bar_user). ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep, the lock
  * owner's token, the client's User-Agent and IP prefix (the family's created and refreshed are
  * auth_time). 0 (and nothing written) when the login was consumed already; 0 too, the login
- * consumed and no session, while the user is barred (an account being deleted). The login and the session are
- * one step: a failure leaves the login for a retry, and two retries give one session.
+ * consumed and no session, while the user is barred (an account being deleted). The login and the
+ * session are one step: a failure leaves the login for a retry, and two retries give one session.
  * A few families of the user's set, picked at random, leave it when they have expired: a bounded
  * cost per login however many sessions the user has (SMEMBERS grew with every login, found by the
  * soak), and the set still sheds what has expired as logins go on. */
@@ -194,8 +194,8 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
       !make_key(user_k, "vg:uf:", user_id, VG_ID_MAX) ||
       !make_key(pending_k, REDIS_PENDING_PREFIX, pending_jti, VG_JTI_MAX) ||
       !make_key(lock_k, REDIS_LOCK_PREFIX, pending_jti, VG_JTI_MAX) ||
-      !make_key(bar_k, REDIS_BAR_PREFIX, user_id, VG_ID_MAX) || lock_owner == NULL ||
-      ttl <= 0 || keep <= 0) {
+      !make_key(bar_k, REDIS_BAR_PREFIX, user_id, VG_ID_MAX) || lock_owner == NULL || ttl <= 0 ||
+      keep <= 0) {
     sodium_memzero(token, VG_REFRESH_TOKEN_MAX);
     return VG_ERR_INTERNAL;
   }
@@ -288,8 +288,8 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep, 
   snprintf(keep_s, sizeof keep_s, "%d", keep);
   snprintf(grace_s, sizeof grace_s, "%d", grace);
   snprintf(now_s, sizeof now_s, "%" PRId64, now);
-  const char *argv[] = {NULL,   NULL,   "3",     old_k, new_k, grace_k, new_hash,
-                        ttl_s,  life_s, keep_s, grace_s, kid,  box,     now_s};
+  const char *argv[] = {NULL,  NULL,   "3",    old_k,   new_k, grace_k, new_hash,
+                        ttl_s, life_s, keep_s, grace_s, kid,   box,     now_s};
   redisReply *reply = NULL;
   vg_result r = redis_call(s->pool, &s->rotate, (int)(sizeof argv / sizeof *argv), argv, &reply);
   if (r != VG_OK) goto fail;

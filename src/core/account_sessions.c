@@ -42,7 +42,8 @@ void auth_session_client(const char *user_agent, const char *ip_prefix,
     snprintf(out->ip_prefix, sizeof out->ip_prefix, "%s", ip_prefix);
 }
 
-vg_result auth_sessions_list(struct auth *a, const char *access_token, struct sessions_output *out) {
+vg_result auth_sessions_list(struct auth *a, const char *access_token,
+                             struct sessions_output *out) {
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   vg_result r = auth_require_access(a, access_token, &claims);
@@ -51,8 +52,7 @@ vg_result auth_sessions_list(struct auth *a, const char *access_token, struct se
   memcpy(out->current, claims.sid, sizeof out->current);
   out->items = calloc(VG_SESSIONS_LIST_MAX, sizeof *out->items);
   if (!out->items) return VG_ERR_INTERNAL;
-  r = a->sessions.list(a->sessions.self, claims.sub, out->items, VG_SESSIONS_LIST_MAX,
-                       &out->count);
+  r = a->sessions.list(a->sessions.self, claims.sub, out->items, VG_SESSIONS_LIST_MAX, &out->count);
   if (r != VG_OK) {
     free(out->items);
     out->items = NULL;

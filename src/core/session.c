@@ -49,9 +49,8 @@ vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_o
                              struct verify_output *out) {
   struct vg_session s;
   int64_t now = a->clock.now(a->clock.self);
-  vg_result r =
-      a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, client,
-                        a->rules.refresh_ttl, revocation_keep(a), &s, out->refresh_token);
+  vg_result r = a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, client,
+                                  a->rules.refresh_ttl, revocation_keep(a), &s, out->refresh_token);
   if (r != VG_OK) return r;
   r = issue_access(a, &s, &out->access_token, &out->expires_in);
   if (r != VG_OK) {

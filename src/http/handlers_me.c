@@ -76,8 +76,7 @@ void handle_password_change(struct http_call *c) {
   const char *current = json_string_member(body, "current_password", &errs);
   const char *next = json_string_member(body, "new_password", &errs);
   struct account_output out;
-  vg_result r =
-      auth_password_change(c->auth, c->bearer, current, next, c->limit_ip, &errs, &out);
+  vg_result r = auth_password_change(c->auth, c->bearer, current, next, c->limit_ip, &errs, &out);
   json_decref(body);
   if (r != VG_OK) {
     refuse(c, "password_change_refused", r, out.user_id, &errs, out.retry_after);

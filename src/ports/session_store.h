@@ -20,8 +20,8 @@ struct vg_session {
   int64_t auth_time; /* when the second factor was passed; refreshes keep it */
 };
 
-#define VG_USER_AGENT_MAX 201 /* a User-Agent kept with its session: 200 bytes, NUL */
-#define VG_IP_PREFIX_MAX 50   /* "2001:db8:1::/48", "203.0.113.0/24" */
+#define VG_USER_AGENT_MAX 201    /* a User-Agent kept with its session: 200 bytes, NUL */
+#define VG_IP_PREFIX_MAX 50      /* "2001:db8:1::/48", "203.0.113.0/24" */
 #define VG_SESSIONS_LIST_MAX 100 /* GET /sessions answers at most this many, the newest */
 
 /* Who started a session, kept with it for GET /sessions: never the whole client address. */

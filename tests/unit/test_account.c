@@ -214,8 +214,7 @@ static void password_change_wrong_current_counts_against_the_account_lock(void) 
     CHECK(change_password(mine.access, "wrong guess", "a new long password") ==
           VG_ERR_WRONG_PASSWORD);
   /* The account is locked now, for /login as well, and even the right password waits. */
-  CHECK(change_password(mine.access, ALICE.password, "a new long password") ==
-        VG_ERR_RATE_LIMITED);
+  CHECK(change_password(mine.access, ALICE.password, "a new long password") == VG_ERR_RATE_LIMITED);
   struct login_output lo;
   memset(&errs, 0, sizeof errs);
   CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &lo) ==
