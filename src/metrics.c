@@ -116,6 +116,10 @@ static const enum metrics_outcome outcome_by_result[VG_RESULT_COUNT] = {
     [VG_ERR_NOT_FOUND] = METRICS_INTERNAL_ERROR,
     [VG_ERR_INTERNAL] = METRICS_INTERNAL_ERROR,
     [VG_ERR_PHONE_TAKEN] = METRICS_ALREADY_EXISTS,
+    /* The account's own routes count no flow; should one, these are the nearest outcomes. */
+    [VG_ERR_WRONG_PASSWORD] = METRICS_BAD_CREDENTIALS,
+    [VG_ERR_REAUTH_REQUIRED] = METRICS_INSUFFICIENT_AUTHENTICATION,
+    [VG_ERR_SESSION_NOT_FOUND] = METRICS_VALIDATION_ERROR,
 };
 
 static void add(_Atomic uint64_t *counter) {

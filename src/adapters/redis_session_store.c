@@ -15,6 +15,7 @@
 
 #include "adapters/redis_call.h"
 #include "adapters/redis_pending_keys.h"
+#include "adapters/redis_session_reads.h"
 #include "adapters/refresh_sealer.h"
 
 #define KEY_MAX 96
@@ -35,21 +36,28 @@
   "  redis.call('EXPIRE', fkey, keep)\n"                                    \
   "end\n"
 
-/* KEYS: token, family, user's set, the pending login it consumes, that login's verify lock.
- * ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep, the lock owner's token.
- * 0 (and nothing written) when the login was consumed already. The login and the session are
- * one step: a failure leaves the login for a retry, and two retries give one session.
+/* KEYS: token, family, user's set, the pending login it consumes, that login's verify lock, the
+ * user's bar (bar_user). ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep, the lock
+ * owner's token, the client's User-Agent and IP prefix (the family's created and refreshed are
+ * auth_time). 0 (and nothing written) when the login was consumed already; 0 too, the login
+ * consumed and no session, while the user is barred (an account being deleted). The login and the
+ * session are one step: a failure leaves the login for a retry, and two retries give one session.
  * A few families of the user's set, picked at random, leave it when they have expired: a bounded
  * cost per login however many sessions the user has (SMEMBERS grew with every login, found by the
  * soak), and the set still sheds what has expired as logins go on. */
 static const char START[] = REDIS_PENDING_GONE(4)
+    "if redis.call('EXISTS', KEYS[6]) == 1 then\n"
+    REDIS_CONSUME_PENDING(4, 5, 7)
+    "  return 0\n"
+    "end\n"
     "for _, f in ipairs(redis.call('SRANDMEMBER', KEYS[3], 8)) do\n"
     "  if redis.call('EXISTS', 'vg:rf:' .. f) == 0 then redis.call('SREM', KEYS[3], f) end\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 'family', ARGV[3], 'user_id', ARGV[1], 'auth_time', ARGV[2],\n"
     "  'used', '0')\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
-    "redis.call('HSET', KEYS[2], 'user_id', ARGV[1], 'live', ARGV[4], 'revoked', '0')\n"
+    "redis.call('HSET', KEYS[2], 'user_id', ARGV[1], 'live', ARGV[4], 'revoked', '0',\n"
+    "  'created', ARGV[2], 'refreshed', ARGV[2], 'ua', ARGV[8], 'ip', ARGV[9])\n"
     "redis.call('EXPIRE', KEYS[2], ARGV[6])\n"
     "redis.call('SADD', KEYS[3], ARGV[3])\n"
     "redis.call('EXPIRE', KEYS[3], ARGV[6])\n"
@@ -57,7 +65,8 @@ static const char START[] = REDIS_PENDING_GONE(4)
     "return 1\n";
 
 /* KEYS: the presented token, its successor, the presented token's grace record. ARGV:
- * successor's hash, ttl, ttl + keep, keep, grace (0: none), kid and box of the sealed successor.
+ * successor's hash, ttl, ttl + keep, keep, grace (0: none), kid and box of the sealed successor,
+ * now (the family's refreshed).
  * {0}: unknown, expired or its family ended. {1, family, user_id, auth_time}: rotated, and with a
  * grace the sealed successor is kept beside the spent token for that long. {3, family, user_id,
  * auth_time, kid, box}: spent within its grace, and the successor it was spent for is still the
@@ -80,7 +89,7 @@ static const char ROTATE[] = REVOKE_FUNCTION
     "redis.call('HSET', KEYS[1], 'used', '1')\n"
     "redis.call('HSET', KEYS[2], 'family', t[1], 'user_id', t[2], 'auth_time', t[3], 'used', '0')\n"
     "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
-    "redis.call('HSET', fkey, 'live', ARGV[1])\n"
+    "redis.call('HSET', fkey, 'live', ARGV[1], 'refreshed', ARGV[8])\n"
     "redis.call('EXPIRE', fkey, ARGV[3])\n"
     "redis.call('EXPIRE', 'vg:uf:' .. t[2], ARGV[3])\n"
     "if ARGV[5] ~= '0' then\n"
@@ -114,6 +123,7 @@ struct redis_session_store {
   struct redis_pool *pool;
   const struct refresh_sealer *sealer;
   struct redis_script start, rotate, revoke_session, revoke_user, is_revoked;
+  struct redis_session_reads reads;
 };
 
 /* prefix + id into out; 0 when id is empty or longer than max - 1 (it cannot be one of ours). */
@@ -171,9 +181,11 @@ static vg_result script_int(struct redis_session_store *s, const struct redis_sc
 }
 
 static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
-                             const char *user_id, int64_t auth_time, int ttl, int keep,
+                             const char *user_id, int64_t auth_time,
+                             const struct vg_session_client *client, int ttl, int keep,
                              struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
   char token_k[KEY_MAX], family_k[KEY_MAX], user_k[KEY_MAX], pending_k[KEY_MAX], lock_k[KEY_MAX];
+  char bar_k[KEY_MAX];
   char hash[HASH_HEX], auth_s[24], ttl_s[16], life_s[16];
   memset(session, 0, sizeof *session);
   random_b64url(session->id, sizeof session->id, FAMILY_BYTES);
@@ -181,8 +193,9 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   if (!make_key(family_k, "vg:rf:", session->id, VG_SESSION_ID_MAX) ||
       !make_key(user_k, "vg:uf:", user_id, VG_ID_MAX) ||
       !make_key(pending_k, REDIS_PENDING_PREFIX, pending_jti, VG_JTI_MAX) ||
-      !make_key(lock_k, REDIS_LOCK_PREFIX, pending_jti, VG_JTI_MAX) || lock_owner == NULL ||
-      ttl <= 0 || keep <= 0) {
+      !make_key(lock_k, REDIS_LOCK_PREFIX, pending_jti, VG_JTI_MAX) ||
+      !make_key(bar_k, REDIS_BAR_PREFIX, user_id, VG_ID_MAX) || lock_owner == NULL || ttl <= 0 ||
+      keep <= 0) {
     sodium_memzero(token, VG_REFRESH_TOKEN_MAX);
     return VG_ERR_INTERNAL;
   }
@@ -192,8 +205,22 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   snprintf(auth_s, sizeof auth_s, "%" PRId64, auth_time);
   snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
-  const char *args[] = {"5",    token_k,     family_k, user_k, pending_k, lock_k,    user_id,
-                        auth_s, session->id, hash,     ttl_s,  life_s,    lock_owner};
+  const char *args[] = {"6",
+                        token_k,
+                        family_k,
+                        user_k,
+                        pending_k,
+                        lock_k,
+                        bar_k,
+                        user_id,
+                        auth_s,
+                        session->id,
+                        hash,
+                        ttl_s,
+                        life_s,
+                        lock_owner,
+                        client ? client->user_agent : "",
+                        client ? client->ip_prefix : ""};
   long long n = 0;
   vg_result r = script_int(self, &((struct redis_session_store *)self)->start, "start",
                            (int)(sizeof args / sizeof *args), args, &n);
@@ -239,7 +266,7 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep, 
                               bool *reused, bool *retried) {
   struct redis_session_store *s = self;
   char old_k[KEY_MAX], new_k[KEY_MAX], grace_k[KEY_MAX], old_hash[HASH_HEX], new_hash[HASH_HEX];
-  char ttl_s[16], life_s[16], keep_s[16], grace_s[16];
+  char ttl_s[16], life_s[16], keep_s[16], grace_s[16], now_s[24];
   char kid[REFRESH_SEALER_KID_MAX] = "", box[REFRESH_SEALED_MAX] = "";
   memset(session, 0, sizeof *session);
   *reused = false;
@@ -251,7 +278,8 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep, 
   random_b64url(next, VG_REFRESH_TOKEN_MAX, REFRESH_TOKEN_BYTES);
   token_key(new_k, next, new_hash);
   /* Sealed before it is known to be needed: the script decides, in the same round trip. */
-  if (grace > 0 && !refresh_sealer_seal(s->sealer, (int64_t)time(NULL), next, old_hash, kid, box)) {
+  int64_t now = (int64_t)time(NULL);
+  if (grace > 0 && !refresh_sealer_seal(s->sealer, now, next, old_hash, kid, box)) {
     sodium_memzero(next, VG_REFRESH_TOKEN_MAX);
     return VG_ERR_INTERNAL;
   }
@@ -259,8 +287,9 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep, 
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
   snprintf(keep_s, sizeof keep_s, "%d", keep);
   snprintf(grace_s, sizeof grace_s, "%d", grace);
+  snprintf(now_s, sizeof now_s, "%" PRId64, now);
   const char *argv[] = {NULL,  NULL,   "3",    old_k,   new_k, grace_k, new_hash,
-                        ttl_s, life_s, keep_s, grace_s, kid,   box};
+                        ttl_s, life_s, keep_s, grace_s, kid,   box,     now_s};
   redisReply *reply = NULL;
   vg_result r = redis_call(s->pool, &s->rotate, (int)(sizeof argv / sizeof *argv), argv, &reply);
   if (r != VG_OK) goto fail;
@@ -352,6 +381,20 @@ static vg_result store_is_revoked(void *self, const char *jti, const char *id, b
   return r;
 }
 
+static vg_result store_list(void *self, const char *user_id, struct vg_session_info *out, int max,
+                            int *count) {
+  return redis_session_reads_list(&((struct redis_session_store *)self)->reads, user_id, out, max,
+                                  count);
+}
+
+static vg_result store_get(void *self, const char *id, struct vg_session_info *out) {
+  return redis_session_reads_get(&((struct redis_session_store *)self)->reads, id, out);
+}
+
+static vg_result store_bar_user(void *self, const char *user_id, int ttl) {
+  return redis_session_reads_bar_user(&((struct redis_session_store *)self)->reads, user_id, ttl);
+}
+
 struct redis_session_store *redis_session_store_create(struct redis_pool *pool,
                                                        const struct refresh_sealer *sealer,
                                                        char *err, size_t errlen) {
@@ -360,7 +403,8 @@ struct redis_session_store *redis_session_store_create(struct redis_pool *pool,
       redis_script_init(&s->rotate, ROTATE) != 0 ||
       redis_script_init(&s->revoke_session, REVOKE_SESSION) != 0 ||
       redis_script_init(&s->revoke_user, REVOKE_USER) != 0 ||
-      redis_script_init(&s->is_revoked, IS_REVOKED) != 0) {
+      redis_script_init(&s->is_revoked, IS_REVOKED) != 0 ||
+      redis_session_reads_init(&s->reads, pool) != 0) {
     snprintf(err, errlen, "redis: cannot prepare the session scripts");
     free(s);
     return NULL;
@@ -381,5 +425,8 @@ struct session_store redis_session_store_port(struct redis_session_store *s) {
                                 .revoke_session = store_revoke_session,
                                 .revoke_user = store_revoke_user,
                                 .deny = store_deny,
-                                .is_revoked = store_is_revoked};
+                                .is_revoked = store_is_revoked,
+                                .list = store_list,
+                                .get = store_get,
+                                .bar_user = store_bar_user};
 }

@@ -1,7 +1,8 @@
 /* redis_session_store.h: the session_store port on Redis (hiredis). Keys:
  *   vg:rt:<SHA-256 of a refresh token, hex>  hash {family, user_id, auth_time, used}
  *   vg:rf:<family id>                        hash {user_id, live (the hash of its unspent token),
- *                                            revoked (0 or 1)}
+ *                                            revoked (0 or 1), created, refreshed, ua, ip
+ *                                            (redis_session_reads.h)}
  *   vg:uf:<user id>                          set of the user's live family ids
  *   vg:rg:<SHA-256 of a spent refresh token> hash {next (its successor's hash), kid, box (the
  *                                            successor sealed, refresh_sealer.h)} for the reuse

@@ -124,8 +124,10 @@ struct verify_output {
   char user_id[VG_ID_MAX];
 };
 
+/* client (may be NULL) is kept with the session the code starts (auth_session_client). */
 vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
-                      struct vg_field_errors *errs, struct verify_output *out);
+                      const struct vg_session_client *client, struct vg_field_errors *errs,
+                      struct verify_output *out);
 
 struct dashboard_output {
   struct vg_user user;
@@ -165,6 +167,61 @@ struct logout_output {
  * VG_ERR_INSUFFICIENT_AAL for an mfa_token, VG_ERR_VALIDATION for another scope. */
 vg_result auth_logout(struct auth *a, const char *access_token, const char *scope,
                       struct vg_field_errors *errs, struct logout_output *out);
+
+/* The account's own use cases (account.c, account_sessions.c), each behind an access token
+ * (VG_ERR_INVALID_TOKEN, or VG_ERR_INSUFFICIENT_AAL for an mfa_token). */
+
+/* What a session keeps of its client: user_agent with every control byte dropped, cut to
+ * VG_USER_AGENT_MAX - 1 bytes on a UTF-8 boundary (NULL: ""), and ip_prefix as it is (the
+ * caller makes it a network, never the whole address; NULL or too long: ""). */
+void auth_session_client(const char *user_agent, const char *ip_prefix,
+                         struct vg_session_client *out);
+
+struct sessions_output {
+  struct vg_session_info *items; /* count of them, the newest first; free() it */
+  int count;
+  char current[VG_SESSION_ID_MAX]; /* the caller's own session */
+  char user_id[VG_ID_MAX];
+};
+
+/* The live sessions of the token's user, at most VG_SESSIONS_LIST_MAX (the newest). */
+vg_result auth_sessions_list(struct auth *a, const char *access_token, struct sessions_output *out);
+
+struct session_delete_output {
+  char user_id[VG_ID_MAX];
+  bool own; /* the caller ended its own session: a logout */
+};
+
+/* Ends session id of the token's user. VG_ERR_SESSION_NOT_FOUND for an id that is no live
+ * session of this user (another user's, unknown, ended): one answer for all. */
+vg_result auth_session_delete(struct auth *a, const char *access_token, const char *id,
+                              struct session_delete_output *out);
+
+struct account_output {
+  char user_id[VG_ID_MAX];
+  int retry_after; /* with VG_ERR_RATE_LIMITED */
+};
+
+/* Sets a new password after checking the current one (VG_ERR_WRONG_PASSWORD, counted against
+ * the account's failed-password limit as a failed login is: VG_ERR_RATE_LIMITED while locked)
+ * and ends every other session of the user. new_password follows signup's rules and differs
+ * from the current one (VG_ERR_VALIDATION). client_ip: what per-IP limits count. */
+vg_result auth_password_change(struct auth *a, const char *access_token, const char *current,
+                               const char *new_password, const char *client_ip,
+                               struct vg_field_errors *errs, struct account_output *out);
+
+/* Seconds after auth_time within which DELETE /me needs no password. */
+#define VG_RECENT_LOGIN_SECONDS 300
+
+/* Deletes the token's user: every session ends, its pending logins can no longer finish, then
+ * the user (and its factors) goes. Needs password (NULL: none given; a wrong one is
+ * VG_ERR_WRONG_PASSWORD, counted) or a token whose auth_time is at most VG_RECENT_LOGIN_SECONDS
+ * old (else VG_ERR_REAUTH_REQUIRED). A failure leaves the user in place, signed out of every
+ * other session, and a retry with the same token finishes; a retry after the user was removed
+ * ends the caller's session and answers VG_OK. */
+vg_result auth_account_delete(struct auth *a, const char *access_token, const char *password,
+                              const char *client_ip, struct vg_field_errors *errs,
+                              struct account_output *out);
 
 /* VG_OK when both stores answer; *users_ok and *pending_ok say which did. */
 vg_result auth_ready(struct auth *a, bool *users_ok, bool *pending_ok);

@@ -17,7 +17,11 @@ vg_result auth_require_access(struct auth *a, const char *token, struct vg_claim
 /* Consumes the pending login jti (its lock held by lock_owner) and starts the session of user_id
  * in one step; VG_ERR_NOT_FOUND when another request consumed it first. */
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, struct verify_output *out);
+                             const char *user_id, const struct vg_session_client *client,
+                             struct verify_output *out);
+
+/* Puts the access token of claims on the deny-list until it has expired (session.c). */
+vg_result auth_deny_token(struct auth *a, const struct vg_claims *claims);
 
 /* Seconds a revocation is kept: the longest an access token of a revoked session lives, and a
  * margin for clock skew (session.c). */

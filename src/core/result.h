@@ -26,6 +26,9 @@ typedef enum vg_result {
   VG_ERR_NOT_FOUND,            /* a store lookup found nothing (internal; never shown as such) */
   VG_ERR_INTERNAL,             /* a bug or an allocation failure */
   VG_ERR_PHONE_TAKEN,          /* the number is another account's verified number */
+  VG_ERR_WRONG_PASSWORD,       /* the current password given to change or delete is wrong */
+  VG_ERR_REAUTH_REQUIRED,      /* the password (or a recent login) is needed for this */
+  VG_ERR_SESSION_NOT_FOUND,    /* no live session of the caller's user has that id */
   VG_RESULT_COUNT
 } vg_result;
 

@@ -75,7 +75,8 @@ vg_result auth_resend(struct auth *a, const char *mfa_token, const char *client_
  * unconsumed, for a retry to finish. */
 static vg_result finish(struct auth *a, const struct vg_claims *claims,
                         const struct vg_pending *pending, const char *owner,
-                        struct verify_output *out, bool *released) {
+                        const struct vg_session_client *client, struct verify_output *out,
+                        bool *released) {
   /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim.
    * A user whose phone was verified when the login began needs no write (nothing unsets it). */
   vg_result r = VG_OK;
@@ -89,7 +90,7 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
     }
   }
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  r = auth_start_session(a, claims->jti, owner, pending->user_id, out);
+  r = auth_start_session(a, claims->jti, owner, pending->user_id, client, out);
   /* The step ran (won, or lost to another request): the lock is released, or someone else's. */
   if (r == VG_OK || r == VG_ERR_NOT_FOUND) *released = true;
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
@@ -128,7 +129,8 @@ static vg_result wrong_code(struct auth *a, const char *jti, const struct vg_pen
 }
 
 vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
-                      struct vg_field_errors *errs, struct verify_output *out) {
+                      const struct vg_session_client *client, struct vg_field_errors *errs,
+                      struct verify_output *out) {
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   struct vg_pending pending;
@@ -152,7 +154,7 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
   bool released = false;
   switch (r) {
     case VG_OK:
-      r = finish(a, &claims, &pending, owner, out, &released);
+      r = finish(a, &claims, &pending, owner, client, out, &released);
       break;
     case VG_ERR_WRONG_CODE:
       r = wrong_code(a, claims.jti, &pending, out);

@@ -41,12 +41,13 @@ static vg_result issue_access(struct auth *a, const struct vg_session *s, char *
 }
 
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, struct verify_output *out) {
+                             const char *user_id, const struct vg_session_client *client,
+                             struct verify_output *out) {
   struct vg_session s;
   int64_t now = a->clock.now(a->clock.self);
-  vg_result r =
-      a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, a->rules.refresh_ttl,
-                        auth_revocation_keep(a), &s, out->refresh_token);
+  vg_result r = a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, client,
+                                  a->rules.refresh_ttl, auth_revocation_keep(a), &s,
+                                  out->refresh_token);
   if (r != VG_OK) return r;
   r = issue_access(a, &s, &out->access_token, &out->expires_in);
   if (r != VG_OK) {
@@ -113,7 +114,11 @@ vg_result auth_logout(struct auth *a, const char *access_token, const char *scop
   if (r != VG_OK) return r;
   /* The session's revocation already refuses this token; the deny-list says so of the token
    * itself, whatever becomes of its session. */
-  int64_t left = claims.exp - a->clock.now(a->clock.self);
-  return a->sessions.deny(a->sessions.self, claims.jti,
+  return auth_deny_token(a, &claims);
+}
+
+vg_result auth_deny_token(struct auth *a, const struct vg_claims *claims) {
+  int64_t left = claims->exp - a->clock.now(a->clock.self);
+  return a->sessions.deny(a->sessions.self, claims->jti,
                           (int)(left > 0 ? left : 0) + REVOCATION_MARGIN);
 }

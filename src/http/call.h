@@ -70,11 +70,20 @@ void http_refuse_phone_taken_login(struct http_call *c, struct login_output *out
 json_t *http_token_response(const char *access_token, int expires_in, const char *refresh_token,
                             int refresh_expires_in);
 void handle_dashboard(struct http_call *call);
+/* handlers_me.c: the caller's own sessions and account. */
+void handle_sessions_list(struct http_call *call);
+void handle_session_delete(struct http_call *call);
+void handle_password_change(struct http_call *call);
+void handle_account_delete(struct http_call *call);
 void handle_jwks(struct http_call *call);
 void handle_discovery(struct http_call *call);
 void handle_healthz(struct http_call *call);
 void handle_readyz(struct http_call *call);
 void handle_metrics(struct http_call *call);
+
+/* What the session a request starts keeps of its client: its User-Agent, its network
+ * (handlers_me.c). */
+void http_session_client(const struct http_call *call, struct vg_session_client *out);
 
 /* The token of an "Authorization: Bearer <token>" header, or NULL. */
 const char *http_bearer_token(const struct _u_request *req);

@@ -161,3 +161,15 @@ void client_ip_limit_subject(const char *ip, int prefix, char out[CLIENT_IP_SUBJ
   inet_ntop(AF_INET6, &a, net, sizeof net);
   snprintf(out, CLIENT_IP_SUBJECT_MAX, "%s/%d", net, prefix);
 }
+
+void client_ip_network(const char *ip, char out[CLIENT_IP_SUBJECT_MAX]) {
+  struct in_addr v4;
+  struct in6_addr v6;
+  out[0] = '\0';
+  if (inet_pton(AF_INET, ip, &v4) == 1) {
+    const unsigned char *b = (const unsigned char *)&v4.s_addr;
+    snprintf(out, CLIENT_IP_SUBJECT_MAX, "%u.%u.%u.0/24", b[0], b[1], b[2]);
+  } else if (inet_pton(AF_INET6, ip, &v6) == 1) {
+    client_ip_limit_subject(ip, 48, out);
+  }
+}

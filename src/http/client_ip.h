@@ -46,4 +46,8 @@ void client_ip_join_forwarded(char *forwarded, size_t size, const char *value);
 #define CLIENT_IP_SUBJECT_MAX (CLIENT_IP_MAX + 4)
 void client_ip_limit_subject(const char *ip, int prefix, char out[CLIENT_IP_SUBJECT_MAX]);
 
+/* The network a session shows its client by, never the address itself: an IPv4 address's /24
+ * ("203.0.113.0/24"), an IPv6 address's /48 ("2001:db8:1::/48"); "" for anything else. */
+void client_ip_network(const char *ip, char out[CLIENT_IP_SUBJECT_MAX]);
+
 #endif

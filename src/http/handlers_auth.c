@@ -153,7 +153,9 @@ void handle_verify(struct http_call *c) {
   struct vg_field_errors errs = {0};
   const char *code = json_string_member(body, "code", &errs);
   struct verify_output out;
-  vg_result r = auth_verify(c->auth, c->bearer, code, &errs, &out);
+  struct vg_session_client client;
+  http_session_client(c, &client);
+  vg_result r = auth_verify(c->auth, c->bearer, code, &client, &errs, &out);
   json_decref(body);
   metrics_flow(METRICS_VERIFY, metrics_outcome_of(r));
   if (r != VG_OK) {

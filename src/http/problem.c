@@ -32,6 +32,9 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
     [VG_ERR_INTERNAL] = {500, "/problems/internal-error", "Internal error"},
     [VG_ERR_PHONE_TAKEN] = {409, "/problems/phone-taken",
                             "Phone number verified by another account"},
+    [VG_ERR_WRONG_PASSWORD] = {403, "/problems/wrong-password", "Wrong password"},
+    [VG_ERR_REAUTH_REQUIRED] = {403, "/problems/password-required", "Password required"},
+    [VG_ERR_SESSION_NOT_FOUND] = {404, "/problems/session-not-found", "Session not found"},
 };
 
 static const struct problem_kind by_http[HTTP_ERR_COUNT] = {

@@ -27,7 +27,7 @@
 #include "http/request.h"
 #include "metrics.h"
 
-#define MAX_PATHS 16
+#define MAX_PATHS 24 /* METRICS_ROUTES_MAX */
 
 struct http_server {
   struct _u_instance instance;

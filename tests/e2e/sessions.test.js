@@ -23,6 +23,8 @@ const sha256 = (s) => crypto.createHash('sha256').update(s).digest('hex');
 const tokenKey = (refreshToken) => `vg:rt:${sha256(refreshToken)}`;
 const familyKey = (accessToken) => `vg:rf:${J.decode(accessToken).payload.sid}`;
 const graceKey = (refreshToken) => `vg:rg:${sha256(refreshToken)}`;
+// A family hash less what it keeps for GET /sessions (created, refreshed, ua, ip: account.test.js).
+const familyState = ({ user_id, live, revoked }) => ({ user_id, live, revoked });
 const GRACE = 10; // REFRESH_REUSE_GRACE_SECONDS' default, the shared instance's
 
 // Instances of our own with another reuse grace, started once each when a test first needs one.
@@ -100,8 +102,11 @@ describe('sessions', () => {
     assert.deepEqual(rec, { family: first.sid, user_id: s.user.id, auth_time: String(first.auth_time), used: '0' });
     const ttl = redisTtl(env.REDIS_URL, tokenKey(s.refresh_token));
     assert.ok(ttl > REFRESH_TTL - 30 && ttl <= REFRESH_TTL, `TTL ${ttl}`);
-    assert.deepEqual(redisHash(env.REDIS_URL, familyKey(s.access_token)),
-      { user_id: s.user.id, live: sha256(s.refresh_token), revoked: '0' });
+    const family = redisHash(env.REDIS_URL, familyKey(s.access_token));
+    assert.deepEqual(familyState(family), { user_id: s.user.id, live: sha256(s.refresh_token), revoked: '0' });
+    assert.equal(family.created, String(first.auth_time));
+    assert.equal(family.refreshed, String(first.auth_time));
+    assert.equal(family.ip, '127.0.0.0/24');
     assert.ok(redis(env.REDIS_URL, 'SMEMBERS', `vg:uf:${s.user.id}`).split('\n').includes(first.sid));
 
     await sleep(1100); // so a new iat would show
@@ -157,7 +162,7 @@ describe('sessions', () => {
     await expectDashboard(api, next.access_token, 401);
     await expectDashboard(api, s.access_token, 401);
     const family = redisHash(env.REDIS_URL, familyKey(s.access_token));
-    assert.deepEqual(family, { user_id: s.user.id, live: '', revoked: '1' });
+    assert.deepEqual(familyState(family), { user_id: s.user.id, live: '', revoked: '1' });
     const ttl = redisTtl(env.REDIS_URL, familyKey(s.access_token));
     assert.ok(ttl > 0 && ttl <= ACCESS_TTL + 60, `the revocation outlives the access tokens, no more: TTL ${ttl}`);
     assert.equal(redisExists(env.REDIS_URL, tokenKey(next.refresh_token)), false);
@@ -201,7 +206,7 @@ describe('sessions', () => {
     await expectDashboard(api, first.access_token, 200);
     await expectDashboard(api, second.access_token, 200);
     // The session lives on, the successor is its live token, and the grace record expires.
-    assert.deepEqual(redisHash(env.REDIS_URL, familyKey(s.access_token)),
+    assert.deepEqual(familyState(redisHash(env.REDIS_URL, familyKey(s.access_token))),
       { user_id: s.user.id, live: sha256(first.refresh_token), revoked: '0' });
     const ttl = redisTtl(env.REDIS_URL, graceKey(s.refresh_token));
     assert.ok(ttl > 0 && ttl <= GRACE, `the grace record lives the grace, no more: TTL ${ttl}`);
@@ -282,7 +287,7 @@ describe('sessions', () => {
     assert.equal((await (await users(vg.db)).deleteOne({ _id: new ObjectId(s.user.id) })).deletedCount, 1);
 
     expectInvalidToken(await refresh(own, next.refresh_token));
-    assert.deepEqual(redisHash(env.REDIS_URL, familyKey(s.access_token)), { user_id: s.user.id, live: '', revoked: '1' });
+    assert.deepEqual(familyState(redisHash(env.REDIS_URL, familyKey(s.access_token))), { user_id: s.user.id, live: '', revoked: '1' });
     const ttl = redisTtl(env.REDIS_URL, familyKey(s.access_token));
     assert.ok(ttl > 0 && ttl <= ACCESS_TTL + 60, `revoked as by a logout: TTL ${ttl}`);
     assert.ok(!redis(env.REDIS_URL, 'SMEMBERS', `vg:uf:${s.user.id}`).split('\n').includes(J.decode(s.access_token).payload.sid));

@@ -103,7 +103,7 @@ static vg_result users_update(void *self, const char *id, const struct vg_user_c
 
 static vg_result users_remove(void *self, const char *id) {
   struct fake_user_store *s = self;
-  if (s->down) return VG_ERR_UNAVAILABLE;
+  if (s->down || s->remove_fails) return VG_ERR_UNAVAILABLE;
   return fake_user_store_delete(s, id) ? VG_OK : VG_ERR_NOT_FOUND;
 }
 

@@ -24,6 +24,7 @@ struct fake_user_store {
   int next_id;
   bool down;           /* every call answers VG_ERR_UNAVAILABLE */
   int verified_writes; /* calls of update that marked a phone verified so far */
+  bool remove_fails;   /* remove answers VG_ERR_UNAVAILABLE, removing nothing */
 };
 struct user_store fake_user_store_port(struct fake_user_store *s);
 /* The stored user with id, or NULL. */

@@ -61,8 +61,15 @@ static void revoke(struct fake_session_store *s, struct fake_session *f, int kee
   f->expires_at = now_of(s) + keep;
 }
 
+static bool barred(const struct fake_session_store *s, const char *user_id) {
+  for (int i = 0; i < s->bar_count; i++)
+    if (strcmp(s->bars[i].user_id, user_id) == 0 && s->bars[i].until > now_of(s)) return true;
+  return false;
+}
+
 static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
-                             const char *user_id, int64_t auth_time, int ttl, int keep,
+                             const char *user_id, int64_t auth_time,
+                             const struct vg_session_client *client, int ttl, int keep,
                              struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
   struct fake_session_store *s = self;
   s->starts++;
@@ -71,8 +78,11 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   /* One atomic step, as the Redis script: no login, no session. */
   if (fake_pending_store_consume(s->pending, pending_jti, lock_owner) != VG_OK)
     return VG_ERR_NOT_FOUND;
+  if (barred(s, user_id)) return VG_ERR_NOT_FOUND; /* the login consumed, as the script does */
   struct fake_session *f = &s->sessions[s->session_count++];
   memset(f, 0, sizeof *f);
+  f->refreshed = auth_time;
+  if (client) f->client = *client;
   snprintf(f->s.id, sizeof f->s.id, "s%d", s->session_count);
   snprintf(f->s.user_id, sizeof f->s.user_id, "%s", user_id);
   f->s.auth_time = auth_time;
@@ -109,6 +119,7 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep, 
   if (f->revoked || f->expires_at <= now_of(s)) return VG_ERR_NOT_FOUND;
   t->used = true;
   f->expires_at = now_of(s) + ttl + keep;
+  f->refreshed = now_of(s);
   *session = f->s;
   vg_result r = new_token(s, f->s.id, ttl, next);
   if (r == VG_OK && grace > 0) {
@@ -162,6 +173,58 @@ static vg_result store_is_revoked(void *self, const char *jti, const char *id, b
   return VG_OK;
 }
 
+static bool live(const struct fake_session_store *s, const struct fake_session *f) {
+  return !f->revoked && f->expires_at > now_of(s);
+}
+
+static struct vg_session_info info_of(const struct fake_session *f) {
+  struct vg_session_info i;
+  memset(&i, 0, sizeof i);
+  memcpy(i.id, f->s.id, sizeof i.id);
+  memcpy(i.user_id, f->s.user_id, sizeof i.user_id);
+  i.created = f->s.auth_time;
+  i.refreshed = f->refreshed;
+  i.client = f->client;
+  return i;
+}
+
+static vg_result store_list(void *self, const char *user_id, struct vg_session_info *out, int max,
+                            int *count) {
+  struct fake_session_store *s = self;
+  *count = 0;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  /* Newest first: later sessions were started later (or at the same second, then by id). */
+  for (int i = s->session_count - 1; i >= 0 && *count < max; i--)
+    if (strcmp(s->sessions[i].s.user_id, user_id) == 0 && live(s, &s->sessions[i]))
+      out[(*count)++] = info_of(&s->sessions[i]);
+  return VG_OK;
+}
+
+static vg_result store_get(void *self, const char *id, struct vg_session_info *out) {
+  struct fake_session_store *s = self;
+  memset(out, 0, sizeof *out);
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  struct fake_session *f = fake_session_store_find(s, id);
+  if (!f || !live(s, f)) return VG_ERR_NOT_FOUND;
+  *out = info_of(f);
+  return VG_OK;
+}
+
+static vg_result store_bar_user(void *self, const char *user_id, int ttl) {
+  struct fake_session_store *s = self;
+  if (s->down || (s->fail_bar_after > 0 && --s->fail_bar_after == 0)) return VG_ERR_UNAVAILABLE;
+  for (int i = 0; i < s->bar_count; i++)
+    if (strcmp(s->bars[i].user_id, user_id) == 0) {
+      s->bars[i].until = now_of(s) + ttl;
+      return VG_OK;
+    }
+  if (ttl <= 0) return VG_OK;
+  if (s->bar_count == FAKE_BARS_MAX) return VG_ERR_INTERNAL;
+  snprintf(s->bars[s->bar_count].user_id, VG_ID_MAX, "%s", user_id);
+  s->bars[s->bar_count++].until = now_of(s) + ttl;
+  return VG_OK;
+}
+
 struct session_store fake_session_store_port(struct fake_session_store *s) {
   return (struct session_store){.self = s,
                                 .start = store_start,
@@ -169,5 +232,8 @@ struct session_store fake_session_store_port(struct fake_session_store *s) {
                                 .revoke_session = store_revoke_session,
                                 .revoke_user = store_revoke_user,
                                 .deny = store_deny,
-                                .is_revoked = store_is_revoked};
+                                .is_revoked = store_is_revoked,
+                                .list = store_list,
+                                .get = store_get,
+                                .bar_user = store_bar_user};
 }

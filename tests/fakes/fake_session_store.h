@@ -20,6 +20,13 @@ struct fake_session {
   struct vg_session s;
   bool revoked;
   int64_t expires_at;
+  int64_t refreshed;
+  struct vg_session_client client;
+};
+#define FAKE_BARS_MAX 8
+struct fake_bar {
+  char user_id[VG_ID_MAX];
+  int64_t until;
 };
 struct fake_refresh {
   char token[VG_REFRESH_TOKEN_MAX];
@@ -46,6 +53,9 @@ struct fake_session_store {
   bool down;                          /* every call answers VG_ERR_UNAVAILABLE */
   struct fake_pending_store *pending; /* the logins start consumes (fake_pending_store_consume) */
   int starts;                         /* calls of start that reached the store */
+  struct fake_bar bars[FAKE_BARS_MAX];
+  int bar_count;
+  int fail_bar_after; /* > 0: the bar_user call of that number (1 = the next) answers down */
 };
 void fake_session_store_init(struct fake_session_store *s, struct fake_clock *clock);
 struct session_store fake_session_store_port(struct fake_session_store *s);

@@ -117,7 +117,7 @@ static vg_result run_core(json_t *body, struct vg_field_errors *errs) {
 
   struct vg_field_errors verify_errs = {0};
   struct verify_output verify;
-  r = auth_verify(&world.auth, login.mfa_token, code, &verify_errs, &verify);
+  r = auth_verify(&world.auth, login.mfa_token, code, NULL, &verify_errs, &verify);
   FUZZ_REQUIRE(r != VG_OK || strcmp(code, world.otp.correct_code) == 0);
   free(login.mfa_token);
   free(verify.access_token);

@@ -100,6 +100,18 @@ static void ipv6_clients_are_counted_by_their_network(void) {
   CHECK_STR(out, "198.51.100.7");
 }
 
+static void sessions_show_a_network_never_the_address(void) {
+  char out[CLIENT_IP_SUBJECT_MAX];
+  client_ip_network("203.0.113.77", out);
+  CHECK_STR(out, "203.0.113.0/24");
+  client_ip_network("2001:db8:4a1c:12:34::7", out);
+  CHECK_STR(out, "2001:db8:4a1c::/48");
+  client_ip_network("", out);
+  CHECK_STR(out, "");
+  client_ip_network("not-an-address", out);
+  CHECK_STR(out, "");
+}
+
 int main(void) {
   RUN(without_trusted_proxies_the_peer_is_the_client);
   RUN(a_trusted_peer_yields_the_rightmost_untrusted_entry);
@@ -110,5 +122,6 @@ int main(void) {
   RUN(forwarded_lines_join_in_order_and_keep_the_right_end);
   RUN(a_dual_stack_peer_reads_as_ipv4_and_ipv6_as_itself);
   RUN(ipv6_clients_are_counted_by_their_network);
+  RUN(sessions_show_a_network_never_the_address);
   return check_done();
 }

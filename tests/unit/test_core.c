@@ -45,7 +45,7 @@ static const char *mfa_jti(void) {
 
 static vg_result verify(const char *token, const char *code, struct verify_output *out) {
   memset(&errs, 0, sizeof errs);
-  vg_result r = auth_verify(&w.auth, token, code, &errs, out);
+  vg_result r = auth_verify(&w.auth, token, code, NULL, &errs, out);
   if (out->access_token) snprintf(access, sizeof access, "%s", out->access_token);
   free(out->access_token);
   out->access_token = NULL;
@@ -630,7 +630,7 @@ static void verify_two_retries_of_one_approved_login_give_one_session(void) {
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
   struct vg_session session;
   char token[VG_REFRESH_TOKEN_MAX];
-  CHECK(w.auth.sessions.start(w.auth.sessions.self, jti, stalled, alice_id, w.clock.now, 3600, 960,
+  CHECK(w.auth.sessions.start(w.auth.sessions.self, jti, stalled, alice_id, w.clock.now, NULL, 3600, 960,
                               &session, token) == VG_ERR_NOT_FOUND);
   CHECK(w.sessions.session_count == 1);
 }

@@ -50,7 +50,7 @@ static void signed_in(const struct signup_input *in, char access[FAKE_TOKEN_LEN]
   CHECK(login(in, mfa) == VG_OK);
   struct verify_output vo;
   memset(&errs, 0, sizeof errs);
-  CHECK(auth_verify(&w.auth, mfa, w.otp.correct_code, &errs, &vo) == VG_OK);
+  CHECK(auth_verify(&w.auth, mfa, w.otp.correct_code, NULL, &errs, &vo) == VG_OK);
   snprintf(access, FAKE_TOKEN_LEN, "%s", vo.access_token ? vo.access_token : "");
   memcpy(refresh, vo.refresh_token, VG_REFRESH_TOKEN_MAX);
   free(vo.access_token);
@@ -229,11 +229,11 @@ static void the_second_to_verify_a_number_gets_no_session(void) {
   CHECK(login(&BOB, bob_mfa) == VG_OK); /* nobody has verified it yet */
   struct verify_output vo;
   memset(&errs, 0, sizeof errs);
-  CHECK(auth_verify(&w.auth, alice_mfa, w.otp.correct_code, &errs, &vo) == VG_OK);
+  CHECK(auth_verify(&w.auth, alice_mfa, w.otp.correct_code, NULL, &errs, &vo) == VG_OK);
   free(vo.access_token);
   w.otp.approved = false; /* Bob's code, from his own start */
   int sessions = w.sessions.session_count;
-  CHECK(auth_verify(&w.auth, bob_mfa, w.otp.correct_code, &errs, &vo) == VG_ERR_PHONE_TAKEN);
+  CHECK(auth_verify(&w.auth, bob_mfa, w.otp.correct_code, NULL, &errs, &vo) == VG_ERR_PHONE_TAKEN);
   CHECK(vo.access_token == NULL && w.sessions.session_count == sessions);
   CHECK(!fake_user_store_by_id(&w.users, bob)->phone_verified);
   CHECK(fake_pending_store_find(&w.pending, strrchr(bob_mfa, ':') + 1) == NULL);

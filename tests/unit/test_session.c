@@ -57,7 +57,7 @@ static struct tokens sign_in(void) {
   CHECK(auth_login(&w.auth, ALICE.email, ALICE.password, IP, NULL, &errs, &lo) == VG_OK);
   struct verify_output vo;
   memset(&errs, 0, sizeof errs);
-  CHECK(lo.mfa_token && auth_verify(&w.auth, lo.mfa_token, "123456", &errs, &vo) == VG_OK);
+  CHECK(lo.mfa_token && auth_verify(&w.auth, lo.mfa_token, "123456", NULL, &errs, &vo) == VG_OK);
   free(lo.mfa_token);
   if (vo.access_token) snprintf(t.access, sizeof t.access, "%s", vo.access_token);
   free(vo.access_token);
