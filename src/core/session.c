@@ -14,6 +14,10 @@ static int revocation_keep(const struct auth *a) {
   return a->rules.access_ttl + REVOCATION_MARGIN;
 }
 
+int auth_revocation_keep(const struct auth *a) {
+  return revocation_keep(a);
+}
+
 static const char *check_scope(const char *value) {
   return strcmp(value, "session") == 0 || strcmp(value, "global") == 0
              ? NULL

@@ -50,6 +50,9 @@ void handle_resend(struct http_call *call);
 void handle_verify(struct http_call *call);
 void handle_refresh(struct http_call *call);
 void handle_logout(struct http_call *call);
+/* handlers_password.c */
+void handle_password_forgot(struct http_call *call);
+void handle_password_reset(struct http_call *call);
 
 /* The 200 body of /verify and /token/refresh: both tokens with their lifetimes. */
 json_t *http_token_response(const char *access_token, int expires_in, const char *refresh_token,

@@ -1,0 +1,252 @@
+/* password_reset.c: "forgot password". /password/forgot answers the same 202 for every address,
+ * an account's or not, with a reset token that names a pending reset in the pending store (id
+ * "reset.<jti>"); only an account with a factor gets a code, sent after the answer by
+ * a->background so that the time of the answer does not tell either. /password/reset checks the
+ * code on that pending reset (as /verify does a login's), then sets the password and ends every
+ * session. A decoy (no account, or no factor) counts wrong codes like a real reset and never
+ * succeeds. */
+#include "core/password_reset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/auth_internal.h"
+
+#define RESET_ID_PREFIX "reset."
+#define RESET_ID_MAX (sizeof RESET_ID_PREFIX + VG_JTI_MAX)
+#define IP_MAX 64 /* a client IP or an IPv6 network, as the per-IP limits count it */
+
+enum vg_reset_factor reset_factor_for(const struct vg_user *u) {
+  return u->phone_verified && u->phone[0] ? VG_RESET_FACTOR_SMS : VG_RESET_FACTOR_NONE;
+}
+
+bool reset_proof_offered(enum vg_reset_proof proof) {
+  return proof == VG_RESET_PROOF_SMS;
+}
+
+const char *reset_proof_name(enum vg_reset_proof proof) {
+  static const char *const names[] = {"sms", "totp", "recovery"};
+  return names[proof];
+}
+
+/* Whether the proof a reset names is the one factor takes. */
+static bool proof_fits(enum vg_reset_factor factor, enum vg_reset_proof proof) {
+  if (factor == VG_RESET_FACTOR_SMS) return proof == VG_RESET_PROOF_SMS;
+  if (factor == VG_RESET_FACTOR_TOTP)
+    return proof == VG_RESET_PROOF_TOTP || proof == VG_RESET_PROOF_RECOVERY;
+  return false;
+}
+
+static void reset_id(const char *jti, char out[RESET_ID_MAX]) {
+  snprintf(out, RESET_ID_MAX, "%s%s", RESET_ID_PREFIX, jti);
+}
+
+/* The SMS of one reset, sent after the answer. */
+struct send_job {
+  struct auth *a;
+  char id[RESET_ID_MAX];
+  char phone[VG_PHONE_MAX];
+  char address[VG_EMAIL_MAX];
+  char ip[IP_MAX];
+};
+
+/* A send that failed costs nothing: not the SMS limits, the cooldown, nor the reset's send. */
+static void give_back_send(struct send_job *job) {
+  limits_untake_sms(job->a, job->phone, job->ip);
+  limits_untake_reset_send(job->a, job->address);
+  job->a->pending.release_send(job->a->pending.self, job->id, 0);
+}
+
+static void send_code(void *arg) {
+  struct send_job *job = arg;
+  struct auth *a = job->a;
+  const struct vg_delivery sms = {.channel = VG_CHANNEL_SMS};
+  char sid[VG_SID_MAX];
+  int retry_after = 0;
+  if (a->otp.start(a->otp.self, job->phone, &sms, sid, &retry_after) == VG_OK)
+    a->pending.record_send(a->pending.self, job->id, sid, &sms);
+  else
+    give_back_send(job); /* the twilio adapter has logged why */
+  free(job);
+}
+
+/* Counts the send against the cooldown and the SMS limits, then queues it. Not VG_OK: nothing
+ * is sent, nothing stays counted, and out->send says why. */
+static vg_result queue_send(struct auth *a, const char *id, const struct vg_user *user,
+                            const char *address, const char *ip) {
+  int wait = 0;
+  if (limits_take_reset_send(a, address) != VG_OK) return VG_ERR_RESEND_COOLDOWN;
+  struct send_job *job = calloc(1, sizeof *job);
+  vg_result r = job ? VG_OK : VG_ERR_INTERNAL;
+  if (r == VG_OK && strlen(ip) >= sizeof job->ip) r = VG_ERR_INTERNAL;
+  if (r == VG_OK) r = limits_take_sms(a, user->phone, ip, NULL, &wait);
+  if (r != VG_OK) {
+    limits_untake_reset_send(a, address);
+    free(job);
+    return r;
+  }
+  *job = (struct send_job){.a = a};
+  memcpy(job->id, id, sizeof job->id);
+  memcpy(job->phone, user->phone, sizeof job->phone);
+  snprintf(job->address, sizeof job->address, "%s", address);
+  snprintf(job->ip, sizeof job->ip, "%s", ip);
+  r = a->background.submit(a->background.self, send_code, job);
+  if (r != VG_OK) {
+    give_back_send(job);
+    free(job);
+  }
+  return r;
+}
+
+/* The pending reset of a new reset token: the account's and its phone when a code can be sent
+ * for it; a decoy, naming nobody, otherwise. */
+static vg_result create_reset(struct auth *a, const struct vg_user *user,
+                              enum vg_reset_factor factor, const struct vg_claims *claims,
+                              char id[RESET_ID_MAX]) {
+  int64_t now = a->clock.now(a->clock.self);
+  struct vg_pending p = {.sends = factor == VG_RESET_FACTOR_SMS ? 1 : 0,
+                         .last_send_at = now,
+                         .phone_verified = true,
+                         .delivery = {.channel = VG_CHANNEL_SMS}};
+  if (factor != VG_RESET_FACTOR_NONE) memcpy(p.user_id, user->id, sizeof p.user_id);
+  if (factor == VG_RESET_FACTOR_SMS) memcpy(p.phone, user->phone, sizeof p.phone);
+  reset_id(claims->jti, id);
+  int ttl = (int)(claims->exp - now);
+  vg_result r = a->pending.create(a->pending.self, id, &p, ttl > 0 ? ttl : 1);
+  if (r != VG_OK) a->pending.remove(a->pending.self, id); /* the write may have happened */
+  return r;
+}
+
+vg_result auth_password_forgot(struct auth *a, const char *email, const char *client_ip,
+                               struct vg_field_errors *errs, struct forgot_output *out) {
+  memset(out, 0, sizeof *out);
+  char address[VG_EMAIL_MAX];
+  auth_require_field(errs, "email", email, NULL);
+  if (errs->count == 0 && !vg_email_normalize(email, address, sizeof address))
+    vg_field_errors_add(errs, "email", "must be an email address");
+  if (errs->count > 0) return VG_ERR_VALIDATION;
+  const char *ip = client_ip ? client_ip : "";
+
+  vg_result r = limits_take_forgot(a, address, ip, &out->retry_after);
+  if (r != VG_OK) return r;
+  struct vg_user user;
+  r = a->users.find_by_email(a->users.self, address, &user);
+  if (r != VG_OK && r != VG_ERR_NOT_FOUND) {
+    limits_untake_forgot(a, address, ip); /* an outage must not spend anyone's limit */
+    return r;
+  }
+  enum vg_reset_factor factor = r == VG_OK ? reset_factor_for(&user) : VG_RESET_FACTOR_NONE;
+  if (r == VG_OK)
+    memcpy(out->user_id, user.id, sizeof out->user_id);
+  else
+    a->limiter.tag(a->limiter.self, address, out->account);
+
+  struct vg_claims claims;
+  char id[RESET_ID_MAX];
+  r = a->tokens.issue(a->tokens.self, VG_TOKEN_RESET, NULL, 0, NULL, &out->reset_token, &claims);
+  if (r == VG_OK) r = create_reset(a, &user, factor, &claims, id);
+  if (r != VG_OK) {
+    free(out->reset_token);
+    out->reset_token = NULL;
+    limits_untake_forgot(a, address, ip);
+    return r;
+  }
+  out->expires_in = (int)(claims.exp - a->clock.now(a->clock.self));
+  /* Whatever becomes of the code, the answer is the same: the limits that stop it apply to
+   * accounts only, and saying so would say the account exists. */
+  out->send =
+      factor == VG_RESET_FACTOR_SMS ? queue_send(a, id, &user, address, ip) : VG_ERR_NOT_FOUND;
+  if (out->send != VG_OK && factor == VG_RESET_FACTOR_SMS)
+    a->pending.release_send(a->pending.self, id, 0);
+  return VG_OK;
+}
+
+/* The factor "sms" (the default), "totp" or "recovery"; refused when this server takes none of
+ * that kind yet. */
+static bool read_proof(const char *factor, struct vg_field_errors *errs,
+                       enum vg_reset_proof *proof) {
+  *proof = VG_RESET_PROOF_SMS;
+  if (!factor || vg_field_errors_has(errs, "factor")) return true;
+  for (int p = VG_RESET_PROOF_SMS; p <= VG_RESET_PROOF_RECOVERY; p++)
+    if (strcmp(factor, reset_proof_name((enum vg_reset_proof)p)) == 0) {
+      *proof = (enum vg_reset_proof)p;
+      if (reset_proof_offered(*proof)) return true;
+      vg_field_errors_add(errs, "factor", "is not offered by this server: use sms");
+      return false;
+    }
+  vg_field_errors_add(errs, "factor", "must be one of: sms, totp, recovery");
+  return false;
+}
+
+/* The code proved the owner: the new password (one atomic write), every session ended, the
+ * login lock cleared, and then the reset consumed. A failure before the last step leaves the
+ * reset approved, for a retry to finish without the code. */
+static vg_result finish(struct auth *a, const char *id, const struct vg_user *user,
+                        const char *new_password) {
+  char hash[VG_HASH_MAX];
+  vg_result r = a->hasher.hash(a->hasher.self, new_password, hash);
+  if (r != VG_OK) return r;
+  const struct vg_user_change change = {.password_hash = hash};
+  r = a->users.update(a->users.self, user->id, &change, NULL);
+  if (r == VG_OK)
+    r = a->sessions.revoke_user(a->sessions.self, user->id, NULL, auth_revocation_keep(a));
+  if (r == VG_OK) r = limits_login_clear(a, user->email);
+  if (r == VG_OK) r = a->pending.remove(a->pending.self, id);
+  return r;
+}
+
+/* The code of pending reset id, held under its lock. A decoy, an account gone or changed since
+ * (no factor, another phone) or a proof its factor does not take: a wrong code, counted. */
+static vg_result prove(struct auth *a, const char *id, const struct vg_pending *pending,
+                       const struct reset_input *in, enum vg_reset_proof proof,
+                       struct reset_output *out) {
+  struct vg_user user;
+  bool real = pending->user_id[0] != '\0';
+  vg_result r =
+      real ? a->users.find_by_id(a->users.self, pending->user_id, &user) : VG_ERR_NOT_FOUND;
+  if (r != VG_OK && r != VG_ERR_NOT_FOUND) return r;
+  if (r == VG_OK) memcpy(out->user_id, user.id, sizeof out->user_id);
+  bool usable = r == VG_OK && proof_fits(reset_factor_for(&user), proof) &&
+                strcmp(user.phone, pending->phone) == 0;
+  r = usable ? auth_pending_check_code(a, id, pending, in->code, &out->retry_after)
+             : VG_ERR_WRONG_CODE;
+  switch (r) {
+    case VG_OK:
+      return finish(a, id, &user, in->new_password);
+    case VG_ERR_WRONG_CODE:
+      return auth_pending_wrong_code(a, id, pending, &out->attempts_left);
+    case VG_ERR_TOO_MANY_ATTEMPTS:
+      return auth_pending_lock_out(a, id, pending);
+    case VG_ERR_VERIFICATION_EXPIRED:
+      a->pending.remove(a->pending.self, id);
+      return r;
+    default:
+      return r;
+  }
+}
+
+vg_result auth_password_reset(struct auth *a, const struct reset_input *in,
+                              struct vg_field_errors *errs, struct reset_output *out) {
+  memset(out, 0, sizeof *out);
+  enum vg_reset_proof proof;
+  auth_require_field(errs, "reset_token", in->reset_token, NULL);
+  auth_require_field(errs, "code", in->code, vg_check_code);
+  auth_require_field(errs, "new_password", in->new_password, vg_check_password);
+  read_proof(in->factor, errs, &proof);
+  if (errs->count > 0) return VG_ERR_VALIDATION;
+
+  struct vg_claims claims;
+  vg_result r = auth_require_token(a, in->reset_token, VG_TOKEN_RESET, &claims);
+  if (r != VG_OK) return r;
+  char id[RESET_ID_MAX], owner[VG_LOCK_OWNER_MAX];
+  struct vg_pending pending;
+  reset_id(claims.jti, id);
+  r = a->pending.lock(a->pending.self, id, a->rules.verify_lock_ttl, owner, &pending);
+  if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN; /* the reset is over */
+  if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
+  if (r != VG_OK) return r;
+  r = prove(a, id, &pending, in, proof, out);
+  a->pending.unlock(a->pending.self, id, owner);
+  return r;
+}
