@@ -336,7 +336,8 @@ void app_stop(struct app *app) {
   if (app) {
     metrics_server_stop(app->metrics);
     http_server_stop(app->server);
-    thread_runner_destroy(app->background); /* its queued sends use the adapters below */
+    /* Its queued sends use the adapters below. */
+    thread_runner_destroy(app->background);
     cached_tokens_destroy(app->token_cache); /* before the adapters they wrap */
     cached_users_destroy(app->user_cache);
     jwt_tokens_destroy(app->tokens);

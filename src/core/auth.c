@@ -50,7 +50,7 @@ vg_result auth_require_token(struct auth *a, const char *token, enum vg_token_ki
   /* An mfa_token where an access_token is needed is "authenticate more" (RFC 9470);
    * any other mismatch (a reset token anywhere but /password/reset) is simply the wrong token. */
   return kind == VG_TOKEN_ACCESS && claims->kind == VG_TOKEN_MFA ? VG_ERR_INSUFFICIENT_AAL
-                                                                  : VG_ERR_INVALID_TOKEN;
+                                                                 : VG_ERR_INVALID_TOKEN;
 }
 
 void auth_require_field(struct vg_field_errors *errs, const char *field, const char *value,

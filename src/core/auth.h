@@ -45,8 +45,9 @@ struct abuse_rules {
   int sms_per_prefix_hour; /* to one block of 1,000 numbers (all digits but the last 3) */
   int sms_max_per_hour;    /* for the whole service: beyond, 503 */
   int signups_per_ip_hour;
-  int resets_per_ip_hour;      /* /password/forgot per client IP */
-  int resets_per_address_hour; /* /password/forgot per address, an account's or not */
+  /* /password/forgot per client IP, and per address (an account's or not) */
+  int resets_per_ip_hour;
+  int resets_per_address_hour;
   const char *allowed_countries; /* calling codes "1,44,33"; NULL or "" allows all */
 };
 

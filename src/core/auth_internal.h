@@ -45,14 +45,18 @@ void limits_untake_sms(struct auth *a, const char *phone, const char *ip);
 vg_result limits_take_signup(struct auth *a, const char *ip, int *retry_after);
 /* Counts one /password/forgot against its client IP and the address asked for (an account's or
  * not, alike); limits_untake_forgot gives it back when the request could not be served. */
-vg_result limits_take_forgot(struct auth *a, const char *address, const char *ip,
-                             int *retry_after);
+vg_result limits_take_forgot(struct auth *a, const char *address, const char *ip, int *retry_after);
 void limits_untake_forgot(struct auth *a, const char *address, const char *ip);
-/* The resend cooldown of a reset code to address: VG_OK when none was sent within
- * rules.resend_cooldown (and now one counts), VG_ERR_RATE_LIMITED when one was;
- * limits_untake_reset_send gives it back when the send failed. */
-vg_result limits_take_reset_send(struct auth *a, const char *address);
-void limits_untake_reset_send(struct auth *a, const char *address);
+/* A reset code to address: VG_OK counts it against the resend cooldown of address (one per
+ * rules.resend_cooldown) and, when phone is not NULL, against every SMS limit of phone and ip,
+ * in one step; else nothing is counted and the answer says which refused:
+ * VG_ERR_RESEND_COOLDOWN, VG_ERR_SMS_BUDGET or VG_ERR_SMS_RATE_LIMITED. Taken alike (phone NULL)
+ * for an address no code goes to, so that both cost the same. limits_untake_reset_send gives
+ * it back when the send failed. */
+vg_result limits_take_reset_send(struct auth *a, const char *address, const char *phone,
+                                 const char *ip);
+void limits_untake_reset_send(struct auth *a, const char *address, const char *phone,
+                              const char *ip);
 /* Ends the password-step lock of account and forgets its failures (a reset proved the owner). */
 vg_result limits_login_clear(struct auth *a, const char *account);
 

@@ -108,10 +108,9 @@ bool limits_country_allowed(const struct auth *a, const char *phone) {
  * that a refusal tells nothing about the address. */
 static void forgot_limits(const struct auth *a, const char *address, const char *ip,
                           struct vg_limit out[2]) {
-  out[0] = (struct vg_limit){"reset-ip-hour", ip, when_known(ip, a->abuse.resets_per_ip_hour),
-                             HOUR};
-  out[1] = (struct vg_limit){"reset-address-hour", address, a->abuse.resets_per_address_hour,
-                             HOUR};
+  out[0] =
+      (struct vg_limit){"reset-ip-hour", ip, when_known(ip, a->abuse.resets_per_ip_hour), HOUR};
+  out[1] = (struct vg_limit){"reset-address-hour", address, a->abuse.resets_per_address_hour, HOUR};
 }
 
 vg_result limits_take_forgot(struct auth *a, const char *address, const char *ip,
@@ -128,21 +127,37 @@ void limits_untake_forgot(struct auth *a, const char *address, const char *ip) {
   a->limiter.untake(a->limiter.self, limits, 2);
 }
 
-/* One reset code per address per cooldown: a limit of 1 over the cooldown's window. */
-static struct vg_limit reset_send_limit(const struct auth *a, const char *address) {
-  return (struct vg_limit){"reset-send", address, a->rules.resend_cooldown > 0 ? 1 : 0,
-                           a->rules.resend_cooldown};
+/* A reset code's limits: one per address per cooldown (a limit of 1 over the cooldown's window),
+ * then, when phone is not NULL, every SMS limit; the count of them. */
+static int reset_send_limits(const struct auth *a, const char *address, const char *phone,
+                             const char *ip, char block[VG_PHONE_MAX],
+                             struct vg_limit out[1 + SMS_LIMITS]) {
+  int cooldown = a->rules.resend_cooldown;
+  out[0] = (struct vg_limit){"reset-send", address, cooldown > 0 ? 1 : 0, cooldown};
+  if (!phone) return 1;
+  sms_limits(a, phone, ip, block, out + 1);
+  return 1 + SMS_LIMITS;
 }
 
-vg_result limits_take_reset_send(struct auth *a, const char *address) {
-  struct vg_limit limit = reset_send_limit(a, address);
+vg_result limits_take_reset_send(struct auth *a, const char *address, const char *phone,
+                                 const char *ip) {
+  struct vg_limit limits[1 + SMS_LIMITS];
+  char block[VG_PHONE_MAX];
+  int n = reset_send_limits(a, address, phone, ip, block, limits);
   int which, retry_after;
-  return a->limiter.take(a->limiter.self, &limit, 1, NULL, &which, &retry_after);
+  vg_result r = a->limiter.take(a->limiter.self, limits, n, NULL, &which, &retry_after);
+  if (r != VG_ERR_RATE_LIMITED) return r;
+  return which == 0   ? VG_ERR_RESEND_COOLDOWN
+         : which == 1 ? VG_ERR_SMS_BUDGET
+                      : VG_ERR_SMS_RATE_LIMITED;
 }
 
-void limits_untake_reset_send(struct auth *a, const char *address) {
-  struct vg_limit limit = reset_send_limit(a, address);
-  a->limiter.untake(a->limiter.self, &limit, 1);
+void limits_untake_reset_send(struct auth *a, const char *address, const char *phone,
+                              const char *ip) {
+  struct vg_limit limits[1 + SMS_LIMITS];
+  char block[VG_PHONE_MAX];
+  int n = reset_send_limits(a, address, phone, ip, block, limits);
+  a->limiter.untake(a->limiter.self, limits, n);
 }
 
 /* As a proved password gives back a reservation that set the lock: the lock goes and so does the

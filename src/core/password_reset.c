@@ -51,10 +51,9 @@ struct send_job {
   char ip[IP_MAX];
 };
 
-/* A send that failed costs nothing: not the SMS limits, the cooldown, nor the reset's send. */
+/* A send that failed costs nothing: not the cooldown, the SMS limits, nor the reset's send. */
 static void give_back_send(struct send_job *job) {
-  limits_untake_sms(job->a, job->phone, job->ip);
-  limits_untake_reset_send(job->a, job->address);
+  limits_untake_reset_send(job->a, job->address, job->phone, job->ip);
   job->a->pending.release_send(job->a->pending.self, job->id, 0);
 }
 
@@ -71,27 +70,22 @@ static void send_code(void *arg) {
   free(job);
 }
 
-/* Counts the send against the cooldown and the SMS limits, then queues it. Not VG_OK: nothing
- * is sent, nothing stays counted, and out->send says why. */
-static vg_result queue_send(struct auth *a, const char *id, const struct vg_user *user,
-                            const char *address, const char *ip) {
-  int wait = 0;
-  if (limits_take_reset_send(a, address) != VG_OK) return VG_ERR_RESEND_COOLDOWN;
+/* Queues the SMS of reset id, its limits taken; VG_ERR_OVERLOADED when the queue is full, then
+ * everything given back. */
+static vg_result queue_send(struct auth *a, const char *id, const char *phone, const char *address,
+                            const char *ip) {
   struct send_job *job = calloc(1, sizeof *job);
-  vg_result r = job ? VG_OK : VG_ERR_INTERNAL;
-  if (r == VG_OK && strlen(ip) >= sizeof job->ip) r = VG_ERR_INTERNAL;
-  if (r == VG_OK) r = limits_take_sms(a, user->phone, ip, NULL, &wait);
-  if (r != VG_OK) {
-    limits_untake_reset_send(a, address);
-    free(job);
-    return r;
+  if (!job) {
+    limits_untake_reset_send(a, address, phone, ip);
+    a->pending.release_send(a->pending.self, id, 0);
+    return VG_ERR_INTERNAL;
   }
   *job = (struct send_job){.a = a};
-  memcpy(job->id, id, sizeof job->id);
-  memcpy(job->phone, user->phone, sizeof job->phone);
+  snprintf(job->id, sizeof job->id, "%s", id);
+  snprintf(job->phone, sizeof job->phone, "%s", phone);
   snprintf(job->address, sizeof job->address, "%s", address);
   snprintf(job->ip, sizeof job->ip, "%s", ip);
-  r = a->background.submit(a->background.self, send_code, job);
+  vg_result r = a->background.submit(a->background.self, send_code, job);
   if (r != VG_OK) {
     give_back_send(job);
     free(job);
@@ -102,10 +96,10 @@ static vg_result queue_send(struct auth *a, const char *id, const struct vg_user
 /* The pending reset of a new reset token: the account's and its phone when a code can be sent
  * for it; a decoy, naming nobody, otherwise. */
 static vg_result create_reset(struct auth *a, const struct vg_user *user,
-                              enum vg_reset_factor factor, const struct vg_claims *claims,
-                              char id[RESET_ID_MAX]) {
+                              enum vg_reset_factor factor, bool sending,
+                              const struct vg_claims *claims, char id[RESET_ID_MAX]) {
   int64_t now = a->clock.now(a->clock.self);
-  struct vg_pending p = {.sends = factor == VG_RESET_FACTOR_SMS ? 1 : 0,
+  struct vg_pending p = {.sends = sending ? 1 : 0,
                          .last_send_at = now,
                          .phone_verified = true,
                          .delivery = {.channel = VG_CHANNEL_SMS}};
@@ -127,6 +121,7 @@ vg_result auth_password_forgot(struct auth *a, const char *email, const char *cl
     vg_field_errors_add(errs, "email", "must be an email address");
   if (errs->count > 0) return VG_ERR_VALIDATION;
   const char *ip = client_ip ? client_ip : "";
+  if (strlen(ip) >= IP_MAX) return VG_ERR_INTERNAL; /* no client IP subject is that long */
 
   vg_result r = limits_take_forgot(a, address, ip, &out->retry_after);
   if (r != VG_OK) return r;
@@ -142,23 +137,31 @@ vg_result auth_password_forgot(struct auth *a, const char *email, const char *cl
   else
     a->limiter.tag(a->limiter.self, address, out->account);
 
+  /* The send's limits are taken for every address alike, one round trip: an address no code
+   * goes to counts its cooldown only. Whatever becomes of the code, the answer is the same: the
+   * limits that stop it are an account's, and saying so would say the account exists. */
+  const char *phone = factor == VG_RESET_FACTOR_SMS ? user.phone : NULL;
+  vg_result send = limits_take_reset_send(a, address, phone, ip);
+  bool sending = phone && send == VG_OK;
+  out->send = phone ? send : VG_ERR_NOT_FOUND;
   struct vg_claims claims;
   char id[RESET_ID_MAX];
-  r = a->tokens.issue(a->tokens.self, VG_TOKEN_RESET, NULL, 0, NULL, &out->reset_token, &claims);
-  if (r == VG_OK) r = create_reset(a, &user, factor, &claims, id);
+  r = send == VG_OK || send == VG_ERR_RESEND_COOLDOWN || send == VG_ERR_SMS_BUDGET ||
+              send == VG_ERR_SMS_RATE_LIMITED
+          ? VG_OK
+          : send;
+  if (r == VG_OK)
+    r = a->tokens.issue(a->tokens.self, VG_TOKEN_RESET, NULL, 0, NULL, &out->reset_token, &claims);
+  if (r == VG_OK) r = create_reset(a, &user, factor, sending, &claims, id);
   if (r != VG_OK) {
+    if (send == VG_OK) limits_untake_reset_send(a, address, phone, ip);
     free(out->reset_token);
     out->reset_token = NULL;
     limits_untake_forgot(a, address, ip);
     return r;
   }
   out->expires_in = (int)(claims.exp - a->clock.now(a->clock.self));
-  /* Whatever becomes of the code, the answer is the same: the limits that stop it apply to
-   * accounts only, and saying so would say the account exists. */
-  out->send =
-      factor == VG_RESET_FACTOR_SMS ? queue_send(a, id, &user, address, ip) : VG_ERR_NOT_FOUND;
-  if (out->send != VG_OK && factor == VG_RESET_FACTOR_SMS)
-    a->pending.release_send(a->pending.self, id, 0);
+  if (sending) out->send = queue_send(a, id, phone, address, ip);
   return VG_OK;
 }
 

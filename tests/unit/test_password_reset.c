@@ -224,7 +224,8 @@ static void bad_fields_are_refused_before_anything_is_spent(void) {
   CHECK(reset(token, "123456", NEW_PASSWORD, "email", &ro) == VG_ERR_VALIDATION);
   CHECK_STR(errs.items[0].message, "must be one of: sms, totp, recovery");
   CHECK(reset(NULL, "12", NEW_PASSWORD, NULL, &ro) == VG_ERR_VALIDATION && errs.count == 2);
-  CHECK(forgot(NULL, &out) == VG_ERR_VALIDATION && forgot("not an address", &out) == VG_ERR_VALIDATION);
+  CHECK(forgot(NULL, &out) == VG_ERR_VALIDATION &&
+        forgot("not an address", &out) == VG_ERR_VALIDATION);
   CHECK(w.otp.checks == checks && pending_reset()->attempts == 0);
 }
 
