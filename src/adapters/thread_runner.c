@@ -1,5 +1,7 @@
 /* thread_runner.c: a fixed pool of threads over a bounded ring of jobs. Submitting never waits: a
- * full ring is refused at once (the caller decides what a job that cannot run means). */
+ * full ring is refused at once (the caller decides what a job that cannot run means). At shutdown
+ * the queued jobs are cancelled rather than run: each may wait on a slow dependency, and a stop
+ * must not wait on all of them. */
 #include "adapters/thread_runner.h"
 
 #include <pthread.h>
@@ -9,7 +11,7 @@
 #include <string.h>
 
 struct job {
-  void (*run)(void *arg);
+  void (*run)(void *arg, bool cancelled);
   void *arg;
 };
 
@@ -23,25 +25,31 @@ struct thread_runner {
   int started;
 };
 
-/* Takes jobs until stopping is set and the ring is empty: queued jobs always run. */
+/* The oldest job; the ring is not empty and the mutex is held. */
+static struct job take_job(struct thread_runner *r) {
+  struct job job = r->ring[r->head];
+  r->head = (r->head + 1) % r->queue_max;
+  r->count--;
+  return job;
+}
+
+/* Runs jobs until stopping is set. */
 static void *worker(void *self) {
   struct thread_runner *r = self;
   pthread_mutex_lock(&r->mutex);
   for (;;) {
     while (r->count == 0 && !r->stopping) pthread_cond_wait(&r->ready, &r->mutex);
-    if (r->count == 0) break;
-    struct job job = r->ring[r->head];
-    r->head = (r->head + 1) % r->queue_max;
-    r->count--;
+    if (r->stopping) break;
+    struct job job = take_job(r);
     pthread_mutex_unlock(&r->mutex);
-    job.run(job.arg);
+    job.run(job.arg, false);
     pthread_mutex_lock(&r->mutex);
   }
   pthread_mutex_unlock(&r->mutex);
   return NULL;
 }
 
-static vg_result runner_submit(void *self, void (*run)(void *arg), void *arg) {
+static vg_result runner_submit(void *self, void (*run)(void *arg, bool cancelled), void *arg) {
   struct thread_runner *r = self;
   vg_result res = VG_ERR_OVERLOADED;
   pthread_mutex_lock(&r->mutex);
@@ -88,6 +96,10 @@ void thread_runner_destroy(struct thread_runner *r) {
   pthread_cond_broadcast(&r->ready);
   pthread_mutex_unlock(&r->mutex);
   for (int i = 0; i < r->started; i++) pthread_join(r->threads[i], NULL);
+  while (r->count > 0) { /* no thread is left: no lock needed */
+    struct job job = take_job(r);
+    job.run(job.arg, true);
+  }
   pthread_cond_destroy(&r->ready);
   pthread_mutex_destroy(&r->mutex);
   free(r->threads);

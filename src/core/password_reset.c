@@ -57,9 +57,15 @@ static void give_back_send(struct send_job *job) {
   job->a->pending.release_send(job->a->pending.self, job->id, 0);
 }
 
-static void send_code(void *arg) {
+/* A send cancelled at shutdown gives everything back, as a failed one does. */
+static void send_code(void *arg, bool cancelled) {
   struct send_job *job = arg;
   struct auth *a = job->a;
+  if (cancelled) {
+    give_back_send(job);
+    free(job);
+    return;
+  }
   const struct vg_delivery sms = {.channel = VG_CHANNEL_SMS};
   char sid[VG_SID_MAX];
   int retry_after = 0;
@@ -199,21 +205,43 @@ static vg_result finish(struct auth *a, const char *id, const struct vg_user *us
   return r;
 }
 
+/* What a reset that no code can finish asks Twilio about: a number of the fictional range
+ * +1 555-555-0100 to 0199, picked by the reset's id, for which no verification ever exists. Its
+ * wrong codes then wait on Twilio as a real reset's do: an answer that came at once would say
+ * that the address is no account's. */
+static void decoy_phone(const char *id, char out[VG_PHONE_MAX]) {
+  unsigned h = 0;
+  for (const char *p = id; *p; p++) h = h * 31u + (unsigned char)*p;
+  snprintf(out, VG_PHONE_MAX, "+1555555%04u", 100 + h % 100);
+}
+
+/* A code for a reset no code can finish: Twilio is asked as for a real one, and whatever it
+ * says (it knows no such verification) is a wrong code, but an outage, which shows alike. */
+static vg_result check_decoy(struct auth *a, const char *id, const char *code) {
+  char phone[VG_PHONE_MAX];
+  int retry_after = 0;
+  decoy_phone(id, phone);
+  vg_result r = a->otp.check(a->otp.self, phone, code, &retry_after);
+  return r == VG_ERR_UPSTREAM ? r : VG_ERR_WRONG_CODE;
+}
+
+/* An id no user has: a decoy reads the user store as a real reset does. */
+#define NO_USER "000000000000000000000000"
+
 /* The code of pending reset id, held under its lock. A decoy, an account gone or changed since
  * (no factor, another phone) or a proof its factor does not take: a wrong code, counted. */
 static vg_result prove(struct auth *a, const char *id, const struct vg_pending *pending,
                        const struct reset_input *in, enum vg_reset_proof proof,
                        struct reset_output *out) {
   struct vg_user user;
-  bool real = pending->user_id[0] != '\0';
-  vg_result r =
-      real ? a->users.find_by_id(a->users.self, pending->user_id, &user) : VG_ERR_NOT_FOUND;
+  const char *user_id = pending->user_id[0] ? pending->user_id : NO_USER;
+  vg_result r = a->users.find_by_id(a->users.self, user_id, &user);
   if (r != VG_OK && r != VG_ERR_NOT_FOUND) return r;
   if (r == VG_OK) memcpy(out->user_id, user.id, sizeof out->user_id);
   bool usable = r == VG_OK && proof_fits(reset_factor_for(&user), proof) &&
                 strcmp(user.phone, pending->phone) == 0;
   r = usable ? auth_pending_check_code(a, id, pending, in->code, &out->retry_after)
-             : VG_ERR_WRONG_CODE;
+             : check_decoy(a, id, in->code);
   switch (r) {
     case VG_OK:
       return finish(a, id, &user, in->new_password);

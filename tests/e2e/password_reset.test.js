@@ -111,6 +111,29 @@ describe('password reset', () => {
     assert.equal(redisHash(env.REDIS_URL, resetKey(ghost.body.reset_token)).phone, '', 'a decoy names no phone');
   });
 
+  test('a_wrong_code_waits_on_twilio_alike_for_an_unknown_address', async () => {
+    const { api: own, emu } = await instance();
+    const user = await verifiedUser(own, emu.url);
+    const real = await forgot(own, user.email);
+    await resetCode(emu.url, user.phone, null);
+    const ghost = await forgot(own, newUser().email);
+    await emulatorFault(emu.url, { operation: 'check', count: 2, delay_ms: 600 });
+    const timed = async (token) => {
+      const t0 = Date.now();
+      const r = await reset(own, { reset_token: token, code: '000000', new_password: 'whatever it is 2' });
+      return { r, took: Date.now() - t0 };
+    };
+    const [g, t] = [await timed(ghost.reset_token), await timed(real.reset_token)];
+    for (const { r, took } of [g, t]) {
+      expectProblem(r, 401, 'wrong-code');
+      assert.ok(took >= 550, `answered in ${took} ms, before Twilio did`);
+    }
+    assert.deepEqual(g.r.body, t.r.body);
+    const checks = (await emulatorRequests(emu.url)).filter((q) => q.path.endsWith('/VerificationCheck')).slice(-2);
+    assert.match(checks[0].to, /^\+15555550[1][0-9]{2}$/, 'the decoy asks about a fictional number');
+    assert.equal(checks[1].to, user.phone);
+  });
+
   test('unverified_phone_gets_no_sms', async () => {
     const { api: own, emu } = await instance();
     const user = await signup(own); // never verified

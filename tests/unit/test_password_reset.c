@@ -106,6 +106,22 @@ static void forgot_for_an_unknown_address_answers_alike_with_a_decoy(void) {
   CHECK(ro.attempts_left == 4);
 }
 
+/* Its wrong codes wait on Twilio as a real reset's do: it is asked about a fictional number. */
+static void a_decoy_asks_twilio_about_a_fictional_number(void) {
+  given_alice(true);
+  struct forgot_output out;
+  CHECK(forgot("nobody@example.com", &out) == VG_OK);
+  struct reset_output ro;
+  int checks = w.otp.checks;
+  w.otp.next_check = VG_ERR_VERIFICATION_EXPIRED; /* what Twilio says of an unknown number */
+  CHECK(reset(token, "123456", NEW_PASSWORD, NULL, &ro) == VG_ERR_WRONG_CODE);
+  CHECK(w.otp.checks == checks + 1 && strncmp(w.otp.last_phone, "+15555550", 9) == 0);
+  CHECK(strlen(w.otp.last_phone) == 12);
+  w.otp.next_check = VG_ERR_UPSTREAM; /* an outage shows, as it would for an account */
+  CHECK(reset(token, "123456", NEW_PASSWORD, NULL, &ro) == VG_ERR_UPSTREAM);
+  CHECK(pending_reset()->attempts == 1);
+}
+
 static void forgot_for_an_unverified_phone_sends_nothing(void) {
   given_alice(false);
   struct forgot_output out;
@@ -161,6 +177,17 @@ static void a_failed_send_gives_everything_back(void) {
   CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-10min", ALICE.phone) == 1);
   w.clock.now += 1;
   CHECK(forgot(ALICE.email, &out) == VG_OK && out.send == VG_OK);
+}
+
+static void a_send_cancelled_at_shutdown_gives_everything_back(void) {
+  given_alice(true);
+  int starts = w.otp.starts;
+  struct forgot_output out;
+  CHECK(forgot(ALICE.email, &out) == VG_OK);
+  CHECK(fake_task_runner_cancel(&runner) == 1);
+  CHECK(w.otp.starts == starts && pending_reset()->sends == 0);
+  CHECK(fake_rate_limiter_count(&w.limiter, "reset-send", ALICE.email) == 0);
+  CHECK(fake_rate_limiter_count(&w.limiter, "sms-phone-10min", ALICE.phone) == 1);
 }
 
 static void a_full_queue_withholds_the_code_and_gives_it_back(void) {
@@ -275,11 +302,13 @@ int main(void) {
   RUN(factor_rule_is_sms_for_a_verified_phone_and_none_otherwise);
   RUN(forgot_queues_the_sms_and_sends_it_after_the_answer);
   RUN(forgot_for_an_unknown_address_answers_alike_with_a_decoy);
+  RUN(a_decoy_asks_twilio_about_a_fictional_number);
   RUN(forgot_for_an_unverified_phone_sends_nothing);
   RUN(second_forgot_within_the_cooldown_sends_nothing);
   RUN(forgot_is_limited_per_ip_and_per_address_alike);
   RUN(an_sms_limit_withholds_the_code_but_not_the_answer);
   RUN(a_failed_send_gives_everything_back);
+  RUN(a_send_cancelled_at_shutdown_gives_everything_back);
   RUN(a_full_queue_withholds_the_code_and_gives_it_back);
   RUN(reset_sets_the_password_ends_sessions_and_clears_the_lock);
   RUN(wrong_codes_count_and_the_last_ends_the_reset);
