@@ -238,8 +238,10 @@ static vg_result prove(struct auth *a, const char *id, const struct vg_pending *
   vg_result r = a->users.find_by_id(a->users.self, user_id, &user);
   if (r != VG_OK && r != VG_ERR_NOT_FOUND) return r;
   if (r == VG_OK) memcpy(out->user_id, user.id, sizeof out->user_id);
-  bool usable = r == VG_OK && proof_fits(reset_factor_for(&user), proof) &&
-                strcmp(user.phone, pending->phone) == 0;
+  enum vg_reset_factor factor = r == VG_OK ? reset_factor_for(&user) : VG_RESET_FACTOR_NONE;
+  /* An SMS code proves the phone it was sent to, and only while it is still the account's. */
+  bool usable = proof_fits(factor, proof) &&
+                (factor != VG_RESET_FACTOR_SMS || strcmp(user.phone, pending->phone) == 0);
   r = usable ? auth_pending_check_code(a, id, pending, in->code, &out->retry_after)
              : check_decoy(a, id, in->code);
   switch (r) {
