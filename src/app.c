@@ -21,6 +21,7 @@
 #include "adapters/redis_pending_store.h"
 #include "adapters/redis_pool.h"
 #include "adapters/redis_rate_limiter.h"
+#include "adapters/thread_runner.h"
 #include "adapters/redis_session_store.h"
 #include "adapters/refresh_sealer.h"
 #include "adapters/system_clock.h"
@@ -33,6 +34,11 @@
 /* How long the start waits for MongoDB to create the unique indexes, e.g. while the database
  * container is still starting. */
 #define INDEX_WAIT_SECONDS 30
+/* The reset codes' sender: each send waits on Twilio (at most TWILIO_TIMEOUT_MS), so two threads
+ * send ~10 a second; a queue beyond 256 waiting is a flood, whose sends are dropped unanswered
+ * (the limits give them back; the client asks again). */
+#define BACKGROUND_THREADS 2
+#define BACKGROUND_QUEUE 256
 
 struct app {
   struct mongo_user_store *users;
@@ -42,6 +48,7 @@ struct app {
   struct redis_session_store *sessions;
   struct refresh_sealer *sealer; /* of the refresh successors kept for the reuse grace */
   struct twilio_verify *twilio;
+  struct thread_runner *background; /* the SMS of /password/forgot, sent after the answer */
   struct jwt_tokens *tokens;
   struct argon2_hasher *hasher;
   struct cached_tokens *token_cache; /* NULL when TOKEN_CACHE_SIZE is 0 */
@@ -244,6 +251,9 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
   app->auth.limiter = redis_rate_limiter_port(app->limiter);
   app->auth.sessions = redis_session_store_port(app->sessions);
   app->auth.phones = libphonenumber_port();
+  app->background = thread_runner_create(BACKGROUND_THREADS, BACKGROUND_QUEUE, err, errlen);
+  if (!app->background) return false;
+  app->auth.background = thread_runner_port(app->background);
   app->auth.abuse = (struct abuse_rules){
       .login_fails_per_account = cfg->login_fails_per_account,
       .login_lock_seconds = cfg->login_lock_seconds,
@@ -254,6 +264,8 @@ static bool build_core(struct app *app, const struct config *cfg, char *err, siz
       .sms_per_ip_hour = cfg->sms_per_ip_hour,
       .sms_max_per_hour = cfg->sms_max_per_hour,
       .signups_per_ip_hour = cfg->signups_per_ip_hour,
+      .resets_per_ip_hour = cfg->resets_per_ip_hour,
+      .resets_per_address_hour = cfg->resets_per_address_hour,
       .allowed_countries = cfg->sms_allowed_countries,
   };
   struct auth_rules rules = auth_rules_default();
@@ -324,6 +336,8 @@ void app_stop(struct app *app) {
   if (app) {
     metrics_server_stop(app->metrics);
     http_server_stop(app->server);
+    /* Its queued sends use the adapters below. */
+    thread_runner_destroy(app->background);
     cached_tokens_destroy(app->token_cache); /* before the adapters they wrap */
     cached_users_destroy(app->user_cache);
     jwt_tokens_destroy(app->tokens);

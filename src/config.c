@@ -291,6 +291,8 @@ static void load_limits(struct config *c, struct source *s) {
   c->sms_per_ip_hour = (int)number(s, "SMS_PER_IP_HOUR", 20, 0, 100000);
   c->sms_max_per_hour = (int)number(s, "SMS_MAX_PER_HOUR", 1000, 0, 10000000);
   c->signups_per_ip_hour = (int)number(s, "SIGNUPS_PER_IP_HOUR", 10, 0, 100000);
+  c->resets_per_ip_hour = (int)number(s, "RESETS_PER_IP_HOUR", 10, 0, 100000);
+  c->resets_per_address_hour = (int)number(s, "RESETS_PER_ADDRESS_HOUR", 5, 0, 1000);
   c->sms_allowed_countries = text(s, "SMS_ALLOWED_COUNTRIES", "");
   if (!is_country_list(c->sms_allowed_countries))
     fail(s, "SMS_ALLOWED_COUNTRIES must be calling codes separated by commas, like 1,44,33");

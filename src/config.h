@@ -53,6 +53,8 @@ struct config {
   int sms_per_phone_10min, sms_per_phone_day, sms_per_ip_hour, sms_per_prefix_hour,
       sms_max_per_hour;
   int signups_per_ip_hour;
+  /* /password/forgot */
+  int resets_per_ip_hour, resets_per_address_hour;
   const char *sms_allowed_countries; /* "1,44,33"; "" allows all */
   unsigned allowed_channels;         /* ALLOWED_CHANNELS as a VG_CHANNEL_BIT set, never empty */
   /* In-process caches (0 turns one off); README's Architecture says what they keep. */

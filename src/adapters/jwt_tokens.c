@@ -1,10 +1,12 @@
-/* jwt_tokens.c: the claims of verigate's two tokens, issued and checked, and which code signs
+/* jwt_tokens.c: the claims of verigate's three tokens, issued and checked, and which code signs
  * and verifies each (jwt_tokens.h): access tokens through jws.c (OpenSSL, the key set's keys),
- * mfa_tokens through mfa_jwt.c (libjwt, HS256 secrets derived from those keys). The signature,
- * the alg and the kid are theirs to check; every claim is checked here: iss, aud, aal, sub, jti,
- * iat, exp, of an mfa_token amr, and of an access token typ, auth_time, sid and client_id. */
+ * mfa_tokens and reset tokens through mfa_jwt.c (libjwt, HS256 secrets derived from those keys).
+ * The signature, the alg and the kid are theirs to check; every claim is checked here: iss, aud,
+ * jti, iat, exp, aal and sub (none in a reset token), of an mfa_token amr, of a reset token
+ * purpose, and of an access token typ, auth_time, sid and client_id. */
 #include "adapters/jwt_tokens.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,15 @@ static int new_jti(char out[VG_JTI_MAX]) {
   return RAND_bytes(raw, sizeof raw) == 1 && jwt_base64url(raw, sizeof raw, out, VG_JTI_MAX) > 0;
 }
 
+/* The claim that makes a reset token one: an mfa_token has none, and check_claims requires it of a
+ * reset token and its absence of an mfa_token, so neither is ever taken for the other. */
+#define PURPOSE_RESET "password_reset"
+
 static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c) {
+  if (c->kind == VG_TOKEN_RESET)
+    return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "iss", t->issuer, "aud", t->audience, "jti",
+                     c->jti, "iat", (json_int_t)c->iat, "exp", (json_int_t)c->exp, "purpose",
+                     PURPOSE_RESET);
   int mfa = c->kind == VG_TOKEN_MFA;
   json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o}", "iss", t->issuer, "aud",
                              t->audience, "sub", c->sub, "jti", c->jti, "iat", (json_int_t)c->iat,
@@ -51,9 +61,9 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   *token = NULL;
   memset(claims, 0, sizeof *claims);
   claims->kind = kind;
-  snprintf(claims->sub, sizeof claims->sub, "%s", sub);
+  if (kind != VG_TOKEN_RESET) snprintf(claims->sub, sizeof claims->sub, "%s", sub ? sub : "");
   claims->iat = t->clock.now(t->clock.self);
-  claims->exp = claims->iat + (kind == VG_TOKEN_MFA ? t->cfg.mfa_ttl : t->cfg.access_ttl);
+  claims->exp = claims->iat + (kind == VG_TOKEN_ACCESS ? t->cfg.access_ttl : t->cfg.mfa_ttl);
   claims->auth_time = auth_time;
   if (kind == VG_TOKEN_ACCESS) {
     /* An access token always names its session. */
@@ -64,7 +74,7 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
 
   const struct jwt_key *key = jwt_keyset_signer(t->keys, claims->iat);
   json_t *payload = claims_json(t, claims);
-  if (payload && kind == VG_TOKEN_MFA) {
+  if (payload && kind != VG_TOKEN_ACCESS) {
     *token = mfa_jwt_sign(t->mfa, key, payload);
   } else if (payload) {
     json_t *header =
@@ -107,10 +117,15 @@ static int amr_is_password_only(json_t *payload) {
 static vg_result check_claims(const struct jwt_tokens *t, enum vg_token_kind kind, json_t *payload,
                               struct vg_claims *c) {
   c->kind = kind;
+  bool reset = kind == VG_TOKEN_RESET;
   if (!string_is(payload, "iss", t->issuer) || !string_is(payload, "aud", t->audience) ||
-      !string_is(payload, "aal", kind == VG_TOKEN_MFA ? "aal1" : "aal2") ||
-      !copy_string(payload, "sub", c->sub, sizeof c->sub) ||
       !copy_string(payload, "jti", c->jti, sizeof c->jti))
+    return VG_ERR_INVALID_TOKEN;
+  if (reset ? !string_is(payload, "purpose", PURPOSE_RESET) || json_object_get(payload, "sub") ||
+                  json_object_get(payload, "aal") || json_object_get(payload, "amr")
+            : json_object_get(payload, "purpose") != NULL ||
+                  !string_is(payload, "aal", kind == VG_TOKEN_MFA ? "aal1" : "aal2") ||
+                  !copy_string(payload, "sub", c->sub, sizeof c->sub))
     return VG_ERR_INVALID_TOKEN;
 
   c->iat = seconds(payload, "iat");
@@ -118,6 +133,7 @@ static vg_result check_claims(const struct jwt_tokens *t, enum vg_token_kind kin
   int64_t now = t->clock.now(t->clock.self);
   if (!c->iat || !c->exp || c->iat > now + t->cfg.leeway || c->exp <= now - t->cfg.leeway)
     return VG_ERR_INVALID_TOKEN;
+  if (reset) return VG_OK;
   if (kind == VG_TOKEN_MFA) return amr_is_password_only(payload) ? VG_OK : VG_ERR_INVALID_TOKEN;
 
   /* client_id may be missing: access tokens issued before it was added verify until exp. */
@@ -141,7 +157,10 @@ static vg_result tokens_verify(void *self, const char *token, struct vg_claims *
   if (jws_verify(t->keys, token, &header, &payload)) {
     if (string_is(header, "typ", TYP_ACCESS)) r = check_claims(t, VG_TOKEN_ACCESS, payload, claims);
   } else if (mfa_jwt_verify(t->mfa, token, &payload)) {
-    r = check_claims(t, VG_TOKEN_MFA, payload, claims);
+    /* One secret signs both HS256 kinds: the purpose claim says which, and each kind's check
+     * refuses the other's claims. */
+    bool reset = json_object_get(payload, "purpose") != NULL;
+    r = check_claims(t, reset ? VG_TOKEN_RESET : VG_TOKEN_MFA, payload, claims);
   }
   json_decref(header);
   json_decref(payload);

@@ -30,6 +30,8 @@ struct abuse_rules abuse_rules_default(void) {
       .sms_per_ip_hour = 20,
       .sms_max_per_hour = 1000,
       .signups_per_ip_hour = 10,
+      .resets_per_ip_hour = 10,
+      .resets_per_address_hour = 5,
       .allowed_countries = "",
   };
 }
@@ -46,8 +48,9 @@ vg_result auth_require_token(struct auth *a, const char *token, enum vg_token_ki
   if (r != VG_OK) return r;
   if (claims->kind == kind) return VG_OK;
   /* An mfa_token where an access_token is needed is "authenticate more" (RFC 9470);
-   * the other way round it is simply the wrong token. */
-  return kind == VG_TOKEN_ACCESS ? VG_ERR_INSUFFICIENT_AAL : VG_ERR_INVALID_TOKEN;
+   * any other mismatch (a reset token anywhere but /password/reset) is simply the wrong token. */
+  return kind == VG_TOKEN_ACCESS && claims->kind == VG_TOKEN_MFA ? VG_ERR_INSUFFICIENT_AAL
+                                                                 : VG_ERR_INVALID_TOKEN;
 }
 
 void auth_require_field(struct vg_field_errors *errs, const char *field, const char *value,

@@ -17,6 +17,7 @@
 #include "ports/pending_store.h"
 #include "ports/rate_limiter.h"
 #include "ports/session_store.h"
+#include "ports/task_runner.h"
 #include "ports/token_service.h"
 #include "ports/user_store.h"
 
@@ -44,6 +45,9 @@ struct abuse_rules {
   int sms_per_prefix_hour; /* to one block of 1,000 numbers (all digits but the last 3) */
   int sms_max_per_hour;    /* for the whole service: beyond, 503 */
   int signups_per_ip_hour;
+  /* /password/forgot per client IP, and per address (an account's or not) */
+  int resets_per_ip_hour;
+  int resets_per_address_hour;
   const char *allowed_countries; /* calling codes "1,44,33"; NULL or "" allows all */
 };
 
@@ -57,6 +61,7 @@ struct auth {
   struct rate_limiter limiter;
   struct session_store sessions;
   struct phone_numbers phones;
+  struct task_runner background; /* jobs run after the answer (password_reset.c's SMS) */
   struct auth_rules rules;
   struct abuse_rules abuse;
   /* A real hash of a random password, verified against when the email is unknown,

@@ -55,6 +55,36 @@ vg_result limits_take_sms(struct auth *a, const char *phone, const char *ip,
 /* Gives back what limits_take_sms took, when the SMS could not be sent after all. */
 void limits_untake_sms(struct auth *a, const char *phone, const char *ip);
 vg_result limits_take_signup(struct auth *a, const char *ip, int *retry_after);
+/* Counts one /password/forgot against its client IP and the address asked for (an account's or
+ * not, alike); limits_untake_forgot gives it back when the request could not be served. */
+vg_result limits_take_forgot(struct auth *a, const char *address, const char *ip, int *retry_after);
+void limits_untake_forgot(struct auth *a, const char *address, const char *ip);
+/* A reset code to address: VG_OK counts it against the resend cooldown of address (one per
+ * rules.resend_cooldown) and, when phone is not NULL, against every SMS limit of phone and ip,
+ * in one step; else nothing is counted and the answer says which refused:
+ * VG_ERR_RESEND_COOLDOWN, VG_ERR_SMS_BUDGET or VG_ERR_SMS_RATE_LIMITED. Taken alike (phone NULL)
+ * for an address no code goes to, so that both cost the same. limits_untake_reset_send gives
+ * it back when the send failed. */
+vg_result limits_take_reset_send(struct auth *a, const char *address, const char *phone,
+                                 const char *ip);
+void limits_untake_reset_send(struct auth *a, const char *address, const char *phone,
+                              const char *ip);
+/* Ends the password-step lock of account and forgets its failures (a reset proved the owner). */
+vg_result limits_login_clear(struct auth *a, const char *account);
+
+/* The second factor on a pending record id, shared by /verify and /password/reset
+ * (second_factor.c). check_code asks the otp_sender unless the record is already approved, and
+ * records an approval; wrong_code counts one wrong code (*attempts_left) and at the last allowed
+ * one ends the record (VG_ERR_TOO_MANY_ATTEMPTS), as lock_out does, also cancelling its
+ * verification at Twilio. */
+vg_result auth_pending_check_code(struct auth *a, const char *id, const struct vg_pending *pending,
+                                  const char *code, int *retry_after);
+vg_result auth_pending_wrong_code(struct auth *a, const char *id, const struct vg_pending *pending,
+                                  int *attempts_left);
+vg_result auth_pending_lock_out(struct auth *a, const char *id, const struct vg_pending *pending);
+
+/* How long a revocation is kept: past the life of every access token it revokes (session.c). */
+int auth_revocation_keep(const struct auth *a);
 bool limits_country_allowed(const struct auth *a, const char *phone);
 
 #endif

@@ -103,3 +103,74 @@ bool limits_country_allowed(const struct auth *a, const char *phone) {
   }
   return false;
 }
+
+/* /password/forgot: per client IP and per address typed, whether or not an account has it, so
+ * that a refusal tells nothing about the address. */
+static void forgot_limits(const struct auth *a, const char *address, const char *ip,
+                          struct vg_limit out[2]) {
+  out[0] =
+      (struct vg_limit){"reset-ip-hour", ip, when_known(ip, a->abuse.resets_per_ip_hour), HOUR};
+  out[1] = (struct vg_limit){"reset-address-hour", address, a->abuse.resets_per_address_hour, HOUR};
+}
+
+vg_result limits_take_forgot(struct auth *a, const char *address, const char *ip,
+                             int *retry_after) {
+  struct vg_limit limits[2];
+  forgot_limits(a, address, ip, limits);
+  int which;
+  return a->limiter.take(a->limiter.self, limits, 2, NULL, &which, retry_after);
+}
+
+void limits_untake_forgot(struct auth *a, const char *address, const char *ip) {
+  struct vg_limit limits[2];
+  forgot_limits(a, address, ip, limits);
+  a->limiter.untake(a->limiter.self, limits, 2);
+}
+
+/* A reset code's limits: one per address per cooldown (a limit of 1 over the cooldown's window),
+ * then, when phone is not NULL, every SMS limit; the count of them. */
+static int reset_send_limits(const struct auth *a, const char *address, const char *phone,
+                             const char *ip, char block[VG_PHONE_MAX],
+                             struct vg_limit out[1 + SMS_LIMITS]) {
+  int cooldown = a->rules.resend_cooldown;
+  out[0] = (struct vg_limit){"reset-send", address, cooldown > 0 ? 1 : 0, cooldown};
+  if (!phone) return 1;
+  sms_limits(a, phone, ip, block, out + 1);
+  return 1 + SMS_LIMITS;
+}
+
+vg_result limits_take_reset_send(struct auth *a, const char *address, const char *phone,
+                                 const char *ip) {
+  struct vg_limit limits[1 + SMS_LIMITS];
+  char block[VG_PHONE_MAX];
+  int n = reset_send_limits(a, address, phone, ip, block, limits);
+  int which, retry_after;
+  vg_result r = a->limiter.take(a->limiter.self, limits, n, NULL, &which, &retry_after);
+  if (r != VG_ERR_RATE_LIMITED) return r;
+  return which == 0   ? VG_ERR_RESEND_COOLDOWN
+         : which == 1 ? VG_ERR_SMS_BUDGET
+                      : VG_ERR_SMS_RATE_LIMITED;
+}
+
+void limits_untake_reset_send(struct auth *a, const char *address, const char *phone,
+                              const char *ip) {
+  struct vg_limit limits[1 + SMS_LIMITS];
+  char block[VG_PHONE_MAX];
+  int n = reset_send_limits(a, address, phone, ip, block, limits);
+  a->limiter.untake(a->limiter.self, limits, n);
+}
+
+/* As a proved password gives back a reservation that set the lock: the lock goes and so does the
+ * account's count of failures, in one step; the IP's failures stay counted. */
+vg_result limits_login_clear(struct auth *a, const char *account) {
+  const struct abuse_rules *r = &a->abuse;
+  if (r->login_fails_per_account <= 0) return VG_OK;
+  struct vg_reservation res = {
+      .lock = {"login-lock", account, 1, r->login_lock_seconds},
+      .ip = {"login-fail-ip", "", 0, FAIL_WINDOW},
+      .account = {"login-fail-account", account, r->login_fails_per_account, FAIL_WINDOW},
+      .taken = true,
+      .locked = true,
+  };
+  return a->limiter.give_back(a->limiter.self, &res, true);
+}

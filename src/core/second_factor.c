@@ -99,8 +99,8 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
 /* Asks Twilio, unless an earlier /verify of this login was approved and failed after recording
  * it: Twilio answers 404 for an approved verification, so asking again would end the login. An
  * approval is recorded before any other write, so nothing done with it can be lost. */
-static vg_result check_code(struct auth *a, const char *jti, const struct vg_pending *pending,
-                            const char *code, int *retry_after) {
+vg_result auth_pending_check_code(struct auth *a, const char *jti, const struct vg_pending *pending,
+                                  const char *code, int *retry_after) {
   if (pending->approved) return VG_OK;
   vg_result r = a->otp.check(a->otp.self, pending->phone, code, retry_after);
   if (r != VG_OK) return r;
@@ -110,21 +110,21 @@ static vg_result check_code(struct auth *a, const char *jti, const struct vg_pen
 
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at
  * Twilio, so the next login starts a fresh verification instead of inheriting a spent one. */
-static vg_result lock_out(struct auth *a, const char *jti, const struct vg_pending *pending) {
+vg_result auth_pending_lock_out(struct auth *a, const char *jti, const struct vg_pending *pending) {
   a->pending.remove(a->pending.self, jti);
   if (pending->verification_sid[0]) a->otp.cancel(a->otp.self, pending->verification_sid);
   return VG_ERR_TOO_MANY_ATTEMPTS;
 }
 
 /* A wrong code: count it, and end the login at the last allowed one. */
-static vg_result wrong_code(struct auth *a, const char *jti, const struct vg_pending *pending,
-                            struct verify_output *out) {
+vg_result auth_pending_wrong_code(struct auth *a, const char *jti, const struct vg_pending *pending,
+                                  int *attempts_left) {
   int attempts = 0;
   vg_result r = a->pending.add_attempt(a->pending.self, jti, &attempts);
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN;
   if (r != VG_OK) return r;
-  if (attempts >= a->rules.max_attempts) return lock_out(a, jti, pending);
-  out->attempts_left = a->rules.max_attempts - attempts;
+  if (attempts >= a->rules.max_attempts) return auth_pending_lock_out(a, jti, pending);
+  *attempts_left = a->rules.max_attempts - attempts;
   return VG_ERR_WRONG_CODE;
 }
 
@@ -150,17 +150,17 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
     return VG_ERR_VALIDATION;
   }
 
-  r = check_code(a, claims.jti, &pending, code, &out->retry_after);
+  r = auth_pending_check_code(a, claims.jti, &pending, code, &out->retry_after);
   bool released = false;
   switch (r) {
     case VG_OK:
       r = finish(a, &claims, &pending, owner, client, out, &released);
       break;
     case VG_ERR_WRONG_CODE:
-      r = wrong_code(a, claims.jti, &pending, out);
+      r = auth_pending_wrong_code(a, claims.jti, &pending, &out->attempts_left);
       break;
     case VG_ERR_TOO_MANY_ATTEMPTS:
-      r = lock_out(a, claims.jti, &pending);
+      r = auth_pending_lock_out(a, claims.jti, &pending);
       break;
     case VG_ERR_VERIFICATION_EXPIRED:
       a->pending.remove(a->pending.self, claims.jti);

@@ -50,6 +50,9 @@ void handle_resend(struct http_call *call);
 void handle_verify(struct http_call *call);
 void handle_refresh(struct http_call *call);
 void handle_logout(struct http_call *call);
+/* handlers_password.c */
+void handle_password_forgot(struct http_call *call);
+void handle_password_reset(struct http_call *call);
 
 /* The delivery options of a /login, /resend or /me/phone body (channel, locale, app_hash) and
  * the Accept-Language header; the strings live as long as body and the request. */

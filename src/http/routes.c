@@ -16,6 +16,8 @@ const struct route http_routes[] = {
     {"POST", "/verify", handle_verify},
     {"POST", "/token/refresh", handle_refresh},
     {"POST", "/logout", handle_logout},
+    {"POST", "/password/forgot", handle_password_forgot},
+    {"POST", "/password/reset", handle_password_reset},
     {"GET", "/dashboard", handle_dashboard},
     {"POST", "/me/phone", handle_phone_change},
     {"POST", "/me/phone/verify", handle_phone_verify},

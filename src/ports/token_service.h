@@ -10,6 +10,8 @@
 enum vg_token_kind {
   VG_TOKEN_MFA,    /* HS256, typ JWT, aal1, amr [pwd]: only for /resend and /verify */
   VG_TOKEN_ACCESS, /* typ at+jwt, aal2, amr [pwd, sms] */
+  VG_TOKEN_RESET,  /* HS256 like an mfa_token, purpose password_reset, no sub, aal or amr: only
+                    * for /password/reset, whose pending reset its jti names */
 };
 
 #define VG_SESSION_ID_MAX 48 /* a session (refresh-token family) id, NUL included */
@@ -27,10 +29,11 @@ struct vg_claims {
 struct token_service {
   void *self;
   /* Signs a new token of kind for sub; fills claims (jti, iat, exp) and *token (free() it).
-   * auth_time and sid are claims of access tokens only (an mfa_token passes 0 and NULL). */
+   * auth_time and sid are claims of access tokens only (an mfa_token passes 0 and NULL). A reset
+   * token names no subject (sub NULL): it is handed to whoever asks, account or not. */
   vg_result (*issue)(void *self, enum vg_token_kind kind, const char *sub, int64_t auth_time,
                      const char *sid, char **token, struct vg_claims *claims);
-  /* VG_OK and claims when token is authentic, unexpired and one of the two kinds with every
+  /* VG_OK and claims when token is authentic, unexpired and one of the three kinds with every
    * claim in place; VG_ERR_INVALID_TOKEN otherwise. Which kind is acceptable is core's call. */
   vg_result (*verify)(void *self, const char *token, struct vg_claims *claims);
   /* The public keys as a JWKS document (owned by the service). */

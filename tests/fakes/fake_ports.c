@@ -396,14 +396,15 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   struct fake_issued_token *it = &t->issued[t->count++];
   memset(it, 0, sizeof *it);
   it->claims.kind = kind;
-  snprintf(it->claims.sub, sizeof it->claims.sub, "%s", sub);
+  snprintf(it->claims.sub, sizeof it->claims.sub, "%s", kind == VG_TOKEN_RESET || !sub ? "" : sub);
   snprintf(it->claims.jti, sizeof it->claims.jti, "jti%d", t->count);
   it->claims.iat = t->clock->now;
-  it->claims.exp = t->clock->now + (kind == VG_TOKEN_MFA ? t->mfa_ttl : t->access_ttl);
+  it->claims.exp = t->clock->now + (kind == VG_TOKEN_ACCESS ? t->access_ttl : t->mfa_ttl);
   it->claims.auth_time = auth_time;
   if (sid) snprintf(it->claims.sid, sizeof it->claims.sid, "%s", sid);
   char text[FAKE_TOKEN_LEN];
-  snprintf(text, sizeof text, "%s:%s:%s", kind == VG_TOKEN_MFA ? "mfa" : "at", sub, it->claims.jti);
+  static const char *const prefix[] = {"mfa", "at", "reset"};
+  snprintf(text, sizeof text, "%s:%s:%s", prefix[kind], it->claims.sub, it->claims.jti);
   memcpy(it->token, text, sizeof text);
   *token = strdup(it->token);
   if (!*token) return VG_ERR_INTERNAL;

@@ -91,7 +91,8 @@ struct fake_otp_sender {
 };
 struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o);
 
-/* token_service: tokens are "mfa:<sub>:<jti>" or "at:<sub>:<jti>"; only a string this fake
+/* token_service: tokens are "mfa:<sub>:<jti>", "at:<sub>:<jti>" or "reset::<jti>" (living as
+ * long as an mfa_token); only a string this fake
  * issued verifies, and only before its exp (iat from the fake clock plus the ttl). */
 #define FAKE_TOKENS_MAX 32
 #define FAKE_TOKEN_LEN 96

@@ -371,6 +371,51 @@ static void mfa_reject_a_tampered_or_misshapen_token(void) {
   free(u);
 }
 
+/* ---- reset tokens: the mfa_token's secret, another purpose ---- */
+
+static struct forged good_reset(void) {
+  struct forged f = good_mfa();
+  f.sub = f.aal = f.amr = NULL;
+  f.extra = "{\"purpose\":\"password_reset\"}";
+  return f;
+}
+
+static void reset_token_verifies_as_one_and_names_nobody(void) {
+  struct vg_claims issued, read;
+  char *t = NULL;
+  CHECK(ts.issue(ts.self, VG_TOKEN_RESET, NULL, 0, NULL, &t, &issued) == VG_OK);
+  CHECK(t && ts.verify(ts.self, t, &read) == VG_OK && read.kind == VG_TOKEN_RESET);
+  CHECK(read.sub[0] == '\0' && read.exp - read.iat == 300);
+  CHECK_STR(read.jti, issued.jti);
+  free(t);
+  struct forged f = good_reset();
+  CHECK(verify_forged(&f) == VG_OK);
+}
+
+static void reset_and_mfa_tokens_are_never_taken_for_each_other(void) {
+  struct forged f = good_mfa();
+  f.extra = "{\"purpose\":\"password_reset\"}"; /* an mfa_token's claims and a purpose */
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_mfa();
+  f.extra = "{\"purpose\":null}";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_reset();
+  f.aal = "aal1";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_reset();
+  f.sub = SUB;
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_reset();
+  f.amr = "[\"pwd\"]";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_reset();
+  f.extra = "{\"purpose\":\"login\"}";
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+  f = good_reset();
+  f.extra = NULL; /* neither kind: no purpose, and no sub or aal */
+  CHECK(verify_forged(&f) == VG_ERR_INVALID_TOKEN);
+}
+
 int main(void) {
   if (!forge_setup()) return check_done();
   RUN(mfa_secret_is_hkdf_sha256_of_the_keys_d);
@@ -389,6 +434,8 @@ int main(void) {
   RUN(mfa_reject_times_that_are_not_integers);
   RUN(mfa_reject_after_the_leeway);
   RUN(mfa_reject_a_tampered_or_misshapen_token);
+  RUN(reset_token_verifies_as_one_and_names_nobody);
+  RUN(reset_and_mfa_tokens_are_never_taken_for_each_other);
   jwt_tokens_destroy(tokens);
   return check_done();
 }

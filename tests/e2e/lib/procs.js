@@ -103,6 +103,7 @@ function baseConfig() {
     LOGIN_FAILS_PER_IP: '0',
     SMS_PER_IP_HOUR: '0',
     SIGNUPS_PER_IP_HOUR: '0',
+    RESETS_PER_IP_HOUR: '0',
     // A test's own instance drains for at most 2 s on SIGTERM (tests/e2e/shutdown.test.js sets
     // its own), under h.stop's 3 s before SIGKILL, so a request a test left hanging neither
     // stalls the suite nor costs the instance its sanitizer report.
