@@ -7,12 +7,6 @@
 #include "http/problem.h"
 #include "metrics.h"
 
-/* Results that tell the client to wait: they carry retry_after and a Retry-After header. */
-static bool says_wait(vg_result r) {
-  return r == VG_ERR_RESEND_COOLDOWN || r == VG_ERR_RESEND_LIMIT || r == VG_ERR_SMS_RATE_LIMITED ||
-         r == VG_ERR_RATE_LIMITED || r == VG_ERR_SMS_BUDGET;
-}
-
 /* The audit event of a refused step: failed and locked logins are told apart. */
 static const char *refusal_event(const char *step, vg_result r) {
   if (strcmp(step, "login") == 0)
@@ -38,7 +32,7 @@ static void refuse(struct http_call *c, const char *step, vg_result r, const cha
   else
     http_audit(c, refusal_event(step, r), r, user, NULL);
   problem_send_bearer_result(c->res, c->bearer_sent, r, detail, errs,
-                             says_wait(r) ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
+                             problem_extra(r, 0, retry_after));
 }
 
 void handle_signup(struct http_call *c) {
@@ -133,20 +127,6 @@ void handle_resend(struct http_call *c) {
             JSON_PLAIN);
 }
 
-static json_t *verify_extra(vg_result r, const struct verify_output *out) {
-  switch (r) {
-    case VG_ERR_WRONG_CODE:
-      return json_pack("{s:i}", "attempts_left", out->attempts_left);
-    case VG_ERR_TOO_MANY_ATTEMPTS:
-      return json_pack("{s:i}", "attempts_left", 0);
-    case VG_ERR_VERIFY_IN_PROGRESS:
-    case VG_ERR_SMS_RATE_LIMITED:
-      return json_pack("{s:i}", "retry_after", out->retry_after);
-    default:
-      return NULL;
-  }
-}
-
 void handle_verify(struct http_call *c) {
   json_t *body;
   if (!json_read_object(c->req, c->res, false, &body)) return;
@@ -164,7 +144,7 @@ void handle_verify(struct http_call *c) {
                                r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: log in again"
                                : r == VG_ERR_PHONE_TAKEN     ? HTTP_PHONE_TAKEN_DETAIL
                                                              : NULL,
-                               &errs, verify_extra(r, &out));
+                               &errs, problem_extra(r, out.attempts_left, out.retry_after));
     return;
   }
   http_audit(c, "verify_ok", VG_OK, out.user_id, NULL);

@@ -33,9 +33,8 @@ static void refuse(struct http_call *c, const char *event, vg_result r, const ch
   if (r == VG_ERR_WRONG_PASSWORD) detail = "The password is not this account's";
   if (r == VG_ERR_REAUTH_REQUIRED)
     detail = "Send the account's password: the last login is more than 5 minutes old";
-  problem_send_bearer_result(
-      c->res, c->bearer_sent, r, detail, errs,
-      r == VG_ERR_RATE_LIMITED ? json_pack("{s:i}", "retry_after", retry_after) : NULL);
+  problem_send_bearer_result(c->res, c->bearer_sent, r, detail, errs,
+                             problem_extra(r, 0, retry_after));
 }
 
 void handle_sessions_list(struct http_call *c) {

@@ -52,20 +52,6 @@ void handle_password_forgot(struct http_call *c) {
   free(out.reset_token);
 }
 
-static json_t *reset_extra(vg_result r, const struct reset_output *out) {
-  switch (r) {
-    case VG_ERR_WRONG_CODE:
-      return json_pack("{s:i}", "attempts_left", out->attempts_left);
-    case VG_ERR_TOO_MANY_ATTEMPTS:
-      return json_pack("{s:i}", "attempts_left", 0);
-    case VG_ERR_VERIFY_IN_PROGRESS:
-    case VG_ERR_SMS_RATE_LIMITED:
-      return json_pack("{s:i}", "retry_after", out->retry_after);
-    default:
-      return NULL;
-  }
-}
-
 void handle_password_reset(struct http_call *c) {
   json_t *body;
   if (!json_read_object(c->req, c->res, false, &body)) return;
@@ -85,7 +71,7 @@ void handle_password_reset(struct http_call *c) {
     problem_send_bearer_result(
         c->res, false, r,
         r == VG_ERR_TOO_MANY_ATTEMPTS ? "Too many wrong codes: ask for a new reset" : NULL, &errs,
-        reset_extra(r, &out));
+        problem_extra(r, out.attempts_left, out.retry_after));
     return;
   }
   http_audit(c, "password_reset", VG_OK, out.user_id, NULL);

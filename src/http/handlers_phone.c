@@ -7,25 +7,6 @@
 #include "http/json_io.h"
 #include "http/problem.h"
 
-/* What a refusal of a phone change carries beside the problem's own members. */
-static json_t *change_extra(vg_result r, const struct phone_change_output *out) {
-  switch (r) {
-    case VG_ERR_WRONG_CODE:
-      return json_pack("{s:i}", "attempts_left", out->attempts_left);
-    case VG_ERR_TOO_MANY_ATTEMPTS:
-      return json_pack("{s:i}", "attempts_left", 0);
-    case VG_ERR_RESEND_COOLDOWN:
-    case VG_ERR_RESEND_LIMIT:
-    case VG_ERR_SMS_RATE_LIMITED:
-    case VG_ERR_RATE_LIMITED:
-    case VG_ERR_SMS_BUDGET:
-    case VG_ERR_VERIFY_IN_PROGRESS:
-      return json_pack("{s:i}", "retry_after", out->retry_after);
-    default:
-      return NULL;
-  }
-}
-
 static const char *change_detail(vg_result r) {
   switch (r) {
     case VG_ERR_PHONE_TAKEN:
@@ -48,7 +29,7 @@ static void refuse(struct http_call *c, const char *event, vg_result r,
              "phone change refused: the SMS budget per hour (SMS_MAX_PER_HOUR) is spent");
   http_audit_change(c, event, r, out->user_id, out->from, out->to);
   problem_send_bearer_result(c->res, c->bearer_sent, r, change_detail(r), errs,
-                             change_extra(r, out));
+                             problem_extra(r, out->attempts_left, out->retry_after));
 }
 
 void handle_phone_change(struct http_call *c) {

@@ -102,6 +102,24 @@ static const char *challenge_for(vg_result r) {
   }
 }
 
+json_t *problem_extra(vg_result r, int attempts_left, int retry_after) {
+  switch (r) {
+    case VG_ERR_WRONG_CODE:
+      return json_pack("{s:i}", "attempts_left", attempts_left);
+    case VG_ERR_TOO_MANY_ATTEMPTS:
+      return json_pack("{s:i}", "attempts_left", 0);
+    case VG_ERR_RESEND_COOLDOWN:
+    case VG_ERR_RESEND_LIMIT:
+    case VG_ERR_SMS_RATE_LIMITED:
+    case VG_ERR_RATE_LIMITED:
+    case VG_ERR_SMS_BUDGET:
+    case VG_ERR_VERIFY_IN_PROGRESS:
+      return json_pack("{s:i}", "retry_after", retry_after);
+    default:
+      return NULL;
+  }
+}
+
 void problem_send_result(struct _u_response *res, vg_result r, const char *detail,
                          const struct vg_field_errors *errs, json_t *extra) {
   const char *challenge = challenge_for(r);

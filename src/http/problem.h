@@ -41,6 +41,11 @@ void problem_send(struct _u_response *res, struct problem_kind kind, const char 
 void problem_send_result(struct _u_response *res, vg_result r, const char *detail,
                          const struct vg_field_errors *errs, json_t *extra);
 
+/* What a refusal carries beside the problem's own members, or NULL: attempts_left with a wrong
+ * code (0 with the last one), retry_after with a result that tells the client to wait (the
+ * limits, a check already running). Handlers pass what their core output holds. */
+json_t *problem_extra(vg_result r, int attempts_left, int retry_after);
+
 /* problem_send_result for an operation that takes a bearer token. A request that carried no
  * bearer credentials at all (bearer_sent false: no Authorization header, or another scheme) is
  * only told the scheme, `Bearer realm="verigate"`, with no error code (RFC 6750 §3.1). */
