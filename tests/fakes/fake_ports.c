@@ -650,6 +650,22 @@ int fake_rate_limiter_count(struct fake_rate_limiter *r, const char *scope, cons
   return c ? c->count : 0;
 }
 
+const struct signup_input FAKE_ALICE = {
+    .name = "Alice Liddell",
+    .username = "alice",
+    .email = "alice@example.com",
+    .password = "correct horse",
+    .phone = "+15551234567",
+};
+
+struct vg_claims fake_world_claims_of(const struct fake_world *w, const char *token) {
+  struct vg_claims c;
+  memset(&c, 0, sizeof c);
+  for (int i = 0; i < w->tokens.count; i++)
+    if (strcmp(w->tokens.issued[i].token, token) == 0) c = w->tokens.issued[i].claims;
+  return c;
+}
+
 void fake_world_init(struct fake_world *w) {
   memset(w, 0, sizeof *w);
   w->clock.now = FAKE_EPOCH;

@@ -166,4 +166,10 @@ struct fake_world {
 };
 void fake_world_init(struct fake_world *w);
 
+/* Alice, as the core tests sign her up. */
+extern const struct signup_input FAKE_ALICE;
+
+/* The claims w's token service issued for token; all zero when it issued none. */
+struct vg_claims fake_world_claims_of(const struct fake_world *w, const char *token);
+
 #endif

@@ -19,24 +19,12 @@ struct tokens {
   struct vg_claims claims;
 };
 
-static const struct signup_input ALICE = {.name = "Alice Liddell",
-                                          .username = "alice",
-                                          .email = "alice@example.com",
-                                          .password = "correct horse",
-                                          .phone = "+15551234567"};
+#define ALICE FAKE_ALICE
 static const struct signup_input BOB = {.name = "Bob",
                                         .username = "bob",
                                         .email = "bob@example.com",
                                         .password = "battery staple",
                                         .phone = "+15557654321"};
-
-static struct vg_claims claims_of(const char *token) {
-  struct vg_claims c;
-  memset(&c, 0, sizeof c);
-  for (int i = 0; i < w.tokens.count; i++)
-    if (strcmp(w.tokens.issued[i].token, token) == 0) c = w.tokens.issued[i].claims;
-  return c;
-}
 
 static void given_alice(void) {
   fake_world_init(&w);
@@ -66,7 +54,7 @@ static vg_result verify(const char *mfa, const char *ua, struct tokens *t) {
   snprintf(t->access, sizeof t->access, "%s", vo.access_token);
   free(vo.access_token);
   memcpy(t->refresh, vo.refresh_token, sizeof t->refresh);
-  t->claims = claims_of(t->access);
+  t->claims = fake_world_claims_of(&w, t->access);
   return r;
 }
 

@@ -13,13 +13,7 @@ static char mfa[FAKE_TOKEN_LEN];
 #define IP "203.0.113.7"
 #define PHONE "+15551234567"
 
-static const struct signup_input ALICE = {
-    .name = "Alice Liddell",
-    .username = "alice",
-    .email = "alice@example.com",
-    .password = "correct horse",
-    .phone = PHONE,
-};
+#define ALICE FAKE_ALICE
 
 static void given_alice(void) {
   fake_world_init(&w);

@@ -13,13 +13,7 @@ static char alice_id[VG_ID_MAX];
 static int retry; /* retry_after of the last signup */
 #define IP "203.0.113.7"
 
-static const struct signup_input ALICE = {
-    .name = "Alice Liddell",
-    .username = "alice",
-    .email = "alice@example.com",
-    .password = "correct horse",
-    .phone = "+15551234567",
-};
+#define ALICE FAKE_ALICE
 
 static void given_alice(void) {
   fake_world_init(&w);

@@ -15,13 +15,7 @@ static char token[FAKE_TOKEN_LEN]; /* the reset token of the last forgot() */
 #define IP "203.0.113.7"
 #define NEW_PASSWORD "a brand new horse"
 
-static const struct signup_input ALICE = {
-    .name = "Alice Liddell",
-    .username = "alice",
-    .email = "alice@example.com",
-    .password = "correct horse",
-    .phone = "+15551234567",
-};
+#define ALICE FAKE_ALICE
 
 /* Alice signed up; her phone verified by a login when verified. */
 static void given_alice(bool verified) {

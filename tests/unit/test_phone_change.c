@@ -13,11 +13,7 @@ static struct phone_change_output out;
 #define IP "203.0.113.7"
 #define NEW_PHONE "+15557654321"
 
-static const struct signup_input ALICE = {.name = "Alice",
-                                          .username = "alice",
-                                          .email = "alice@example.com",
-                                          .password = "correct horse",
-                                          .phone = "+15551234567"};
+#define ALICE FAKE_ALICE
 static const struct signup_input BOB = {.name = "Bob",
                                         .username = "bob",
                                         .email = "bob@example.com",

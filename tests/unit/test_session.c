@@ -22,22 +22,7 @@ struct tokens {
   struct vg_claims claims; /* of the access token */
 };
 
-static const struct signup_input ALICE = {
-    .name = "Alice Liddell",
-    .username = "alice",
-    .email = "alice@example.com",
-    .password = "correct horse",
-    .phone = "+15551234567",
-};
-
-/* The claims the fake token service issued for token. */
-static struct vg_claims claims_of(const char *token) {
-  struct vg_claims c;
-  memset(&c, 0, sizeof c);
-  for (int i = 0; i < w.tokens.count; i++)
-    if (strcmp(w.tokens.issued[i].token, token) == 0) c = w.tokens.issued[i].claims;
-  return c;
-}
+#define ALICE FAKE_ALICE
 
 static void given_alice(void) {
   fake_world_init(&w);
@@ -62,7 +47,7 @@ static struct tokens sign_in(void) {
   if (vo.access_token) snprintf(t.access, sizeof t.access, "%s", vo.access_token);
   free(vo.access_token);
   memcpy(t.refresh, vo.refresh_token, sizeof t.refresh);
-  t.claims = claims_of(t.access);
+  t.claims = fake_world_claims_of(&w, t.access);
   return t;
 }
 
@@ -74,7 +59,7 @@ static vg_result refresh(const char *refresh_token, struct tokens *next,
     memset(next, 0, sizeof *next);
     if (out->access_token) snprintf(next->access, sizeof next->access, "%s", out->access_token);
     memcpy(next->refresh, out->refresh_token, sizeof next->refresh);
-    next->claims = claims_of(next->access);
+    next->claims = fake_world_claims_of(&w, next->access);
   }
   free(out->access_token);
   out->access_token = NULL;
