@@ -16,8 +16,9 @@ vg_result auth_require_access(struct auth *a, const char *token, struct vg_claim
 /* Starts a session for user_id and issues its first access token (session.c). */
 /* Consumes the pending login jti (its lock held by lock_owner) and starts the session of user_id
  * in one step; VG_ERR_NOT_FOUND when another request consumed it first. */
+/* amr: the second factor's amr value, as the session's access tokens will name it. */
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, struct verify_output *out);
+                             const char *user_id, const char *amr, struct verify_output *out);
 
 /* Adds "is required" for a NULL value, or check's message, unless the caller already refused
  * field (for example as the wrong JSON type). check may be NULL. */

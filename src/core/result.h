@@ -25,6 +25,11 @@ typedef enum vg_result {
   VG_ERR_OVERLOADED,           /* too many password hashes running and queued: retry shortly */
   VG_ERR_NOT_FOUND,            /* a store lookup found nothing (internal; never shown as such) */
   VG_ERR_INTERNAL,             /* a bug or an allocation failure */
+  VG_ERR_FACTOR_UNAVAILABLE,   /* TOTP is off: no FACTOR_ENCRYPTION_KEY is configured */
+  VG_ERR_FACTOR_NOT_ENROLLED,  /* the user has no (confirmed, or pending) factor of that kind */
+  VG_ERR_FACTOR_ENROLLED,      /* a confirmed TOTP already exists: delete it first */
+  VG_ERR_CODE_REUSED,          /* a TOTP code of a step already accepted for this user */
+  VG_ERR_STEP_UP_REQUIRED,     /* the access token's second factor is older than allowed */
   VG_RESULT_COUNT
 } vg_result;
 

@@ -77,11 +77,13 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
                         const struct vg_pending *pending, const char *owner,
                         struct verify_output *out, bool *released) {
   /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim.
-   * A user whose phone was verified when the login began needs no write (nothing unsets it). */
+   * A user whose phone was verified when the login began needs no write (nothing unsets it);
+   * nor does a login finished by another factor, which proved nothing of the phone. */
   vg_result r = VG_OK;
-  if (!pending->phone_verified) r = a->users.set_phone_verified(a->users.self, pending->user_id);
+  if (!pending->phone_verified && out->factor == VG_FACTOR_SMS)
+    r = a->users.set_phone_verified(a->users.self, pending->user_id);
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  r = auth_start_session(a, claims->jti, owner, pending->user_id, out);
+  r = auth_start_session(a, claims->jti, owner, pending->user_id, vg_factor_amr(out->factor), out);
   /* The step ran (won, or lost to another request): the lock is released, or someone else's. */
   if (r == VG_OK || r == VG_ERR_NOT_FOUND) *released = true;
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
@@ -99,6 +101,17 @@ static vg_result check_code(struct auth *a, const char *jti, const struct vg_pen
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
+/* A TOTP or recovery code, checked by factors_check; its approval is recorded as Twilio's is,
+ * since the step or the recovery code is spent by then and a retry could not pass again. */
+static vg_result check_factor(struct auth *a, const char *jti, const struct vg_pending *pending,
+                              const char *code, struct verify_output *out) {
+  if (pending->approved) return VG_OK;
+  vg_result r = factors_check(a, pending->user_id, out->factor, code, &out->recovery_left);
+  if (r != VG_OK) return r;
+  r = a->pending.approve(a->pending.self, jti);
+  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+}
+
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at
  * Twilio, so the next login starts a fresh verification instead of inheriting a spent one. */
 static vg_result lock_out(struct auth *a, const char *jti, const struct vg_pending *pending) {
@@ -107,20 +120,44 @@ static vg_result lock_out(struct auth *a, const char *jti, const struct vg_pendi
   return VG_ERR_TOO_MANY_ATTEMPTS;
 }
 
-/* A wrong code: count it, and end the login at the last allowed one. */
+/* A wrong (or reused) code: count it, and end the login at the last allowed one. */
 static vg_result wrong_code(struct auth *a, const char *jti, const struct vg_pending *pending,
-                            struct verify_output *out) {
+                            vg_result wrong, struct verify_output *out) {
   int attempts = 0;
   vg_result r = a->pending.add_attempt(a->pending.self, jti, &attempts);
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN;
   if (r != VG_OK) return r;
   if (attempts >= a->rules.max_attempts) return lock_out(a, jti, pending);
   out->attempts_left = a->rules.max_attempts - attempts;
-  return VG_ERR_WRONG_CODE;
+  return wrong;
+}
+
+/* The factor a /verify names, and a code of its shape. A login that sent no SMS (one that asked
+ * for TOTP) has no code at Twilio: an SMS code for it is refused before anything is counted. */
+static void check_input(const char *factor, const char *code, const struct vg_pending *pending,
+                        struct vg_field_errors *errs, struct verify_output *out) {
+  if (factor && !vg_factor_from_name(factor, &out->factor))
+    vg_field_errors_add(errs, "factor", "must be \"sms\", \"totp\" or \"recovery\"");
+  if (!vg_field_errors_has(errs, "factor") && out->factor == VG_FACTOR_SMS && code &&
+      pending->sends == 0 && !pending->approved)
+    vg_field_errors_add(errs, "factor",
+                        "no SMS was sent for this login: name \"totp\" or \"recovery\", or ask "
+                        "/resend for an SMS");
+  if (!vg_field_errors_has(errs, "factor") && code) {
+    const char *why = factors_check_code_shape(out->factor, code);
+    if (why) vg_field_errors_add(errs, "code", why);
+  }
+  auth_require_field(errs, "code", code, NULL);
 }
 
 vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
                       struct vg_field_errors *errs, struct verify_output *out) {
+  return auth_verify_factor(a, mfa_token, NULL, code, errs, out);
+}
+
+vg_result auth_verify_factor(struct auth *a, const char *mfa_token, const char *factor,
+                             const char *code, struct vg_field_errors *errs,
+                             struct verify_output *out) {
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   struct vg_pending pending;
@@ -134,20 +171,22 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN; /* the login is over */
   if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
   if (r != VG_OK) return r;
-  auth_require_field(errs, "code", code, vg_check_code);
+  check_input(factor, code, &pending, errs, out);
   if (errs->count > 0) {
     a->pending.unlock(a->pending.self, claims.jti, owner);
     return VG_ERR_VALIDATION;
   }
 
-  r = check_code(a, claims.jti, &pending, code, &out->retry_after);
+  r = out->factor == VG_FACTOR_SMS ? check_code(a, claims.jti, &pending, code, &out->retry_after)
+                                   : check_factor(a, claims.jti, &pending, code, out);
   bool released = false;
   switch (r) {
     case VG_OK:
       r = finish(a, &claims, &pending, owner, out, &released);
       break;
     case VG_ERR_WRONG_CODE:
-      r = wrong_code(a, claims.jti, &pending, out);
+    case VG_ERR_CODE_REUSED:
+      r = wrong_code(a, claims.jti, &pending, r, out);
       break;
     case VG_ERR_TOO_MANY_ATTEMPTS:
       r = lock_out(a, claims.jti, &pending);

@@ -55,6 +55,11 @@ void handle_logout(struct http_call *call);
 json_t *http_token_response(const char *access_token, int expires_in, const char *refresh_token,
                             int refresh_expires_in);
 void handle_dashboard(struct http_call *call);
+/* handlers_factors.c */
+void handle_totp_enroll(struct http_call *call);
+void handle_totp_confirm(struct http_call *call);
+void handle_totp_delete(struct http_call *call);
+void handle_recovery_renew(struct http_call *call);
 void handle_jwks(struct http_call *call);
 void handle_discovery(struct http_call *call);
 void handle_healthz(struct http_call *call);

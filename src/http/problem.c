@@ -30,6 +30,13 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
     [VG_ERR_OVERLOADED] = {503, "/problems/overloaded", "Too many logins at once"},
     [VG_ERR_NOT_FOUND] = {500, "/problems/internal-error", "Internal error"},
     [VG_ERR_INTERNAL] = {500, "/problems/internal-error", "Internal error"},
+    [VG_ERR_FACTOR_UNAVAILABLE] = {404, "/problems/factor-unavailable", "Factor not available"},
+    [VG_ERR_FACTOR_NOT_ENROLLED] = {409, "/problems/factor-not-enrolled", "Factor not enrolled"},
+    [VG_ERR_FACTOR_ENROLLED] = {409, "/problems/factor-already-enrolled",
+                                "Factor already enrolled"},
+    [VG_ERR_CODE_REUSED] = {401, "/problems/code-reused", "Code already used"},
+    [VG_ERR_STEP_UP_REQUIRED] = {403, "/problems/step-up-required",
+                                 "Recent authentication required"},
 };
 
 static const struct problem_kind by_http[HTTP_ERR_COUNT] = {
@@ -87,11 +94,15 @@ static const char *challenge_for(vg_result r) {
     case VG_ERR_INVALID_TOKEN:
       return "Bearer realm=\"verigate\", error=\"invalid_token\"";
     case VG_ERR_WRONG_CODE:
+    case VG_ERR_CODE_REUSED:
     case VG_ERR_VERIFICATION_EXPIRED:
       return BARE_CHALLENGE;
     case VG_ERR_INSUFFICIENT_AAL:
       return "Bearer realm=\"verigate\", error=\"insufficient_user_authentication\", "
              "error_description=\"A second factor is required\", acr_values=\"aal2\"";
+    case VG_ERR_STEP_UP_REQUIRED: /* RFC 9470 section 3: the second factor must be recent */
+      return "Bearer realm=\"verigate\", error=\"insufficient_user_authentication\", "
+             "error_description=\"A more recent second factor is required\", max_age=\"300\"";
     default:
       return NULL;
   }

@@ -23,6 +23,7 @@ struct vg_user {
   char password_hash[VG_HASH_MAX];
   bool phone_verified;
   int64_t created_at; /* milliseconds since the Unix epoch */
+  bool totp;          /* a confirmed TOTP factor is enrolled (ports/factors.h) */
 };
 
 /* Which unique field a conflicting insert collided on. */
