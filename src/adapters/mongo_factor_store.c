@@ -1,7 +1,9 @@
 /* mongo_factor_store.c: the factors in the user's own document. Each change is one update whose
  * filter states what must still hold (no confirmed TOTP; this unconfirmed box; this recovery
  * hash present), so concurrent requests never both win: of two spends of one recovery code,
- * exactly one matches the $pull. */
+ * exactly one matches. The recovery codes are a sub-document whose field names are the hashes
+ * (`recovery_codes: {<hash>: true, ...}`) rather than an array, so that one is spent with $unset
+ * of its own field: jongodb, the MongoDB-compatible test server, has no $pull. */
 #include "adapters/mongo_factor_store.h"
 
 #include <stdio.h>
@@ -63,7 +65,7 @@ static void read_factors(const bson_t *doc, struct vg_factors *out) {
   if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, "totp.confirmed", &child) &&
       BSON_ITER_HOLDS_BOOL(&child))
     out->totp_confirmed = out->totp && bson_iter_bool(&child);
-  if (bson_iter_init_find(&it, doc, "recovery_codes") && BSON_ITER_HOLDS_ARRAY(&it) &&
+  if (bson_iter_init_find(&it, doc, "recovery_codes") && BSON_ITER_HOLDS_DOCUMENT(&it) &&
       bson_iter_recurse(&it, &child))
     while (bson_iter_next(&child)) out->recovery_left++;
 }
@@ -115,15 +117,10 @@ static vg_result put_totp(void *self, const char *user_id, const char *box, int6
 
 static void append_hashes(bson_t *doc, const char *key,
                           char hashes[VG_RECOVERY_COUNT][VG_RECOVERY_HASH_MAX]) {
-  bson_t list;
-  char index[16];
-  const char *name;
-  BSON_APPEND_ARRAY_BEGIN(doc, key, &list);
-  for (uint32_t i = 0; i < VG_RECOVERY_COUNT; i++) {
-    bson_uint32_to_string(i, &name, index, sizeof index);
-    bson_append_utf8(&list, name, -1, hashes[i], -1);
-  }
-  bson_append_array_end(doc, &list);
+  bson_t set;
+  BSON_APPEND_DOCUMENT_BEGIN(doc, key, &set);
+  for (int i = 0; i < VG_RECOVERY_COUNT; i++) bson_append_bool(&set, hashes[i], -1, true);
+  bson_append_document_end(doc, &set);
 }
 
 static vg_result confirm_totp(void *self, const char *user_id, const char *box,
@@ -180,9 +177,12 @@ static vg_result spend_recovery(void *self, const char *user_id, const char *has
   bool matched = false;
   *left = 0;
   if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
-  bson_t *filter = BCON_NEW("_id", BCON_OID(&oid), "recovery_codes", BCON_UTF8(hash));
-  bson_t *change = BCON_NEW("$pull", "{", "recovery_codes", BCON_UTF8(hash), "}", "$set", "{",
-                            "updated_at", BCON_DATE_TIME(now_ms()), "}");
+  char field[32 + VG_RECOVERY_HASH_MAX];
+  if (strspn(hash, "0123456789abcdef") != VG_RECOVERY_HASH_MAX - 1) return VG_ERR_NOT_FOUND;
+  snprintf(field, sizeof field, "recovery_codes.%s", hash);
+  bson_t *filter = BCON_NEW("_id", BCON_OID(&oid), field, "{", "$exists", BCON_BOOL(true), "}");
+  bson_t *change = BCON_NEW("$unset", "{", field, BCON_UTF8(""), "}", "$set", "{", "updated_at",
+                            BCON_DATE_TIME(now_ms()), "}");
   vg_result r = update(self, filter, change, &matched);
   bson_destroy(change);
   bson_destroy(filter);

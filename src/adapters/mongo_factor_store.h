@@ -1,6 +1,6 @@
 /* mongo_factor_store.h: the factor_store port on the users collection of mongo_user_store (its
  * pool): a user's TOTP as `totp: {box, confirmed, created_at}` and its recovery codes as
- * `recovery_codes: [keyed hashes]`, every change one update of the user's document. */
+ * `recovery_codes: {<keyed hash>: true, ...}`, every change one update of the user's document. */
 #ifndef VG_MONGO_FACTOR_STORE_H
 #define VG_MONGO_FACTOR_STORE_H
 

@@ -41,8 +41,8 @@ struct factor_store {
   /* Replaces every recovery code by hashes. */
   vg_result (*set_recovery)(void *self, const char *user_id,
                             char hashes[VG_RECOVERY_COUNT][VG_RECOVERY_HASH_MAX]);
-  /* Spends the code hashed as hash in one update that pulls it (of two concurrent spends of one
-   * code exactly one matches); VG_ERR_NOT_FOUND when the user has no such code. *left: codes
+  /* Spends the code hashed as hash in one update that removes it (of two concurrent spends of
+   * one code exactly one matches); VG_ERR_NOT_FOUND when the user has no such code. *left: codes
    * that remain after it. */
   vg_result (*spend_recovery)(void *self, const char *user_id, const char *hash, int *left);
 };
