@@ -7,6 +7,7 @@
 
 #include "adapters/redis_pool.h"
 #include "ports/factors.h"
+#include "ports/pending_store.h"
 
 struct redis_totp_steps;
 

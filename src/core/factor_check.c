@@ -57,7 +57,8 @@ static bool normalise_recovery(const char *code, char out[RECOVERY_CHARS + 1]) {
   return n == RECOVERY_CHARS;
 }
 
-static vg_result check_totp(struct auth *a, const char *user_id, const char *code) {
+static vg_result check_totp(struct auth *a, const char *jti, const char *user_id,
+                            const char *code) {
   struct auth_factors *f = &a->factors;
   struct vg_factors stored;
   vg_result r = f->store.get(f->store.self, user_id, &stored);
@@ -74,25 +75,29 @@ static vg_result check_totp(struct auth *a, const char *user_id, const char *cod
   if (r != VG_OK) return r;
   /* Each step once per user, and never one older than the last accepted: a code seen over a
    * shoulder or replayed from a log is spent. Kept while a step can still be in the window. */
-  return f->steps.accept(f->steps.self, user_id, step, (2 * TOTP_WINDOW + 2) * TOTP_PERIOD);
+  r = f->steps.accept(f->steps.self, user_id, step, (2 * TOTP_WINDOW + 2) * TOTP_PERIOD, jti);
+  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
-static vg_result check_recovery(struct auth *a, const char *user_id, const char *code,
-                                int *left) {
+static vg_result check_recovery(struct auth *a, const char *jti, const char *user_id,
+                                const char *code, int *left) {
   struct factor_sealer *s = &a->factors.sealer;
   char plain[RECOVERY_CHARS + 1], hash[VG_RECOVERY_HASH_MAX];
   if (!normalise_recovery(code, plain)) return VG_ERR_WRONG_CODE;
   s->hash_recovery(s->self, user_id, plain, hash);
   memset(plain, 0, sizeof plain);
   vg_result r = a->factors.store.spend_recovery(a->factors.store.self, user_id, hash, left);
-  /* A spent code and a wrong one are one answer: only hashes are kept, and a pulled one is gone. */
-  return r == VG_ERR_NOT_FOUND ? VG_ERR_WRONG_CODE : r;
+  /* A spent code and a wrong one are one answer: only hashes are kept, and a spent one is gone. */
+  if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_WRONG_CODE : r;
+  /* The code is spent: the approval is recorded so that a retry finishes without it. */
+  r = a->pending.approve(a->pending.self, jti);
+  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
-vg_result factors_check(struct auth *a, const char *user_id, enum vg_factor f, const char *code,
-                        int *recovery_left) {
+vg_result factors_check(struct auth *a, const char *jti, const char *user_id, enum vg_factor f,
+                        const char *code, int *recovery_left) {
   if (!a->factors.enabled) return VG_ERR_FACTOR_UNAVAILABLE;
-  if (f == VG_FACTOR_TOTP) return check_totp(a, user_id, code);
-  if (f == VG_FACTOR_RECOVERY) return check_recovery(a, user_id, code, recovery_left);
+  if (f == VG_FACTOR_TOTP) return check_totp(a, jti, user_id, code);
+  if (f == VG_FACTOR_RECOVERY) return check_recovery(a, jti, user_id, code, recovery_left);
   return VG_ERR_INTERNAL;
 }

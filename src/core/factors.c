@@ -167,7 +167,7 @@ vg_result auth_totp_confirm(struct auth *a, const char *access_token, const char
     r = f->totp.check(f->totp.self, secret, len, code, a->clock.now(a->clock.self), 1, &step);
   memset(secret, 0, sizeof secret);
   /* The confirming code's step is spent like any other: it cannot also log in. */
-  if (r == VG_OK) r = f->steps.accept(f->steps.self, claims.sub, step, 4 * TOTP_PERIOD);
+  if (r == VG_OK) r = f->steps.accept(f->steps.self, claims.sub, step, 4 * TOTP_PERIOD, NULL);
   if (r != VG_OK) return r;
 
   char hashes[VG_RECOVERY_COUNT][VG_RECOVERY_HASH_MAX];

@@ -101,15 +101,12 @@ static vg_result check_code(struct auth *a, const char *jti, const struct vg_pen
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
-/* A TOTP or recovery code, checked by factors_check; its approval is recorded as Twilio's is,
- * since the step or the recovery code is spent by then and a retry could not pass again. */
+/* A TOTP or recovery code, checked by factors_check, which records the approval as Twilio's is
+ * (the step or the recovery code is spent by then: a retry could not pass again). */
 static vg_result check_factor(struct auth *a, const char *jti, const struct vg_pending *pending,
                               const char *code, struct verify_output *out) {
   if (pending->approved) return VG_OK;
-  vg_result r = factors_check(a, pending->user_id, out->factor, code, &out->recovery_left);
-  if (r != VG_OK) return r;
-  r = a->pending.approve(a->pending.self, jti);
-  return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
+  return factors_check(a, jti, pending->user_id, out->factor, code, &out->recovery_left);
 }
 
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at

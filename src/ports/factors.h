@@ -74,8 +74,12 @@ struct totp_checker {
 struct totp_steps {
   void *self;
   /* Accepts step for user_id only when it is later than the last step accepted, and remembers
-   * it for ttl seconds, in one atomic step: VG_ERR_CODE_REUSED otherwise. */
-  vg_result (*accept)(void *self, const char *user_id, int64_t step, int ttl);
+   * it for ttl seconds, in one atomic step: VG_ERR_CODE_REUSED otherwise. With pending_jti (a
+   * login being verified; NULL for none) the same step records that login's approval, as
+   * pending_store.approve does, so a /verify that fails after it finishes on a retry without the
+   * spent code; VG_ERR_NOT_FOUND (and no step spent) when that login is gone. */
+  vg_result (*accept)(void *self, const char *user_id, int64_t step, int ttl,
+                      const char *pending_jti);
 };
 
 struct qr_code {

@@ -149,11 +149,17 @@ static vg_result check(void *self, const unsigned char *secret, size_t len, cons
   return VG_ERR_WRONG_CODE;
 }
 
-static vg_result accept(void *self, const char *user_id, int64_t step, int ttl) {
+static vg_result accept(void *self, const char *user_id, int64_t step, int ttl,
+                        const char *pending_jti) {
   struct fake_factors *f = self;
   (void)ttl;
   if (f->has_step && strcmp(f->last_step_user, user_id) == 0 && step <= f->last_step)
     return VG_ERR_CODE_REUSED;
+  /* As the Redis script: the login's approval in the same step. */
+  struct vg_pending *p =
+      pending_jti ? fake_pending_store_find(&f->world->pending, pending_jti) : NULL;
+  if (pending_jti && !p) return VG_ERR_NOT_FOUND;
+  if (p) p->approved = true;
   snprintf(f->last_step_user, sizeof f->last_step_user, "%s", user_id);
   f->last_step = step;
   f->has_step = true;
