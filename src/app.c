@@ -54,7 +54,8 @@ struct app {
   struct auth auth;
   struct http_server *server;
   struct metrics_server *metrics; /* NULL unless METRICS_PORT is set */
-  struct factor_sealer_keys *factor_keys; /* NULL while TOTP is off */
+  /* TOTP (build_factors): all NULL or false while it is off. */
+  struct factor_sealer_keys *factor_keys;
   struct redis_totp_steps *totp_steps;
   bool oath_started;
 };

@@ -24,8 +24,9 @@ struct factor_sealer_keys {
 bool factor_key_decode(const char *text, unsigned char key[FACTOR_KEY_BYTES]) {
   size_t len = 0;
   unsigned char buf[FACTOR_KEY_BYTES + 8];
-  bool ok = text && sodium_base642bin(buf, sizeof buf, text, strlen(text), NULL, &len, NULL,
-                                      sodium_base64_VARIANT_ORIGINAL) == 0 &&
+  bool ok = text &&
+            sodium_base642bin(buf, sizeof buf, text, strlen(text), NULL, &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) == 0 &&
             len == FACTOR_KEY_BYTES;
   if (!ok && text)
     ok = sodium_base642bin(buf, sizeof buf, text, strlen(text), NULL, &len, NULL,
@@ -119,7 +120,9 @@ static void random_bytes(void *self, unsigned char *buf, size_t n) {
 }
 
 struct factor_sealer factor_sealer_port(struct factor_sealer_keys *k) {
-  return (struct factor_sealer){
-      .self = k, .seal = seal, .open = open_box, .hash_recovery = hash_recovery,
-      .random = random_bytes};
+  return (struct factor_sealer){.self = k,
+                                .seal = seal,
+                                .open = open_box,
+                                .hash_recovery = hash_recovery,
+                                .random = random_bytes};
 }

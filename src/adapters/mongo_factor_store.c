@@ -30,8 +30,8 @@ static bool parse_id(const char *id, bson_oid_t *oid) {
 }
 
 /* One update_one; *matched whether the filter matched a document. */
-static vg_result update(struct mongo_user_store *users, const bson_t *filter,
-                        const bson_t *change, bool *matched) {
+static vg_result update(struct mongo_user_store *users, const bson_t *filter, const bson_t *change,
+                        bool *matched) {
   bson_t reply;
   bson_error_t error;
   bson_iter_t it;
@@ -104,11 +104,11 @@ static vg_result put_totp(void *self, const char *user_id, const char *box, int6
   bson_oid_t oid;
   bool matched = false;
   if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
-  bson_t *filter = BCON_NEW("_id", BCON_OID(&oid), "totp.confirmed", "{", "$ne", BCON_BOOL(true),
-                            "}");
-  bson_t *change = BCON_NEW("$set", "{", "totp", "{", "box", BCON_UTF8(box), "confirmed",
-                            BCON_BOOL(false), "created_at", BCON_DATE_TIME(now), "}",
-                            "updated_at", BCON_DATE_TIME(now_ms()), "}");
+  bson_t *filter =
+      BCON_NEW("_id", BCON_OID(&oid), "totp.confirmed", "{", "$ne", BCON_BOOL(true), "}");
+  bson_t *change =
+      BCON_NEW("$set", "{", "totp", "{", "box", BCON_UTF8(box), "confirmed", BCON_BOOL(false),
+               "created_at", BCON_DATE_TIME(now), "}", "updated_at", BCON_DATE_TIME(now_ms()), "}");
   vg_result r = update(self, filter, change, &matched);
   bson_destroy(change);
   bson_destroy(filter);

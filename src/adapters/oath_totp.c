@@ -21,8 +21,8 @@ static int flags_of(int hash) {
   return hash == 256 ? OATH_TOTP_HMAC_SHA256 : hash == 512 ? OATH_TOTP_HMAC_SHA512 : 0;
 }
 
-bool oath_totp_code(const unsigned char *secret, size_t len, int64_t now, unsigned digits,
-                    int hash, char *out) {
+bool oath_totp_code(const unsigned char *secret, size_t len, int64_t now, unsigned digits, int hash,
+                    char *out) {
   return oath_totp_generate2((const char *)secret, len, (time_t)now, TOTP_PERIOD, 0, digits,
                              flags_of(hash), out) == OATH_OK;
 }

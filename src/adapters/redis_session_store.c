@@ -195,7 +195,7 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   snprintf(auth_s, sizeof auth_s, "%" PRId64, auth_time);
   snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
-  const char *args[] = {"5",    token_k,     family_k, user_k, pending_k, lock_k,    user_id,
+  const char *args[] = {"5",    token_k,     family_k, user_k, pending_k, lock_k,     user_id,
                         auth_s, session->id, hash,     ttl_s,  life_s,    lock_owner, amr};
   long long n = 0;
   vg_result r = script_int(self, &((struct redis_session_store *)self)->start, "start",

@@ -51,9 +51,7 @@ static vg_result accept(void *self, const char *user_id, int64_t step, int ttl,
     y_log_message(Y_LOG_LEVEL_ERROR, "redis: unexpected reply to the TOTP step script");
     r = VG_ERR_INTERNAL;
   } else {
-    r = reply->integer == 1   ? VG_OK
-        : reply->integer == 0 ? VG_ERR_CODE_REUSED
-                              : VG_ERR_NOT_FOUND;
+    r = reply->integer == 1 ? VG_OK : reply->integer == 0 ? VG_ERR_CODE_REUSED : VG_ERR_NOT_FOUND;
   }
   freeReplyObject(reply);
   return r;

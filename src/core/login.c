@@ -89,8 +89,8 @@ static vg_result login_totp(struct auth *a, const struct vg_user *user,
   if (!user->totp) return VG_ERR_FACTOR_NOT_ENROLLED;
   struct vg_claims claims;
   char *token = NULL;
-  vg_result r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user->id, 0, NULL, NULL, &token,
-                                &claims);
+  vg_result r =
+      a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user->id, 0, NULL, NULL, &token, &claims);
   if (r != VG_OK) return r;
   int64_t now = a->clock.now(a->clock.self);
   struct vg_pending pending = {.phone_verified = user->phone_verified, .delivery = how};

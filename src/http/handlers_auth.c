@@ -97,7 +97,7 @@ void handle_login(struct http_call *c) {
   metrics_flow(METRICS_LOGIN, metrics_outcome_of(r));
   if (r != VG_OK) {
     refuse(c, "login", r,
-           r == VG_ERR_INVALID_CREDENTIALS    ? "Email or password is incorrect"
+           r == VG_ERR_INVALID_CREDENTIALS   ? "Email or password is incorrect"
            : r == VG_ERR_FACTOR_NOT_ENROLLED ? "This account has no TOTP authenticator: log in "
                                                "with an SMS code"
                                              : NULL,
@@ -110,12 +110,12 @@ void handle_login(struct http_call *c) {
   for (int f = 0; factors && f < VG_FACTOR_COUNT; f++)
     if (out.factors & VG_FACTOR_BIT(f))
       json_array_append_new(factors, json_string(vg_factor_name((enum vg_factor)f)));
-  json_send(c->res, 200,
-            json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o}", "mfa_token", out.mfa_token,
-                      "token_type", "Bearer", "expires_in", out.expires_in, "channel",
-                      vg_channel_name(out.channel), "to", out.to, "factor",
-                      vg_factor_name(out.factor), "factors", factors),
-            JSON_PLAIN);
+  json_send(
+      c->res, 200,
+      json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o}", "mfa_token", out.mfa_token, "token_type",
+                "Bearer", "expires_in", out.expires_in, "channel", vg_channel_name(out.channel),
+                "to", out.to, "factor", vg_factor_name(out.factor), "factors", factors),
+      JSON_PLAIN);
   free(out.mfa_token);
 }
 

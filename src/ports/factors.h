@@ -19,10 +19,10 @@
 
 /* What the user's document says about its factors. */
 struct vg_factors {
-  bool totp;                   /* a TOTP secret is stored (box) */
-  bool totp_confirmed;         /* and was confirmed with a first code */
-  char box[VG_TOTP_BOX_MAX];   /* the sealed secret, "" when none */
-  int recovery_left;           /* recovery codes not spent */
+  bool totp;                 /* a TOTP secret is stored (box) */
+  bool totp_confirmed;       /* and was confirmed with a first code */
+  char box[VG_TOTP_BOX_MAX]; /* the sealed secret, "" when none */
+  int recovery_left;         /* recovery codes not spent */
 };
 
 struct factor_store {

@@ -18,7 +18,8 @@ struct vg_session {
   char id[VG_SESSION_ID_MAX]; /* the family id, the access tokens' sid */
   char user_id[VG_ID_MAX];
   int64_t auth_time; /* when the second factor was passed; refreshes keep it */
-  char amr[VG_AMR_MAX]; /* which second factor: "sms", "otp", "recovery"; refreshes keep it */
+  /* Which second factor: "sms", "otp" or "recovery"; refreshes keep it. */
+  char amr[VG_AMR_MAX];
 };
 
 struct session_store {
@@ -31,8 +32,8 @@ struct session_store {
    * after ttl seconds; the session is remembered keep seconds longer, the longest an access token
    * of it can live. */
   vg_result (*start)(void *self, const char *pending_jti, const char *lock_owner,
-                     const char *user_id, int64_t auth_time, const char *amr, int ttl,
-                     int keep, struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]);
+                     const char *user_id, int64_t auth_time, const char *amr, int ttl, int keep,
+                     struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]);
   /* Spends token and makes its successor in the same session, in one atomic step; ttl and keep
    * as for start. VG_OK fills session and next. VG_ERR_NOT_FOUND when token is unknown, expired
    * or its session has ended. A token that was already spent is a replay (OAuth 2.0 Security

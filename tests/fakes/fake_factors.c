@@ -103,7 +103,8 @@ static vg_result seal(void *self, const char *user_id, const unsigned char *secr
                       char box[VG_TOTP_BOX_MAX]) {
   (void)self;
   int n = snprintf(box, VG_TOTP_BOX_MAX, "box:%s:", user_id);
-  for (size_t i = 0; i < len; i++) n += snprintf(box + n, VG_TOTP_BOX_MAX - (size_t)n, "%02x", secret[i]);
+  for (size_t i = 0; i < len; i++)
+    n += snprintf(box + n, VG_TOTP_BOX_MAX - (size_t)n, "%02x", secret[i]);
   return VG_OK;
 }
 
@@ -176,11 +177,18 @@ void fake_factors_attach(struct fake_factors *f, struct fake_world *w) {
   f->world = w;
   struct auth_factors a = auth_factors_default();
   a.enabled = true;
-  a.store = (struct factor_store){.self = f, .get = get, .put_totp = put_totp,
-                                  .confirm_totp = confirm_totp, .delete_totp = delete_totp,
-                                  .set_recovery = set_recovery, .spend_recovery = spend_recovery};
-  a.sealer = (struct factor_sealer){.self = f, .seal = seal, .open = open_box,
-                                    .hash_recovery = hash_recovery, .random = random_bytes};
+  a.store = (struct factor_store){.self = f,
+                                  .get = get,
+                                  .put_totp = put_totp,
+                                  .confirm_totp = confirm_totp,
+                                  .delete_totp = delete_totp,
+                                  .set_recovery = set_recovery,
+                                  .spend_recovery = spend_recovery};
+  a.sealer = (struct factor_sealer){.self = f,
+                                    .seal = seal,
+                                    .open = open_box,
+                                    .hash_recovery = hash_recovery,
+                                    .random = random_bytes};
   a.totp = (struct totp_checker){.self = f, .check = check};
   a.steps = (struct totp_steps){.self = f, .accept = accept};
   a.qr = (struct qr_code){.self = f, .svg = svg};

@@ -66,7 +66,8 @@ static void given_alice_with_totp(void) {
   CHECK(verify(NULL, w.otp.correct_code, &vo) == VG_OK);
   struct totp_enrollment e;
   CHECK(auth_totp_enroll(&w.auth, access, &e) == VG_OK);
-  CHECK(strlen(e.secret) == 32 && strncmp(e.uri, "otpauth://totp/verigate:alice@example.com?", 42) == 0);
+  CHECK(strlen(e.secret) == 32 &&
+        strncmp(e.uri, "otpauth://totp/verigate:alice@example.com?", 42) == 0);
   totp_enrollment_free(&e);
   memset(&errs, 0, sizeof errs);
   CHECK(auth_totp_confirm(&w.auth, access, code_at(step_now()), &errs, &codes, &retry) == VG_OK);

@@ -97,8 +97,9 @@ static void factor_key_must_be_32_bytes_of_base64(void) {
 
 static void qr_svg_is_one_path_of_the_right_width(void) {
   struct qr_code q = qr_svg_port();
-  char *svg = q.svg(q.self, "otpauth://totp/verigate:ada@example.com?secret="
-                            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=verigate");
+  char *svg = q.svg(q.self,
+                    "otpauth://totp/verigate:ada@example.com?secret="
+                    "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=verigate");
   CHECK(svg != NULL);
   int modules = 0, box = 0;
   const char *m = svg ? strstr(svg, "data-modules=\"") : NULL;
