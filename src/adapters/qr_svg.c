@@ -1,5 +1,5 @@
-/* qr_svg.c: a QR code as a small SVG: one <path> with an "M x y h1v1h-1z" square per dark
- * module, in a viewBox of the symbol's width plus the quiet zone. */
+/* qr_svg.c: a QR code as a small SVG: one <path> with an "M x y hNv1h-Nz" rectangle per run of
+ * dark modules in a row, in a viewBox of the symbol's width plus the quiet zone. */
 #include "adapters/qr_svg.h"
 
 #include <stdio.h>
@@ -25,9 +25,14 @@ static char *svg(void *self, const char *text) {
                                 "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/><path d=\"",
                                 size, size, qr->width, size, size);
     for (int y = 0; y < qr->width; y++)
-      for (int x = 0; x < qr->width; x++)
-        if (qr->data[y * qr->width + x] & 1)
-          n += (size_t)snprintf(out + n, cap - n, "M%d %dh1v1h-1z", x + QUIET, y + QUIET);
+      for (int x = 0; x < qr->width;) {
+        int run = 0;
+        while (x + run < qr->width && (qr->data[y * qr->width + x + run] & 1)) run++;
+        if (run > 0)
+          n += (size_t)snprintf(out + n, cap - n, "M%d %dh%dv1h-%dz", x + QUIET, y + QUIET, run,
+                                run);
+        x += run > 0 ? run : 1;
+      }
     snprintf(out + n, cap - n, "\" fill=\"#000\"/></svg>");
   }
   QRcode_free(qr);

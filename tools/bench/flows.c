@@ -71,7 +71,7 @@ static int totp_mode(const struct options *o) {
 static void totp_code(struct user *u, char out[8]);
 
 struct buffer {
-  char data[8192];
+  char data[65536]; /* an enrollment's answer carries its QR code */
   size_t len;
 };
 
