@@ -15,7 +15,7 @@ struct cached_users {
   struct user_store inner;
   struct ttl_cache *cache;
   int64_t ttl_ms;
-  /* Bumped by every set_phone_verified() after its update; see find_by_id(). */
+  /* Bumped by every update() and remove() after its write; see find_by_id(). */
   atomic_uint_fast64_t updates;
 };
 
@@ -47,21 +47,32 @@ static vg_result cached_find_by_id(void *self, const char *id, struct vg_user *o
   sodium_memzero(out->password_hash, sizeof out->password_hash);
   /* Aged from before the read. */
   ttl_cache_put(u->cache, id, len, now + u->ttl_ms, out);
-  /* A set_phone_verified() that overlapped the read may have made its removes before this put,
+  /* A write that overlapped the read may have made its removes before this put,
    * which then holds the user as it was: drop it. One that bumps `updates` later has its second
    * remove still to come. */
   if (atomic_load(&u->updates) != seen) ttl_cache_remove(u->cache, id, len);
   return VG_OK;
 }
 
-static vg_result cached_set_phone_verified(void *self, const char *id) {
-  struct cached_users *u = self;
+/* A write drops the user's entry before and after the inner call: see find_by_id(). */
+static vg_result cached_write(struct cached_users *u, const char *id,
+                              const struct vg_user_change *change, enum vg_unique_field *taken) {
   size_t len = strlen(id);
   ttl_cache_remove(u->cache, id, len);
-  vg_result r = u->inner.set_phone_verified(u->inner.self, id);
+  vg_result r = change ? u->inner.update(u->inner.self, id, change, taken)
+                       : u->inner.remove(u->inner.self, id);
   atomic_fetch_add(&u->updates, 1);
   ttl_cache_remove(u->cache, id, len);
   return r;
+}
+
+static vg_result cached_update(void *self, const char *id, const struct vg_user_change *change,
+                               enum vg_unique_field *taken) {
+  return cached_write(self, id, change, taken);
+}
+
+static vg_result cached_remove(void *self, const char *id) {
+  return cached_write(self, id, NULL, NULL);
 }
 
 static vg_result cached_ping(void *self) {
@@ -95,7 +106,8 @@ struct user_store cached_users_port(struct cached_users *u) {
       .insert = cached_insert,
       .find_by_email = cached_find_by_email,
       .find_by_id = cached_find_by_id,
-      .set_phone_verified = cached_set_phone_verified,
+      .update = cached_update,
+      .remove = cached_remove,
       .ping = cached_ping,
   };
 }

@@ -1,6 +1,6 @@
 /* cached_users.h: a user_store decorator that keeps what find_by_id() found for ttl_ms
  * milliseconds (CLOCK_MONOTONIC), so /dashboard rarely waits for MongoDB. Only VG_OK answers are
- * kept. set_phone_verified() drops the user's entry, before and after the inner call; a change
+ * kept. update() and remove() drop the user's entry, before and after the inner call; a change
  * made elsewhere (another instance, MongoDB directly) shows after at most ttl_ms. A user found
  * by find_by_id() through it has an empty password_hash, cached or not: the hash never sits in
  * the cache (only login reads it, through find_by_email()). find_by_email(), insert() and

@@ -181,8 +181,9 @@ static vg_result mongo_find_by_id(void *self, const char *id, struct vg_user *ou
   return res;
 }
 
-static vg_result mongo_set_phone_verified(void *self, const char *id) {
-  struct mongo_user_store *s = self;
+/* Runs one write of user id: update_one with update, or delete_one when update is NULL. */
+static vg_result mongo_write(struct mongo_user_store *s, const char *id, const bson_t *update,
+                             enum vg_unique_field *taken) {
   bson_t reply;
   bson_error_t error;
   bson_iter_t it;
@@ -190,22 +191,44 @@ static vg_result mongo_set_phone_verified(void *self, const char *id) {
   vg_result res = VG_OK;
   if (!mongo_parse_id(id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid));
-  bson_t *update = BCON_NEW("$set", "{", "phone_verified", BCON_BOOL(true), "updated_at",
-                            BCON_DATE_TIME(mongo_now_ms()), "}");
   mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
   mongoc_collection_t *coll = mongoc_client_get_collection(client, s->db, MONGO_COLLECTION);
-  if (!mongoc_collection_update_one(coll, filter, update, NULL, &reply, &error)) {
-    res = mongo_error(&error, "update");
-  } else if (!bson_iter_init_find(&it, &reply, "matchedCount") || !BSON_ITER_HOLDS_NUMBER(&it) ||
+  bool ok = update ? mongoc_collection_update_one(coll, filter, update, NULL, &reply, &error)
+                   : mongoc_collection_delete_one(coll, filter, NULL, &reply, &error);
+  const char *count = update ? "matchedCount" : "deletedCount";
+  if (!ok && mongo_is_duplicate(&error, &reply)) {
+    res = VG_ERR_CONFLICT;
+    if (taken != NULL) *taken = mongo_taken(&reply, error.message);
+  } else if (!ok) {
+    res = mongo_error(&error, update ? "update" : "delete");
+  } else if (!bson_iter_init_find(&it, &reply, count) || !BSON_ITER_HOLDS_NUMBER(&it) ||
              bson_iter_as_int64(&it) == 0) {
     res = VG_ERR_NOT_FOUND;
   }
   bson_destroy(&reply);
   mongoc_collection_destroy(coll);
   mongoc_client_pool_push(s->pool, client);
-  bson_destroy(update);
   bson_destroy(filter);
   return res;
+}
+
+static vg_result mongo_update(void *self, const char *id, const struct vg_user_change *change,
+                              enum vg_unique_field *taken) {
+  bson_t update = BSON_INITIALIZER, set;
+  BSON_APPEND_DOCUMENT_BEGIN(&update, "$set", &set);
+  if (change->password_hash)
+    mongo_append_str(&set, "password_hash", change->password_hash, VG_HASH_MAX);
+  if (change->phone) mongo_append_str(&set, "phone", change->phone, VG_PHONE_MAX);
+  if (change->phone || change->phone_verified) BSON_APPEND_BOOL(&set, "phone_verified", true);
+  BSON_APPEND_DATE_TIME(&set, "updated_at", mongo_now_ms());
+  bson_append_document_end(&update, &set);
+  vg_result res = mongo_write(self, id, &update, taken);
+  bson_destroy(&update);
+  return res;
+}
+
+static vg_result mongo_remove(void *self, const char *id) {
+  return mongo_write(self, id, NULL, NULL);
 }
 
 static vg_result mongo_ping(void *self) {
@@ -297,7 +320,8 @@ struct user_store mongo_user_store_port(struct mongo_user_store *s) {
       .insert = mongo_insert,
       .find_by_email = mongo_find_by_email,
       .find_by_id = mongo_find_by_id,
-      .set_phone_verified = mongo_set_phone_verified,
+      .update = mongo_update,
+      .remove = mongo_remove,
       .ping = mongo_ping,
   };
   return port;

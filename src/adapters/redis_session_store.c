@@ -98,12 +98,15 @@ static const char REVOKE_SESSION[] = REVOKE_FUNCTION
     "revoke(ARGV[1], ARGV[2])\n"
     "return 1\n";
 
-/* KEYS: the user's set. ARGV: keep. Returns how many families were live. */
+/* KEYS: the user's set. ARGV: keep, the family to spare ("" for none). Returns how many families
+ * were ended. */
 static const char REVOKE_USER[] = REVOKE_FUNCTION
-    "local families = redis.call('SMEMBERS', KEYS[1])\n"
-    "for _, f in ipairs(families) do revoke(f, ARGV[1]) end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "return #families\n";
+    "local n = 0\n"
+    "for _, f in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if f ~= ARGV[2] then revoke(f, ARGV[1]); n = n + 1 end\n"
+    "end\n"
+    "if ARGV[2] == '' then redis.call('DEL', KEYS[1]) end\n"
+    "return n\n";
 
 /* KEYS: the jti's deny-list entry, the family. 1 when either says the token is revoked. */
 static const char IS_REVOKED[] =
@@ -320,13 +323,14 @@ static vg_result store_revoke_session(void *self, const char *id, int keep) {
                     &n);
 }
 
-static vg_result store_revoke_user(void *self, const char *user_id, int keep) {
+static vg_result store_revoke_user(void *self, const char *user_id, const char *except_id,
+                                   int keep) {
   char user_k[KEY_MAX], keep_s[16];
   if (!make_key(user_k, "vg:uf:", user_id, VG_ID_MAX)) return VG_ERR_INTERNAL;
   snprintf(keep_s, sizeof keep_s, "%d", keep > 0 ? keep : 1);
-  const char *args[] = {"1", user_k, keep_s};
+  const char *args[] = {"1", user_k, keep_s, except_id ? except_id : ""};
   long long n = 0;
-  return script_int(self, &((struct redis_session_store *)self)->revoke_user, "revoke user", 3,
+  return script_int(self, &((struct redis_session_store *)self)->revoke_user, "revoke user", 4,
                     args, &n);
 }
 

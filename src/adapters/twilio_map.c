@@ -67,9 +67,10 @@ static vg_result upstream(struct twilio_outcome *out, enum twilio_fault fault) {
 }
 
 /* Twilio's reasons for refusing to send an SMS to a valid-looking number: a landline (60205),
- * Geo-Permissions (60605), Fraud Guard (60410), the channel disabled for it (60223). */
+ * Geo-Permissions (60605), Fraud Guard (60410). A channel disabled in the Verify service (60223)
+ * is not one: no number would do, so it is the operator's to fix (TWILIO_FAULT_CHANNEL). */
 static bool is_unsendable_phone_code(int code) {
-  return code == 60205 || code == 60605 || code == 60410 || code == 60223;
+  return code == 60205 || code == 60605 || code == 60410;
 }
 
 /* Maps a non-2xx answer. The body's code decides when there is one, the HTTP status otherwise.
@@ -92,6 +93,7 @@ static vg_result map_error(enum map_op op, long status, const char *retry_header
     if (op == MAP_CHECK) return VG_ERR_TOO_MANY_ATTEMPTS;
     return upstream(out, TWILIO_FAULT_REQUEST);
   }
+  if (code == 60223) return upstream(out, TWILIO_FAULT_CHANNEL);
   if (code == 60200 || is_unsendable_phone_code(code)) {
     if (op == MAP_CHECK) return upstream(out, TWILIO_FAULT_REQUEST);
     out->fault = TWILIO_FAULT_PHONE;

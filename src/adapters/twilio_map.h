@@ -31,6 +31,7 @@ enum twilio_fault {
   TWILIO_FAULT_BODY,        /* a 2xx whose body is not the resource it should be */
   TWILIO_FAULT_RATE_LIMIT,  /* a 429 (or 60203/60212/20429): returned as VG_ERR_SMS_RATE_LIMITED */
   TWILIO_FAULT_PHONE,       /* Twilio will not send to this number: VG_ERR_INVALID_PHONE */
+  TWILIO_FAULT_CHANNEL,     /* 60223: the channel is disabled in the Verify service */
 };
 
 struct twilio_outcome {

@@ -222,6 +222,12 @@ static void log_outcome(enum tv_op op, const char *phone, long status, size_t le
                     "twilio_verify: %s: rate-limited for %s (HTTP %ld, code %d), retry after %d s",
                     name, who, status, o->twilio_code, o->retry_after);
       break;
+    case TWILIO_FAULT_CHANNEL:
+      y_log_message(Y_LOG_LEVEL_ERROR,
+                    "twilio_verify: %s: the delivery channel is disabled in the Verify service "
+                    "(HTTP %ld, code %d): enable it there or take it out of ALLOWED_CHANNELS",
+                    name, status, o->twilio_code);
+      break;
     case TWILIO_FAULT_PHONE:
       y_log_message(Y_LOG_LEVEL_WARNING,
                     "twilio_verify: %s: Twilio will not send to %s (HTTP %ld, code %d)", name, who,

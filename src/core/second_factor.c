@@ -80,8 +80,10 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
    * A user whose phone was verified when the login began needs no write (nothing unsets it);
    * nor does a login finished by another factor, which proved nothing of the phone. */
   vg_result r = VG_OK;
-  if (!pending->phone_verified && out->factor == VG_FACTOR_SMS)
-    r = a->users.set_phone_verified(a->users.self, pending->user_id);
+  if (!pending->phone_verified && out->factor == VG_FACTOR_SMS) {
+    const struct vg_user_change verified = {.phone_verified = true};
+    r = a->users.update(a->users.self, pending->user_id, &verified, NULL);
+  }
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
   r = auth_start_session(a, claims->jti, owner, pending->user_id, vg_factor_amr(out->factor), out);
   /* The step ran (won, or lost to another request): the lock is released, or someone else's. */

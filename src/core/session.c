@@ -107,7 +107,7 @@ vg_result auth_logout(struct auth *a, const char *access_token, const char *scop
 
   out->global = scope && strcmp(scope, "global") == 0;
   int keep = revocation_keep(a);
-  r = out->global ? a->sessions.revoke_user(a->sessions.self, claims.sub, keep)
+  r = out->global ? a->sessions.revoke_user(a->sessions.self, claims.sub, NULL, keep)
                   : a->sessions.revoke_session(a->sessions.self, claims.sid, keep);
   if (r != VG_OK) return r;
   /* The session's revocation already refuses this token; the deny-list says so of the token

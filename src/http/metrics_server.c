@@ -4,7 +4,6 @@
  * thread of its own, so a flood of the API never delays a scrape. */
 #include "http/metrics_server.h"
 
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 
 #include <microhttpd.h>
 
+#include "http/listen.h"
 #include "http/problem.h"
 #include "metrics.h"
 
@@ -21,11 +21,8 @@
 
 struct metrics_server {
   struct _u_instance instance;
-  union {
-    struct sockaddr_in v4;
-    struct sockaddr_in6 v6;
-  } bind;
-  bool v6, started;
+  struct http_listen listen;
+  bool started;
 };
 
 void metrics_answer(struct _u_response *res) {
@@ -52,34 +49,17 @@ static int on_other(const struct _u_request *req, struct _u_response *res, void 
   return U_CALLBACK_COMPLETE;
 }
 
-/* An IPv4 or IPv6 literal, as BIND_ADDRESS takes ("::" for both families). */
-static bool parse_bind(struct metrics_server *s, const char *address, unsigned port) {
-  if (inet_pton(AF_INET, address, &s->bind.v4.sin_addr) == 1) {
-    s->bind.v4.sin_family = AF_INET;
-    s->bind.v4.sin_port = htons((uint16_t)port);
-    return true;
-  }
-  memset(&s->bind, 0, sizeof s->bind);
-  if (inet_pton(AF_INET6, address, &s->bind.v6.sin6_addr) != 1) return false;
-  s->bind.v6.sin6_family = AF_INET6;
-  s->bind.v6.sin6_port = htons((uint16_t)port);
-  s->v6 = true;
-  return true;
-}
-
 static bool start(struct metrics_server *s) {
   struct MHD_OptionItem options[] = {
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &s->bind},
+      {MHD_OPTION_SOCK_ADDR, 0, &s->listen.addr},
       {MHD_OPTION_CONNECTION_LIMIT, METRICS_MAX_CONNECTIONS, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, METRICS_CONNECTION_TIMEOUT, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
   unsigned flags =
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
-      (s->v6 ? (IN6_IS_ADDR_UNSPECIFIED(&s->bind.v6.sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6)
-             : 0);
+      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | s->listen.mhd_flags;
   return ulfius_start_framework_with_mhd_options(&s->instance, flags, options) == U_OK;
 }
 
@@ -87,15 +67,13 @@ struct metrics_server *metrics_server_start(const char *bind_address, unsigned p
                                             size_t errlen) {
   struct metrics_server *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  if (!parse_bind(s, bind_address, port)) {
+  if (!http_listen_parse(&s->listen, bind_address, port)) {
     snprintf(err, errlen, "METRICS_BIND_ADDRESS: '%s' is not an IPv4 or IPv6 address",
              bind_address);
     free(s);
     return NULL;
   }
-  int init = s->v6 ? ulfius_init_instance_ipv6(&s->instance, port, &s->bind.v6, U_USE_ALL, NULL)
-                   : ulfius_init_instance(&s->instance, port, &s->bind.v4, NULL);
-  if (init != U_OK) {
+  if (http_listen_init_instance(&s->instance, &s->listen, port) != U_OK) {
     snprintf(err, errlen, "cannot set up the metrics server");
     free(s);
     return NULL;

@@ -10,7 +10,6 @@
  * epoll with a pool of 2, 16 or 64 threads let it stall for 1-3 s. */
 #include "http/server.h"
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 #include "http/call.h"
 #include "http/discovery.h"
 #include "http/json_io.h"
+#include "http/listen.h"
 #include "http/request.h"
 #include "metrics.h"
 
@@ -32,14 +32,10 @@
 struct http_server {
   struct _u_instance instance;
   bool started;
-  atomic_bool draining;  /* read by every request through site.draining */
-  atomic_int in_flight;  /* requests between their request line and the end of their answer */
-  int quiesced_fd;       /* the listening socket once closed to new connections, else -1 */
-  union {
-    struct sockaddr_in v4;
-    struct sockaddr_in6 v6;
-  } bind;
-  unsigned family_flags; /* MHD_USE_IPv6 or MHD_USE_DUAL_STACK for an IPv6 address, else 0 */
+  atomic_bool draining; /* read by every request through site.draining */
+  atomic_int in_flight; /* requests between their request line and the end of their answer */
+  int quiesced_fd;      /* the listening socket once closed to new connections, else -1 */
+  struct http_listen listen;
   struct http_site site;
   bool metrics_elsewhere;
   char *cors_origins;
@@ -121,23 +117,6 @@ static bool set_default_headers(struct _u_instance *u) {
          u_map_put(u->default_headers, "Referrer-Policy", "no-referrer") == U_OK;
 }
 
-/* BIND_ADDRESS: an IPv4 literal, or an IPv6 one; "::" listens on both families (a dual-stack
- * socket: IPv4 clients show as IPv4-mapped addresses, which request.c reads as IPv4). */
-static bool parse_bind(struct http_server *s, const struct http_server_config *cfg) {
-  if (inet_pton(AF_INET, cfg->bind_address, &s->bind.v4.sin_addr) == 1) {
-    s->bind.v4.sin_family = AF_INET;
-    s->bind.v4.sin_port = htons((uint16_t)cfg->port);
-    return true;
-  }
-  memset(&s->bind, 0, sizeof s->bind);
-  if (inet_pton(AF_INET6, cfg->bind_address, &s->bind.v6.sin6_addr) != 1) return false;
-  s->bind.v6.sin6_family = AF_INET6;
-  s->bind.v6.sin6_port = htons((uint16_t)cfg->port);
-  s->family_flags = IN6_IS_ADDR_UNSPECIFIED(&s->bind.v6.sin6_addr) ? MHD_USE_DUAL_STACK
-                                                                    : MHD_USE_IPv6;
-  return true;
-}
-
 static bool start(struct http_server *s, const struct http_server_config *cfg) {
   /* ulfius_start_framework_with_mhd_options takes the whole option list: ulfius's own two
    * (request set-up and clean-up) are in it, and the bind address, which it would ignore. */
@@ -145,7 +124,7 @@ static bool start(struct http_server *s, const struct http_server_config *cfg) {
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed, s},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)uri_logged, s},
       {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &s->bind},
+      {MHD_OPTION_SOCK_ADDR, 0, &s->listen.addr},
       {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
       {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout, NULL},
@@ -153,8 +132,8 @@ static bool start(struct http_server *s, const struct http_server_config *cfg) {
       {MHD_OPTION_END, 0, NULL},
   };
   /* ITC: MHD_quiesce_daemon needs it in this mode (http_server_close_listener). */
-  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-                   MHD_USE_ITC | s->family_flags;
+  unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+                   MHD_USE_ERROR_LOG | MHD_USE_ITC | s->listen.mhd_flags;
   return ulfius_start_framework_with_mhd_options(&s->instance, flags, options) == U_OK;
 }
 
@@ -192,7 +171,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
     free_site(s);
     return NULL;
   }
-  if (!parse_bind(s, cfg)) {
+  if (!http_listen_parse(&s->listen, cfg->bind_address, cfg->port)) {
     snprintf(err, errlen, "BIND_ADDRESS: '%s' is not an IPv4 or IPv6 address", cfg->bind_address);
     free_site(s);
     return NULL;
@@ -201,10 +180,7 @@ struct http_server *http_server_start(const struct http_server_config *cfg, stru
     free_site(s);
     return NULL;
   }
-  int init = s->family_flags ? ulfius_init_instance_ipv6(&s->instance, cfg->port, &s->bind.v6,
-                                                         U_USE_ALL, NULL)
-                             : ulfius_init_instance(&s->instance, cfg->port, &s->bind.v4, NULL);
-  if (init != U_OK) {
+  if (http_listen_init_instance(&s->instance, &s->listen, cfg->port) != U_OK) {
     snprintf(err, errlen, "cannot set up the HTTP server");
     free_site(s);
     return NULL;

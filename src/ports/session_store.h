@@ -49,8 +49,9 @@ struct session_store {
   /* Ends session id: its refresh token stops working and it counts as revoked for keep seconds
    * (for the access tokens that name it). VG_OK also when it had already ended. */
   vg_result (*revoke_session)(void *self, const char *id, int keep);
-  /* Ends every session of user_id as revoke_session does. */
-  vg_result (*revoke_user)(void *self, const char *user_id, int keep);
+  /* Ends every session of user_id as revoke_session does, except except_id when it is not NULL
+   * (the caller's own session, kept by a password or phone change). */
+  vg_result (*revoke_user)(void *self, const char *user_id, const char *except_id, int keep);
   /* Puts the access token jti on the deny-list for ttl seconds. */
   vg_result (*deny)(void *self, const char *jti, int ttl);
   /* *revoked: jti is on the deny-list, or session id was revoked. */

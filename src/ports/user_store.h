@@ -26,6 +26,13 @@ struct vg_user {
   bool totp;          /* a confirmed TOTP factor is enrolled (ports/factors.h) */
 };
 
+/* What user_store.update changes: NULL and false leave a field as it is. */
+struct vg_user_change {
+  const char *password_hash; /* a new hash (password change, reset) */
+  const char *phone;         /* a new number, E.164, stored as verified (phone change) */
+  bool phone_verified;       /* marks the current number verified */
+};
+
 /* Which unique field a conflicting insert collided on. */
 enum vg_unique_field { VG_UNIQUE_UNKNOWN, VG_UNIQUE_EMAIL, VG_UNIQUE_USERNAME, VG_UNIQUE_PHONE };
 
@@ -38,7 +45,12 @@ struct user_store {
   /* VG_ERR_NOT_FOUND when no user has that (normalised) email. */
   vg_result (*find_by_email)(void *self, const char *email, struct vg_user *out);
   vg_result (*find_by_id)(void *self, const char *id, struct vg_user *out);
-  vg_result (*set_phone_verified)(void *self, const char *id);
+  /* Applies change to user id in one atomic write (and updated_at). VG_ERR_NOT_FOUND when no
+   * user has id; VG_ERR_CONFLICT (and *taken, which may be NULL) when a unique index refuses it. */
+  vg_result (*update)(void *self, const char *id, const struct vg_user_change *change,
+                      enum vg_unique_field *taken);
+  /* Deletes user id and everything its document holds. VG_ERR_NOT_FOUND when there is none. */
+  vg_result (*remove)(void *self, const char *id);
   /* VG_OK when the store answers, VG_ERR_UNAVAILABLE otherwise. */
   vg_result (*ping)(void *self);
 };

@@ -101,6 +101,8 @@ describe('dependency failures', () => {
       [{ status: 429, code: 20429 }, 429, 'sms-rate-limited', 'any'],
       [{ status: 401, code: 20003 }, 502, 'sms-provider-unavailable', null],
       [{ status: 503, code: 20500 }, 502, 'sms-provider-unavailable', null],
+      // A channel disabled in the Verify service is the operator's to fix, not the user's number.
+      [{ status: 400, code: 60223 }, 502, 'sms-provider-unavailable', null],
     ];
     for (const [fault, status, type, retryAfter] of cases) {
       const logFrom = vg.output().length;
@@ -111,6 +113,10 @@ describe('dependency failures', () => {
       else if (retryAfter) assert.equal(res.headers.get('retry-after'), retryAfter);
       if (fault.code === 20003) {
         assert.match(vg.output().slice(logFrom), /20003|credential|TWILIO_ACCOUNT_SID|TWILIO_AUTH_TOKEN|auth/i, 'a 20003 is logged as a misconfiguration');
+      }
+      if (fault.code === 60223) {
+        for (let i = 0; i < 40 && !/ALLOWED_CHANNELS/.test(vg.output().slice(logFrom)); i++) await sleep(50);
+        assert.match(vg.output().slice(logFrom), /ERROR.*channel.*ALLOWED_CHANNELS/i, 'a 60223 is logged as a misconfiguration');
       }
       if (status === 502) {
         // The adapter's own line about this Twilio answer names the request, as the answer does.

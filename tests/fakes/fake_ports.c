@@ -67,14 +67,31 @@ static vg_result users_find_by_id(void *self, const char *id, struct vg_user *ou
   return VG_OK;
 }
 
-static vg_result users_set_phone_verified(void *self, const char *id) {
+/* The phone "index" holds among verified numbers only. */
+static vg_result users_update(void *self, const char *id, const struct vg_user_change *change,
+                              enum vg_unique_field *taken) {
   struct fake_user_store *s = self;
-  s->verified_writes++;
+  if (change->phone_verified) s->verified_writes++;
   if (s->down) return VG_ERR_UNAVAILABLE;
   struct vg_user *u = fake_user_store_by_id(s, id);
   if (!u) return VG_ERR_NOT_FOUND;
-  u->phone_verified = true;
+  const char *phone = change->phone ? change->phone : u->phone;
+  for (int i = 0; i < s->count; i++)
+    if (&s->users[i] != u && s->users[i].phone_verified && strcmp(s->users[i].phone, phone) == 0) {
+      if (taken) *taken = VG_UNIQUE_PHONE;
+      return VG_ERR_CONFLICT;
+    }
+  if (change->password_hash)
+    snprintf(u->password_hash, sizeof u->password_hash, "%s", change->password_hash);
+  if (change->phone) snprintf(u->phone, sizeof u->phone, "%s", change->phone);
+  if (change->phone || change->phone_verified) u->phone_verified = true;
   return VG_OK;
+}
+
+static vg_result users_remove(void *self, const char *id) {
+  struct fake_user_store *s = self;
+  if (s->down) return VG_ERR_UNAVAILABLE;
+  return fake_user_store_delete(s, id) ? VG_OK : VG_ERR_NOT_FOUND;
 }
 
 static vg_result users_ping(void *self) {
@@ -86,7 +103,8 @@ struct user_store fake_user_store_port(struct fake_user_store *s) {
                              .insert = users_insert,
                              .find_by_email = users_find_by_email,
                              .find_by_id = users_find_by_id,
-                             .set_phone_verified = users_set_phone_verified,
+                             .update = users_update,
+                             .remove = users_remove,
                              .ping = users_ping};
 }
 

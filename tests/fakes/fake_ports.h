@@ -23,7 +23,7 @@ struct fake_user_store {
   int count;
   int next_id;
   bool down;           /* every call answers VG_ERR_UNAVAILABLE */
-  int verified_writes; /* calls of set_phone_verified so far */
+  int verified_writes; /* calls of update that marked a phone verified so far */
 };
 struct user_store fake_user_store_port(struct fake_user_store *s);
 /* The stored user with id, or NULL. */

@@ -128,12 +128,14 @@ static vg_result store_revoke_session(void *self, const char *id, int keep) {
   return VG_OK;
 }
 
-static vg_result store_revoke_user(void *self, const char *user_id, int keep) {
+static vg_result store_revoke_user(void *self, const char *user_id, const char *except_id,
+                                   int keep) {
   struct fake_session_store *s = self;
   if (s->down) return VG_ERR_UNAVAILABLE;
   for (int i = 0; i < s->session_count; i++) {
     struct fake_session *f = &s->sessions[i];
-    if (strcmp(f->s.user_id, user_id) == 0 && !f->revoked && f->expires_at > now_of(s))
+    if (strcmp(f->s.user_id, user_id) == 0 && !f->revoked && f->expires_at > now_of(s) &&
+        !(except_id && strcmp(f->s.id, except_id) == 0))
       revoke(s, f, keep);
   }
   return VG_OK;

@@ -321,8 +321,8 @@ static void cached_tokens_passes_issue_and_jwks_through(void) {
  * ("down"); it counts each call. */
 static struct {
   bool phone_verified;
-  int find_by_id, find_by_email, set_phone_verified, insert, ping;
-  struct user_store racing; /* when set, find_by_id runs its set_phone_verified after reading */
+  int find_by_id, find_by_email, updates, removes, insert, ping;
+  struct user_store racing; /* when set, find_by_id runs its update after reading */
 } store;
 
 static vg_result fake_find_by_id(void *self, const char *id, struct vg_user *out) {
@@ -338,7 +338,7 @@ static vg_result fake_find_by_id(void *self, const char *id, struct vg_user *out
   if (store.racing.self) {
     struct user_store racing = store.racing;
     store.racing.self = NULL;
-    racing.set_phone_verified(racing.self, id);
+    racing.update(racing.self, id, &(struct vg_user_change){.phone_verified = true}, NULL);
   }
   return VG_OK;
 }
@@ -349,10 +349,17 @@ static vg_result fake_find_by_email(void *self, const char *email, struct vg_use
   return fake_find_by_id(self, "u1", out);
 }
 
-static vg_result fake_set_phone_verified(void *self, const char *id) {
+static vg_result fake_update(void *self, const char *id, const struct vg_user_change *change,
+                             enum vg_unique_field *taken) {
+  (void)self, (void)id, (void)taken;
+  store.updates++;
+  store.phone_verified = store.phone_verified || change->phone_verified;
+  return VG_OK;
+}
+
+static vg_result fake_remove(void *self, const char *id) {
   (void)self, (void)id;
-  store.set_phone_verified++;
-  store.phone_verified = true;
+  store.removes++;
   return VG_OK;
 }
 
@@ -374,7 +381,8 @@ static struct cached_users *users_over_fake(int ttl_ms) {
       .insert = fake_insert,
       .find_by_email = fake_find_by_email,
       .find_by_id = fake_find_by_id,
-      .set_phone_verified = fake_set_phone_verified,
+      .update = fake_update,
+      .remove = fake_remove,
       .ping = fake_ping,
   };
   return cached_users_create(inner, 64, ttl_ms);
@@ -417,14 +425,25 @@ static void cached_users_reads_the_store_again_after_the_ttl(void) {
   cached_users_destroy(u);
 }
 
-static void cached_users_set_phone_verified_drops_the_entry(void) {
+static void cached_users_update_drops_the_entry(void) {
   struct cached_users *u = users_over_fake(60000);
   struct user_store s = cached_users_port(u);
   struct vg_user user;
   CHECK(s.find_by_id(s.self, "u1", &user) == VG_OK && !user.phone_verified);
-  CHECK(s.set_phone_verified(s.self, "u1") == VG_OK);
-  CHECK(store.set_phone_verified == 1);
+  CHECK(s.update(s.self, "u1", &(struct vg_user_change){.phone_verified = true}, NULL) == VG_OK);
+  CHECK(store.updates == 1);
   CHECK(s.find_by_id(s.self, "u1", &user) == VG_OK && user.phone_verified);
+  CHECK(store.find_by_id == 2);
+  cached_users_destroy(u);
+}
+
+static void cached_users_remove_drops_the_entry(void) {
+  struct cached_users *u = users_over_fake(60000);
+  struct user_store s = cached_users_port(u);
+  struct vg_user user;
+  CHECK(s.find_by_id(s.self, "u1", &user) == VG_OK);
+  CHECK(s.remove(s.self, "u1") == VG_OK && store.removes == 1);
+  CHECK(s.find_by_id(s.self, "u1", &user) == VG_OK);
   CHECK(store.find_by_id == 2);
   cached_users_destroy(u);
 }
@@ -436,7 +455,7 @@ static void cached_users_drops_a_read_that_raced_an_update(void) {
   struct vg_user user;
   store.racing = s;
   CHECK(s.find_by_id(s.self, "u1", &user) == VG_OK && !user.phone_verified);
-  CHECK(store.set_phone_verified == 1);
+  CHECK(store.updates == 1);
   CHECK(s.find_by_id(s.self, "u1", &user) == VG_OK && user.phone_verified);
   CHECK(store.find_by_id == 2);
   cached_users_destroy(u);
@@ -489,7 +508,8 @@ int main(void) {
   RUN(cached_users_answers_within_the_ttl_from_the_cache);
   RUN(cached_users_never_keep_or_give_the_password_hash);
   RUN(cached_users_reads_the_store_again_after_the_ttl);
-  RUN(cached_users_set_phone_verified_drops_the_entry);
+  RUN(cached_users_update_drops_the_entry);
+  RUN(cached_users_remove_drops_the_entry);
   RUN(cached_users_drops_a_read_that_raced_an_update);
   RUN(cached_users_never_keeps_not_found_or_unavailable);
   RUN(cached_users_find_by_email_always_reaches_the_store);

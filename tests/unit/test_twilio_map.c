@@ -111,9 +111,14 @@ static void start_unsendable_numbers_are_invalid_phone(void) {
         VG_ERR_INVALID_PHONE);
   CHECK(start(403, ERROR_BODY(60410, "Verification delivery attempt blocked", 403), NULL, &out) ==
         VG_ERR_INVALID_PHONE);
+}
+
+/* No number would do: the operator has to enable the channel or stop offering it. */
+static void start_channel_disabled_in_the_service_is_upstream(void) {
+  struct twilio_outcome out;
   CHECK(start(400, ERROR_BODY(60223, "Delivery channel disabled", 400), NULL, &out) ==
-        VG_ERR_INVALID_PHONE);
-  CHECK(out.twilio_code == 60223);
+        VG_ERR_UPSTREAM);
+  CHECK(out.fault == TWILIO_FAULT_CHANNEL && out.twilio_code == 60223);
 }
 
 static void start_max_sends_is_rate_limited_for_retry_after(void) {
@@ -348,6 +353,7 @@ int main(void) {
   RUN(start_with_garbage_json_is_upstream);
   RUN(start_invalid_parameter_is_invalid_phone);
   RUN(start_unsendable_numbers_are_invalid_phone);
+  RUN(start_channel_disabled_in_the_service_is_upstream);
   RUN(start_max_sends_is_rate_limited_for_retry_after);
   RUN(start_max_sends_without_retry_after_waits_a_minute);
   RUN(start_concurrency_limits_are_rate_limited_briefly);
