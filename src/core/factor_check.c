@@ -57,17 +57,15 @@ static bool normalise_recovery(const char *code, char out[RECOVERY_CHARS + 1]) {
   return n == RECOVERY_CHARS;
 }
 
-static vg_result check_totp(struct auth *a, const char *jti, const char *user_id,
+static vg_result check_totp(struct auth *a, const char *jti, const struct vg_pending *pending,
                             const char *code) {
   struct auth_factors *f = &a->factors;
-  struct vg_factors stored;
-  vg_result r = f->store.get(f->store.self, user_id, &stored);
-  if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  if (!stored.totp_confirmed) return VG_ERR_FACTOR_NOT_ENROLLED;
+  const char *user_id = pending->user_id;
+  if (!pending->totp_box[0]) return VG_ERR_FACTOR_NOT_ENROLLED;
   unsigned char secret[VG_TOTP_SECRET_BYTES];
   size_t len = 0;
   int64_t step = 0;
-  r = f->sealer.open(f->sealer.self, user_id, stored.box, secret, &len);
+  vg_result r = f->sealer.open(f->sealer.self, user_id, pending->totp_box, secret, &len);
   if (r == VG_OK)
     r = f->totp.check(f->totp.self, secret, len, code, a->clock.now(a->clock.self), TOTP_WINDOW,
                       &step);
@@ -94,10 +92,11 @@ static vg_result check_recovery(struct auth *a, const char *jti, const char *use
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
-vg_result factors_check(struct auth *a, const char *jti, const char *user_id, enum vg_factor f,
-                        const char *code, int *recovery_left) {
+vg_result factors_check(struct auth *a, const char *jti, const struct vg_pending *pending,
+                        enum vg_factor f, const char *code, int *recovery_left) {
   if (!a->factors.enabled) return VG_ERR_FACTOR_UNAVAILABLE;
-  if (f == VG_FACTOR_TOTP) return check_totp(a, jti, user_id, code);
-  if (f == VG_FACTOR_RECOVERY) return check_recovery(a, jti, user_id, code, recovery_left);
+  if (f == VG_FACTOR_TOTP) return check_totp(a, jti, pending, code);
+  if (f == VG_FACTOR_RECOVERY)
+    return check_recovery(a, jti, pending->user_id, code, recovery_left);
   return VG_ERR_INTERNAL;
 }

@@ -84,13 +84,14 @@ vg_result auth_recovery_renew(struct auth *a, const char *access_token, struct r
 /* The factors the user can log in with: VG_FACTOR_BIT set. */
 unsigned factors_available(const struct auth *a, const struct vg_user *user);
 
-/* Checks code as the factor f (TOTP or recovery) of the pending login jti of user_id. VG_OK:
- * passed, and the login's approval recorded in the same step (a TOTP step is spent; a recovery
- * code is spent and *recovery_left says how many remain); VG_ERR_WRONG_CODE,
- * VG_ERR_CODE_REUSED, VG_ERR_FACTOR_NOT_ENROLLED, VG_ERR_FACTOR_UNAVAILABLE,
+/* Checks code as the factor f (TOTP or recovery) of the pending login jti. A TOTP is checked
+ * against the secret the login took from the user's document when it began (its totp_box: no
+ * read at /verify). VG_OK: passed, and the login's approval recorded in the same step (a TOTP
+ * step is spent; a recovery code is spent and *recovery_left says how many remain);
+ * VG_ERR_WRONG_CODE, VG_ERR_CODE_REUSED, VG_ERR_FACTOR_NOT_ENROLLED, VG_ERR_FACTOR_UNAVAILABLE,
  * VG_ERR_INVALID_TOKEN (the login is gone), or a store's error. */
-vg_result factors_check(struct auth *a, const char *jti, const char *user_id, enum vg_factor f,
-                        const char *code, int *recovery_left);
+vg_result factors_check(struct auth *a, const char *jti, const struct vg_pending *pending,
+                        enum vg_factor f, const char *code, int *recovery_left);
 
 /* NULL when value may be a code of factor f, else why not (for the "code" field). */
 const char *factors_check_code_shape(enum vg_factor f, const char *value);

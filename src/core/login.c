@@ -96,6 +96,7 @@ static vg_result login_totp(struct auth *a, const struct vg_user *user,
   struct vg_pending pending = {.phone_verified = user->phone_verified, .delivery = how};
   memcpy(pending.user_id, user->id, sizeof pending.user_id);
   memcpy(pending.phone, user->phone, sizeof pending.phone);
+  memcpy(pending.totp_box, user->totp_box, sizeof pending.totp_box);
   int ttl = (int)(claims.exp - now);
   r = a->pending.create(a->pending.self, claims.jti, &pending, ttl > 0 ? ttl : 1);
   if (r != VG_OK) {
@@ -160,6 +161,8 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
                                .delivery = how};
   memcpy(pending.user_id, user.id, sizeof pending.user_id);
   memcpy(pending.phone, user.phone, sizeof pending.phone);
+  if (factors_available(a, &user) & VG_FACTOR_BIT(VG_FACTOR_TOTP))
+    memcpy(pending.totp_box, user.totp_box, sizeof pending.totp_box);
 
   /* Send first, store second: a failed send must leave no pending login behind. */
   r = a->otp.start(a->otp.self, user.phone, &how, pending.verification_sid, &out->retry_after);

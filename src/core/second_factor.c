@@ -108,7 +108,7 @@ static vg_result check_code(struct auth *a, const char *jti, const struct vg_pen
 static vg_result check_factor(struct auth *a, const char *jti, const struct vg_pending *pending,
                               const char *code, struct verify_output *out) {
   if (pending->approved) return VG_OK;
-  return factors_check(a, jti, pending->user_id, out->factor, code, &out->recovery_left);
+  return factors_check(a, jti, pending, out->factor, code, &out->recovery_left);
 }
 
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at

@@ -28,7 +28,9 @@ static struct fake_factor_user *user_of(struct fake_factors *f, const char *user
 
 static void mirror(struct fake_factors *f, const struct fake_factor_user *u) {
   struct vg_user *user = fake_user_store_by_id(&f->world->users, u->user_id);
-  if (user) user->totp = u->f.totp_confirmed;
+  if (!user) return;
+  user->totp = u->f.totp_confirmed;
+  snprintf(user->totp_box, sizeof user->totp_box, "%s", u->f.totp_confirmed ? u->f.box : "");
 }
 
 static vg_result get(void *self, const char *user_id, struct vg_factors *out) {
