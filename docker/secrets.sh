@@ -4,6 +4,9 @@
 # committed (docker/.gitignore) or copied into an image (.dockerignore).
 #
 #   jwt_private_key.pem      RSA-2048 signing key of the access tokens (JWT_PRIVATE_KEY_FILE)
+#   factor_encryption_key    32 random bytes in base64 that seal TOTP secrets and key the
+#                            recovery-code hashes (FACTOR_ENCRYPTION_KEY_FILE); losing it loses
+#                            every enrolled TOTP and recovery code
 #   mongo_root_password      the MongoDB root user's, used once to create the verigate user
 #   mongo_verigate_password  the verigate MongoDB user's (docker/mongo-init/ creates it)
 #   mongodb_uri              MONGODB_URI with that user (MONGODB_URI_FILE)
@@ -28,6 +31,10 @@ if [ ! -s "$dir/jwt_private_key.pem" ]; then
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/jwt_private_key.pem" 2>/dev/null
   chmod 644 "$dir/jwt_private_key.pem"
   made jwt_private_key.pem
+fi
+if [ ! -s "$dir/factor_encryption_key" ]; then
+  openssl rand -base64 32 >"$dir/factor_encryption_key"
+  made factor_encryption_key
 fi
 if [ ! -s "$dir/mongo_root_password" ]; then rand >"$dir/mongo_root_password"; made mongo_root_password; fi
 if [ ! -s "$dir/mongo_verigate_password" ]; then

@@ -15,6 +15,11 @@
 #include "adapters/argon2_hasher.h"
 #include "adapters/cached_tokens.h"
 #include "adapters/cached_users.h"
+#include "adapters/factor_sealer.h"
+#include "adapters/mongo_factor_store.h"
+#include "adapters/oath_totp.h"
+#include "adapters/qr_svg.h"
+#include "adapters/redis_totp_steps.h"
 #include "adapters/jwt_tokens.h"
 #include "adapters/libphonenumber.h"
 #include "adapters/mongo_user_store.h"
@@ -56,6 +61,10 @@ struct app {
   struct auth auth;
   struct http_server *server;
   struct metrics_server *metrics; /* NULL unless METRICS_PORT is set */
+  /* TOTP (build_factors): all NULL or false while it is off. */
+  struct factor_sealer_keys *factor_keys;
+  struct redis_totp_steps *totp_steps;
+  bool oath_started;
 };
 
 static bool ensure_indexes(struct mongo_user_store *users, char *err, size_t errlen) {
@@ -242,8 +251,42 @@ static int verify_lock_ttl(const struct app *app, const struct config *cfg) {
   return (int)(ttl < cfg->mfa_token_ttl ? ttl : cfg->mfa_token_ttl);
 }
 
+/* TOTP and recovery codes: on with a FACTOR_ENCRYPTION_KEY, else off and said so. */
+static bool build_factors(struct app *app, const struct config *cfg, char *err, size_t errlen) {
+  struct auth_factors f = auth_factors_default();
+  f.issuer = cfg->totp_issuer;
+  app->auth.factors = f;
+  if (!cfg->factor_key) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "TOTP is off: FACTOR_ENCRYPTION_KEY is not set");
+    return true;
+  }
+  unsigned char key[FACTOR_KEY_BYTES];
+  char why[200] = "";
+  if (factor_key_decode(cfg->factor_key, key)) app->factor_keys = factor_sealer_create(key);
+  sodium_memzero(key, sizeof key);
+  if (!app->factor_keys) {
+    snprintf(err, errlen, "FACTOR_ENCRYPTION_KEY: cannot derive the factor keys");
+    return false;
+  }
+  app->totp_steps = redis_totp_steps_create(app->redis, why, sizeof why);
+  app->oath_started = app->totp_steps && oath_totp_init();
+  if (!app->oath_started) {
+    snprintf(err, errlen, "cannot start TOTP: %s", why[0] ? why : "liboath failed to initialise");
+    return false;
+  }
+  f.enabled = true;
+  f.store = mongo_factor_store_port(app->users);
+  f.sealer = factor_sealer_port(app->factor_keys);
+  f.totp = oath_totp_port();
+  f.steps = redis_totp_steps_port(app->totp_steps);
+  f.qr = qr_svg_port();
+  app->auth.factors = f;
+  y_log_message(Y_LOG_LEVEL_INFO, "TOTP is on (issuer %s)", cfg->totp_issuer);
+  return true;
+}
+
 static bool build_core(struct app *app, const struct config *cfg, char *err, size_t errlen) {
-  if (!build_caches(app, cfg, err, errlen)) return false;
+  if (!build_caches(app, cfg, err, errlen) || !build_factors(app, cfg, err, errlen)) return false;
   app->auth.pending = redis_pending_store_port(app->pending);
   app->auth.otp = twilio_verify_port(app->twilio);
   app->auth.hasher = argon2_hasher_port(app->hasher);
@@ -347,6 +390,9 @@ void app_stop(struct app *app) {
     redis_rate_limiter_destroy(app->limiter);
     redis_session_store_destroy(app->sessions);
     refresh_sealer_destroy(app->sealer);
+    redis_totp_steps_destroy(app->totp_steps);
+    factor_sealer_destroy(app->factor_keys);
+    if (app->oath_started) oath_totp_done();
     redis_pool_destroy(app->redis); /* after every adapter that borrows it */
     mongo_user_store_destroy(app->users);
     free(app);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <yder.h>
 
 #include "cpu_quota.h"
@@ -301,6 +302,27 @@ static void load_limits(struct config *c, struct source *s) {
     fail(s, "ALLOWED_CHANNELS must be one or more of sms, call, whatsapp, separated by commas");
 }
 
+/* Whether v is 32 bytes in standard base64 (padded or not), as `openssl rand -base64 32` writes. */
+static bool is_key_32(const char *v) {
+  unsigned char buf[40];
+  size_t len = 0;
+  bool ok = sodium_base642bin(buf, sizeof buf, v, strlen(v), NULL, &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL) == 0 ||
+            sodium_base642bin(buf, sizeof buf, v, strlen(v), NULL, &len, NULL,
+                              sodium_base64_VARIANT_ORIGINAL_NO_PADDING) == 0;
+  sodium_memzero(buf, sizeof buf);
+  return ok && len == 32;
+}
+
+static void load_factors(struct config *c, struct source *s) {
+  c->factor_key = text_or_file(c, s, "FACTOR_ENCRYPTION_KEY", NULL);
+  if (c->factor_key && !is_key_32(c->factor_key))
+    fail(s, "FACTOR_ENCRYPTION_KEY must be 32 random bytes in base64 (openssl rand -base64 32)");
+  c->totp_issuer = text(s, "TOTP_ISSUER", "verigate");
+  if (strlen(c->totp_issuer) > 64 || strchr(c->totp_issuer, ':'))
+    fail(s, "TOTP_ISSUER must be at most 64 characters, without ':'");
+}
+
 bool config_load(struct config *c, const char *(*get)(const char *name, void *ctx), void *ctx,
                  char *err, size_t errlen) {
   struct source s = {.get = get, .ctx = ctx, .err = err, .errlen = errlen, .ok = true};
@@ -352,6 +374,7 @@ bool config_load(struct config *c, const char *(*get)(const char *name, void *ct
   c->metrics_port = (unsigned)number(&s, "METRICS_PORT", 0, 0, 65535);
   if (c->metrics_port == c->port) fail(&s, "METRICS_PORT must differ from PORT (or be 0)");
   c->metrics_bind_address = text(&s, "METRICS_BIND_ADDRESS", c->bind_address);
+  load_factors(c, &s);
   return s.ok;
 }
 

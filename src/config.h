@@ -7,7 +7,7 @@
 
 /* The largest value a *_FILE variable's file may hold. */
 #define CONFIG_FILE_MAX 8192
-#define CONFIG_OWNED_MAX 4
+#define CONFIG_OWNED_MAX 8
 
 struct config {
   unsigned port;
@@ -68,6 +68,10 @@ struct config {
   size_t owned_count;
   unsigned metrics_port;            /* 0: GET /metrics on the main port; else only on this one */
   const char *metrics_bind_address; /* where metrics_port listens; default bind_address */
+  /* FACTOR_ENCRYPTION_KEY (or _FILE): 32 bytes in base64 that seal TOTP secrets and key the
+   * recovery-code hashes; NULL turns TOTP off. TOTP_ISSUER: the otpauth URI's issuer. */
+  const char *factor_key;
+  const char *totp_issuer;
 };
 
 /* Reads every setting through get (getenv in production), and the files TWILIO_AUTH_TOKEN_FILE,

@@ -9,11 +9,12 @@ VG_APT_PACKAGES=(
   build-essential meson ninja-build pkg-config
   libulfius-dev liborcania-dev libyder-dev libjansson-dev libssl-dev libargon2-dev
   libhiredis-dev libbson-dev libmongoc-dev libcurl4-gnutls-dev libsodium-dev libmicrohttpd-dev
-  libphonenumber-dev libjwt-dev
+  libphonenumber-dev libjwt-dev liboath-dev libqrencode-dev
   redis-server redis-tools openssl curl ca-certificates
 )
-# What only scripts/test needs: a real browser for the example SPA, promtool for /metrics.
-VG_TEST_APT_PACKAGES=(chromium prometheus)
+# What only scripts/test needs: a real browser for the example SPA, promtool for /metrics,
+# oathtool as the user's authenticator app in the TOTP tests.
+VG_TEST_APT_PACKAGES=(chromium prometheus oathtool)
 
 vg_log() { printf '\033[1m[verigate]\033[0m %s\n' "$*" >&2; }
 vg_die() { vg_log "error: $*"; exit 1; }

@@ -83,6 +83,11 @@ vg_start_emulator() {
   vg_log "Twilio Verify emulator on $TWILIO_VERIFY_BASE_URL"
 }
 
+# vg_factor_key: a random FACTOR_ENCRYPTION_KEY (32 bytes, base64), for a stack of one run.
+vg_factor_key() {
+  openssl rand -base64 32 || vg_die "openssl could not generate a factor key"
+}
+
 # vg_ensure_key FILE: an RSA signing key that survives restarts of the dev stack.
 vg_ensure_key() {
   [ -s "$1" ] || openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null ||

@@ -20,10 +20,10 @@ struct cached_tokens {
 };
 
 static vg_result cached_issue(void *self, enum vg_token_kind kind, const char *sub,
-                              int64_t auth_time, const char *sid, char **token,
+                              int64_t auth_time, const char *sid, const char *amr, char **token,
                               struct vg_claims *claims) {
   struct cached_tokens *t = self;
-  return t->inner.issue(t->inner.self, kind, sub, auth_time, sid, token, claims);
+  return t->inner.issue(t->inner.self, kind, sub, auth_time, sid, amr, token, claims);
 }
 
 static vg_result cached_verify(void *self, const char *token, struct vg_claims *claims) {

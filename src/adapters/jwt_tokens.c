@@ -36,6 +36,11 @@ static int new_jti(char out[VG_JTI_MAX]) {
  * reset token and its absence of an mfa_token, so neither is ever taken for the other. */
 #define PURPOSE_RESET "password_reset"
 
+/* The second amr values an access token may carry: RFC 8176's sms and otp, verigate's recovery. */
+static int amr_is_second_factor(const char *v) {
+  return v && (strcmp(v, "sms") == 0 || strcmp(v, "otp") == 0 || strcmp(v, "recovery") == 0);
+}
+
 static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c) {
   if (c->kind == VG_TOKEN_RESET)
     return json_pack("{s:s, s:s, s:s, s:I, s:I, s:s}", "iss", t->issuer, "aud", t->audience, "jti",
@@ -45,7 +50,7 @@ static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c
   json_t *claims = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:o}", "iss", t->issuer, "aud",
                              t->audience, "sub", c->sub, "jti", c->jti, "iat", (json_int_t)c->iat,
                              "exp", (json_int_t)c->exp, "aal", mfa ? "aal1" : "aal2", "amr",
-                             mfa ? json_pack("[s]", "pwd") : json_pack("[s,s]", "pwd", "sms"));
+                             mfa ? json_pack("[s]", "pwd") : json_pack("[s,s]", "pwd", c->amr));
   if (claims && !mfa) {
     json_object_set_new(claims, "client_id", json_string(t->client_id));
     json_object_set_new(claims, "auth_time", json_integer(c->auth_time));
@@ -55,7 +60,7 @@ static json_t *claims_json(const struct jwt_tokens *t, const struct vg_claims *c
 }
 
 static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *sub,
-                              int64_t auth_time, const char *sid, char **token,
+                              int64_t auth_time, const char *sid, const char *amr, char **token,
                               struct vg_claims *claims) {
   struct jwt_tokens *t = self;
   *token = NULL;
@@ -69,6 +74,9 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
     /* An access token always names its session. */
     if (!sid || !*sid || strlen(sid) >= sizeof claims->sid) return VG_ERR_INTERNAL;
     memcpy(claims->sid, sid, strlen(sid) + 1);
+    if (!amr) amr = "sms";
+    if (!amr_is_second_factor(amr)) return VG_ERR_INTERNAL;
+    memcpy(claims->amr, amr, strlen(amr) + 1);
   }
   if (!new_jti(claims->jti)) return VG_ERR_INTERNAL;
 
@@ -142,6 +150,14 @@ static vg_result check_claims(const struct jwt_tokens *t, enum vg_token_kind kin
       !(c->auth_time = seconds(payload, "auth_time")) ||
       !copy_string(payload, "sid", c->sid, sizeof c->sid))
     return VG_ERR_INVALID_TOKEN;
+  /* amr: ["pwd", the second factor]. */
+  json_t *amr = json_object_get(payload, "amr");
+  const char *first = json_string_value(json_array_get(amr, 0));
+  const char *second = json_string_value(json_array_get(amr, 1));
+  if (json_array_size(amr) != 2 || !first || strcmp(first, "pwd") != 0 ||
+      !amr_is_second_factor(second))
+    return VG_ERR_INVALID_TOKEN;
+  memcpy(c->amr, second, strlen(second) + 1);
   return VG_OK;
 }
 

@@ -117,6 +117,17 @@ static vg_result mongo_user_from_doc(const bson_t *doc, struct vg_user *out) {
       bad = "created_at";
     }
   }
+  /* Optional: users without a TOTP have no totp member. */
+  bson_iter_t totp;
+  if (bad == NULL && bson_iter_init(&it, doc) &&
+      bson_iter_find_descendant(&it, "totp.confirmed", &totp) && BSON_ITER_HOLDS_BOOL(&totp) &&
+      bson_iter_bool(&totp) && bson_iter_init(&it, doc) &&
+      bson_iter_find_descendant(&it, "totp.box", &totp) && BSON_ITER_HOLDS_UTF8(&totp)) {
+    uint32_t len = 0;
+    const char *box = bson_iter_utf8(&totp, &len);
+    out->totp = len < sizeof out->totp_box;
+    if (out->totp) memcpy(out->totp_box, box, len + 1);
+  }
   if (bad == NULL) return VG_OK;
   y_log_message(Y_LOG_LEVEL_ERROR, "mongodb: user %s has a missing or malformed %s",
                 out->id[0] != '\0' ? out->id : "(no id)", bad);
@@ -247,6 +258,14 @@ static vg_result mongo_ping(void *self) {
   mongo_error(&error, "ping");
   return VG_ERR_UNAVAILABLE;
 }
+mongoc_client_pool_t *mongo_user_store_pool(struct mongo_user_store *s) {
+  return s->pool;
+}
+
+const char *mongo_user_store_db(const struct mongo_user_store *s) {
+  return s->db;
+}
+
 int64_t mongo_user_store_worst_ms(const struct mongo_user_store *s) {
   return s->worst_ms;
 }

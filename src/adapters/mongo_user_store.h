@@ -22,6 +22,11 @@ vg_result mongo_user_store_ensure_indexes(struct mongo_user_store *s);
 void mongo_user_store_destroy(struct mongo_user_store *s);
 /* Milliseconds one operation may take at most: server selection plus the socket timeout. */
 int64_t mongo_user_store_worst_ms(const struct mongo_user_store *s);
+/* The client pool and database name, for the adapters of other ports on the same collection
+ * (mongo_factor_store.h); valid while s lives. */
+typedef struct _mongoc_client_pool_t mongoc_client_pool_t;
+mongoc_client_pool_t *mongo_user_store_pool(struct mongo_user_store *s);
+const char *mongo_user_store_db(const struct mongo_user_store *s);
 /* The port; valid while s lives. */
 struct user_store mongo_user_store_port(struct mongo_user_store *s);
 

@@ -34,18 +34,18 @@ enum pending_script {
 /* The fields of a pending login, in the order HMGET and the lock script answer them. */
 #define PENDING_FIELDS                                                            \
   "'user_id', 'phone', 'verification_sid', 'sends', 'last_send_at', 'attempts', " \
-  "'phone_verified', 'approved', 'channel', 'locale', 'app_hash'"
-#define PENDING_NFIELDS 11
+  "'phone_verified', 'approved', 'channel', 'locale', 'app_hash', 'totp_box'"
+#define PENDING_NFIELDS 12
 
-/* DEL first so a reused jti never inherits stale fields. ARGV: ten fields, then ttl. */
+/* DEL first so a reused jti never inherits stale fields. ARGV: eleven fields, then ttl. */
 static const char *const redis_script_body[RS_COUNT] = {
     [RS_CREATE] =
         "redis.call('DEL', KEYS[1])\n"
         "redis.call('HSET', KEYS[1], 'user_id', ARGV[1], 'phone', ARGV[2],\n"
         "  'verification_sid', ARGV[3], 'sends', ARGV[4], 'last_send_at', ARGV[5],\n"
         "  'attempts', ARGV[6], 'phone_verified', ARGV[7], 'channel', ARGV[8],\n"
-        "  'locale', ARGV[9], 'app_hash', ARGV[10])\n"
-        "redis.call('EXPIRE', KEYS[1], ARGV[11])\n"
+        "  'locale', ARGV[9], 'app_hash', ARGV[10], 'totp_box', ARGV[11])\n"
+        "redis.call('EXPIRE', KEYS[1], ARGV[12])\n"
         "return 1\n",
     /* ARGV: now, cooldown, max_sends. Returns {0} gone, {1, sends} ok, {2} limit,
      * {3, retry_after} cooldown. */
@@ -143,10 +143,12 @@ static vg_result redis_pending_create(void *self, const char *jti, const struct 
   snprintf(locale, sizeof locale, "%.*s", (int)sizeof p->delivery.locale, p->delivery.locale);
   snprintf(app_hash, sizeof app_hash, "%.*s", (int)sizeof p->delivery.app_hash,
            p->delivery.app_hash);
+  char box[VG_TOTP_BOX_MAX];
+  snprintf(box, sizeof box, "%.*s", (int)sizeof p->totp_box, p->totp_box);
   const char *argv[] = {NULL,    NULL,     "1",      key,
                         user_id, phone,    sid,      sends,
                         last,    attempts, verified, vg_channel_name(p->delivery.channel),
-                        locale,  app_hash, ttl_s};
+                        locale,  app_hash, box,      ttl_s};
   vg_result res = redis_run(self, RS_CREATE, (int)(sizeof(argv) / sizeof(*argv)), argv, &r);
   if (res == VG_OK && r->type != REDIS_REPLY_INTEGER) res = redis_unexpected("create");
   if (r != NULL) freeReplyObject(r);
@@ -210,6 +212,8 @@ static vg_result redis_parse_pending(redisReply **v, struct vg_pending *out) {
   /* Absent in a login begun by an older version: then /verify writes it, as it always did. */
   out->phone_verified = v[6]->type == REDIS_REPLY_STRING && v[6]->len == 1 && v[6]->str[0] == '1';
   out->approved = v[7]->type == REDIS_REPLY_STRING && v[7]->len == 1 && v[7]->str[0] == '1';
+  /* Absent in a login begun by an older version: no TOTP for that login. */
+  if (v[11]->type == REDIS_REPLY_STRING) redis_copy(v[11], out->totp_box, sizeof out->totp_box);
   return VG_OK;
 }
 
@@ -221,7 +225,7 @@ static vg_result redis_pending_get(void *self, const char *jti, struct vg_pendin
   const char *argv[] = {
       "HMGET",        key,        "user_id",        "phone",    "verification_sid", "sends",
       "last_send_at", "attempts", "phone_verified", "approved", "channel",          "locale",
-      "app_hash"};
+      "app_hash",     "totp_box"};
   vg_result res = redis_run(self, -1, 2 + PENDING_NFIELDS, argv, &r);
   if (res == VG_OK) {
     if (r->type == REDIS_REPLY_ARRAY && r->elements == PENDING_NFIELDS)

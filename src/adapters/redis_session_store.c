@@ -38,7 +38,8 @@
 
 /* KEYS: token, family, user's set, the pending login it consumes, that login's verify lock, the
  * user's bar (bar_user). ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep, the lock
- * owner's token, the client's User-Agent and IP prefix (the family's created and refreshed are
+ * owner's token, amr (the second factor's: every refresh token of the family carries it to its
+ * access tokens), the client's User-Agent and IP prefix (the family's created and refreshed are
  * auth_time). 0 (and nothing written) when the login was consumed already; 0 too, the login
  * consumed and no session, while the user is barred (an account being deleted). The login and the
  * session are one step: a failure leaves the login for a retry, and two retries give one session.
@@ -54,10 +55,10 @@ static const char START[] = REDIS_PENDING_GONE(4)
     "  if redis.call('EXISTS', 'vg:rf:' .. f) == 0 then redis.call('SREM', KEYS[3], f) end\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 'family', ARGV[3], 'user_id', ARGV[1], 'auth_time', ARGV[2],\n"
-    "  'used', '0')\n"
+    "  'used', '0', 'amr', ARGV[8])\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
     "redis.call('HSET', KEYS[2], 'user_id', ARGV[1], 'live', ARGV[4], 'revoked', '0',\n"
-    "  'created', ARGV[2], 'refreshed', ARGV[2], 'ua', ARGV[8], 'ip', ARGV[9])\n"
+    "  'created', ARGV[2], 'refreshed', ARGV[2], 'ua', ARGV[9], 'ip', ARGV[10])\n"
     "redis.call('EXPIRE', KEYS[2], ARGV[6])\n"
     "redis.call('SADD', KEYS[3], ARGV[3])\n"
     "redis.call('EXPIRE', KEYS[3], ARGV[6])\n"
@@ -66,28 +67,31 @@ static const char START[] = REDIS_PENDING_GONE(4)
 
 /* KEYS: the presented token, its successor, the presented token's grace record. ARGV:
  * successor's hash, ttl, ttl + keep, keep, grace (0: none), kid and box of the sealed successor,
- * now (the family's refreshed).
+ * now (the family's refreshed). Every reply but {0} and {2} ends with the family's amr (sms for
+ * tokens from before it was kept).
  * {0}: unknown, expired or its family ended. {1, family, user_id, auth_time}: rotated, and with a
  * grace the sealed successor is kept beside the spent token for that long. {3, family, user_id,
  * auth_time, kid, box}: spent within its grace, and the successor it was spent for is still the
  * family's live token: that successor, sealed, again. {2, user_id}: otherwise already spent, so
  * the family is revoked now. */
 static const char ROTATE[] = REVOKE_FUNCTION
-    "local t = redis.call('HMGET', KEYS[1], 'family', 'user_id', 'auth_time', 'used')\n"
+    "local t = redis.call('HMGET', KEYS[1], 'family', 'user_id', 'auth_time', 'used', 'amr')\n"
     "if not t[1] then return {0} end\n"
+    "local amr = t[5] or 'sms'\n"
     "local fkey = 'vg:rf:' .. t[1]\n"
     "if t[4] ~= '0' then\n"
     "  local g = redis.call('HMGET', KEYS[3], 'next', 'kid', 'box')\n"
     "  if g[1] then\n"
     "    local f = redis.call('HMGET', fkey, 'live', 'revoked')\n"
-    "    if f[2] == '0' and f[1] == g[1] then return {3, t[1], t[2], t[3], g[2], g[3]} end\n"
+    "    if f[2] == '0' and f[1] == g[1] then return {3, t[1], t[2], t[3], g[2], g[3], amr} end\n"
     "  end\n"
     "  revoke(t[1], ARGV[4])\n"
     "  return {2, t[2]}\n"
     "end\n"
     "if redis.call('HGET', fkey, 'revoked') ~= '0' then return {0} end\n"
     "redis.call('HSET', KEYS[1], 'used', '1')\n"
-    "redis.call('HSET', KEYS[2], 'family', t[1], 'user_id', t[2], 'auth_time', t[3], 'used', '0')\n"
+    "redis.call('HSET', KEYS[2], 'family', t[1], 'user_id', t[2], 'auth_time', t[3], 'used', '0',\n"
+    "  'amr', amr)\n"
     "redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "redis.call('HSET', fkey, 'live', ARGV[1], 'refreshed', ARGV[8])\n"
     "redis.call('EXPIRE', fkey, ARGV[3])\n"
@@ -96,7 +100,7 @@ static const char ROTATE[] = REVOKE_FUNCTION
     "  redis.call('HSET', KEYS[3], 'next', ARGV[1], 'kid', ARGV[6], 'box', ARGV[7])\n"
     "  redis.call('EXPIRE', KEYS[3], ARGV[5])\n"
     "end\n"
-    "return {1, t[1], t[2], t[3]}\n";
+    "return {1, t[1], t[2], t[3], amr}\n";
 
 /* ARGV: family, keep. */
 static const char REVOKE_SESSION[] = REVOKE_FUNCTION
@@ -181,7 +185,7 @@ static vg_result script_int(struct redis_session_store *s, const struct redis_sc
 }
 
 static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
-                             const char *user_id, int64_t auth_time,
+                             const char *user_id, int64_t auth_time, const char *amr,
                              const struct vg_session_client *client, int ttl, int keep,
                              struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
   char token_k[KEY_MAX], family_k[KEY_MAX], user_k[KEY_MAX], pending_k[KEY_MAX], lock_k[KEY_MAX];
@@ -195,13 +199,14 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
       !make_key(pending_k, REDIS_PENDING_PREFIX, pending_jti, VG_JTI_MAX) ||
       !make_key(lock_k, REDIS_LOCK_PREFIX, pending_jti, VG_JTI_MAX) ||
       !make_key(bar_k, REDIS_BAR_PREFIX, user_id, VG_ID_MAX) || lock_owner == NULL || ttl <= 0 ||
-      keep <= 0) {
+      keep <= 0 || !amr || strlen(amr) >= sizeof session->amr) {
     sodium_memzero(token, VG_REFRESH_TOKEN_MAX);
     return VG_ERR_INTERNAL;
   }
   token_key(token_k, token, hash);
   snprintf(session->user_id, sizeof session->user_id, "%s", user_id);
   session->auth_time = auth_time;
+  snprintf(session->amr, sizeof session->amr, "%s", amr);
   snprintf(auth_s, sizeof auth_s, "%" PRId64, auth_time);
   snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
@@ -219,6 +224,7 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
                         ttl_s,
                         life_s,
                         lock_owner,
+                        amr,
                         client ? client->user_agent : "",
                         client ? client->ip_prefix : ""};
   long long n = 0;
@@ -236,7 +242,11 @@ static int read_rotated(const redisReply *reply, size_t elements, struct vg_sess
   for (size_t i = 1; i < elements; i++)
     if (reply->element[i]->type != REDIS_REPLY_STRING) return 0;
   const redisReply *family = reply->element[1], *user = reply->element[2];
-  if (family->len >= sizeof session->id || user->len >= sizeof session->user_id) return 0;
+  const redisReply *amr = reply->element[elements - 1];
+  if (family->len >= sizeof session->id || user->len >= sizeof session->user_id ||
+      amr->len >= sizeof session->amr)
+    return 0;
+  memcpy(session->amr, amr->str, amr->len);
   memcpy(session->id, family->str, family->len);
   memcpy(session->user_id, user->str, user->len);
   char *end;
@@ -299,11 +309,11 @@ static vg_result store_rotate(void *self, const char *token, int ttl, int keep, 
     goto fail;
   }
   long long status = reply->element[0]->integer;
-  if (status == 1 && read_rotated(reply, 4, session)) {
+  if (status == 1 && read_rotated(reply, 5, session)) {
     freeReplyObject(reply);
     return VG_OK;
   }
-  if (status == 3 && read_rotated(reply, 6, session)) {
+  if (status == 3 && read_rotated(reply, 7, session)) {
     int opened = open_successor(s, reply, old_hash, next);
     freeReplyObject(reply);
     if (opened) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/delivery.h"
+#include "core/factors.h"
 #include "core/phone_mask.h"
 #include "core/result.h"
 #include "core/validate.h"
@@ -64,6 +65,7 @@ struct auth {
   struct task_runner background; /* jobs run after the answer (password_reset.c's SMS) */
   struct auth_rules rules;
   struct abuse_rules abuse;
+  struct auth_factors factors; /* TOTP and recovery codes (core/factors.h) */
   /* A real hash of a random password, verified against when the email is unknown,
    * so that "no such user" costs the same time as "wrong password". */
   char dummy_hash[VG_HASH_MAX];
@@ -98,6 +100,8 @@ struct login_output {
   char account[VG_ACCOUNT_TAG_MAX];
   int retry_after;         /* with VG_ERR_SMS_RATE_LIMITED and VG_ERR_RATE_LIMITED */
   enum vg_channel channel; /* the code went out on it */
+  enum vg_factor factor;   /* what /verify expects: sms (a code was sent) or totp (none was) */
+  unsigned factors;        /* VG_FACTOR_BIT set the user can log in with */
 };
 
 /* delivery (NULL: the defaults) is checked with the other fields, before anything is spent. */
@@ -127,12 +131,21 @@ struct verify_output {
   int attempts_left; /* with VG_ERR_WRONG_CODE */
   int retry_after;   /* with the 429s and 409 */
   char user_id[VG_ID_MAX];
+  enum vg_factor factor; /* the factor checked */
+  int recovery_left;     /* with factor recovery: codes that remain */
 };
 
-/* client (may be NULL) is kept with the session the code starts (auth_session_client). */
+/* auth_verify_factor with the SMS code; client (may be NULL) is kept with the session the code
+ * starts (auth_session_client). */
 vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
                       const struct vg_session_client *client, struct vg_field_errors *errs,
                       struct verify_output *out);
+
+/* The second step with factor ("sms" or NULL, "totp", "recovery"): a TOTP or recovery code
+ * counts against the login's attempts exactly as a wrong SMS code does. */
+vg_result auth_verify_factor(struct auth *a, const char *mfa_token, const char *factor,
+                             const char *code, const struct vg_session_client *client,
+                             struct vg_field_errors *errs, struct verify_output *out);
 
 struct dashboard_output {
   struct vg_user user;

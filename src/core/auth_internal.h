@@ -16,9 +16,10 @@ vg_result auth_require_access(struct auth *a, const char *token, struct vg_claim
 /* Starts a session for user_id and issues its first access token (session.c). */
 /* Consumes the pending login jti (its lock held by lock_owner) and starts the session of user_id
  * in one step; VG_ERR_NOT_FOUND when another request consumed it first. */
+/* amr: the second factor's amr value, as the session's access tokens will name it. */
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, const struct vg_session_client *client,
-                             struct verify_output *out);
+                             const char *user_id, const char *amr,
+                             const struct vg_session_client *client, struct verify_output *out);
 
 /* Puts the access token of claims on the deny-list until it has expired (session.c). */
 vg_result auth_deny_token(struct auth *a, const struct vg_claims *claims);
@@ -80,11 +81,8 @@ vg_result limits_login_clear(struct auth *a, const char *account);
 vg_result auth_pending_check_code(struct auth *a, const char *id, const struct vg_pending *pending,
                                   const char *code, int *retry_after);
 vg_result auth_pending_wrong_code(struct auth *a, const char *id, const struct vg_pending *pending,
-                                  int *attempts_left);
+                                  vg_result wrong, int *attempts_left);
 vg_result auth_pending_lock_out(struct auth *a, const char *id, const struct vg_pending *pending);
-
-/* How long a revocation is kept: past the life of every access token it revokes (session.c). */
-int auth_revocation_keep(const struct auth *a);
 bool limits_country_allowed(const struct auth *a, const char *phone);
 
 #endif

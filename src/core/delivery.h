@@ -14,6 +14,7 @@ struct delivery_input {
   const char *locale;          /* a locale Twilio lists, in any case ("pt-br") */
   const char *accept_language; /* the Accept-Language header, used when locale is absent */
   const char *app_hash;        /* 11 characters of [A-Za-z0-9+/] */
+  const char *factor;          /* /login only: "sms" (a code is sent) or "totp" (none is) */
 };
 
 /* Twilio's spelling of the locale tag (matched without regard to case: "PT-br" is "pt-BR"), or

@@ -68,6 +68,50 @@ struct vg_delivery auth_default_delivery(const struct auth *a) {
   return d;
 }
 
+/* The factor a login asks for: sms unless it names totp, which the server must offer. */
+static enum vg_factor login_factor(const struct auth *a, const struct delivery_input *delivery,
+                                   struct vg_field_errors *errs) {
+  const char *name = delivery ? delivery->factor : NULL;
+  if (!name || strcmp(name, "sms") == 0) return VG_FACTOR_SMS;
+  if (strcmp(name, "totp") != 0)
+    vg_field_errors_add(errs, "factor", "must be \"sms\" or \"totp\"");
+  else if (!a->factors.enabled)
+    vg_field_errors_add(errs, "factor", "TOTP is not available on this server");
+  return VG_FACTOR_TOTP;
+}
+
+/* The rest of a login that asked for TOTP: no SMS is sent or counted, and the pending login
+ * records none (sends 0), so /verify expects a TOTP or recovery code; a /resend may still send
+ * the first SMS, counted as any. A user with no TOTP is told so: the password was right. */
+static vg_result login_totp(struct auth *a, const struct vg_user *user,
+                            struct vg_reservation *reserved, struct vg_delivery how,
+                            struct login_output *out) {
+  limits_login_give_back(a, reserved, true);
+  if (!user->totp) return VG_ERR_FACTOR_NOT_ENROLLED;
+  struct vg_claims claims;
+  char *token = NULL;
+  vg_result r =
+      a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user->id, 0, NULL, NULL, &token, &claims);
+  if (r != VG_OK) return r;
+  int64_t now = a->clock.now(a->clock.self);
+  struct vg_pending pending = {.phone_verified = user->phone_verified, .delivery = how};
+  memcpy(pending.user_id, user->id, sizeof pending.user_id);
+  memcpy(pending.phone, user->phone, sizeof pending.phone);
+  memcpy(pending.totp_box, user->totp_box, sizeof pending.totp_box);
+  int ttl = (int)(claims.exp - now);
+  r = a->pending.create(a->pending.self, claims.jti, &pending, ttl > 0 ? ttl : 1);
+  if (r != VG_OK) {
+    a->pending.remove(a->pending.self, claims.jti);
+    free(token);
+    return r;
+  }
+  out->mfa_token = token;
+  out->expires_in = ttl;
+  out->channel = how.channel;
+  vg_phone_mask(user->phone, out->to);
+  return VG_OK;
+}
+
 vg_result auth_login(struct auth *a, const char *email, const char *password, const char *client_ip,
                      const struct delivery_input *delivery, struct vg_field_errors *errs,
                      struct login_output *out) {
@@ -79,6 +123,7 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   struct vg_delivery how;
   vg_delivery_resolve(delivery ? delivery : &none, &fallback, a->rules.allowed_channels, errs,
                       &how);
+  out->factor = login_factor(a, delivery, errs);
   if (errs->count > 0) return VG_ERR_VALIDATION;
 
   struct vg_user user;
@@ -87,6 +132,8 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
   vg_result r = check_password(a, email, password, client_ip, account, &user, &reserved, out);
   if (r != VG_OK) return r;
   memcpy(out->user_id, user.id, sizeof out->user_id);
+  out->factors = factors_available(a, &user);
+  if (out->factor == VG_FACTOR_TOTP) return login_totp(a, &user, &reserved, how, out);
   /* No code to a number another account verified: its owner never asked for it. */
   r = auth_phone_login_check(a, &user, &out->mfa_token, &out->expires_in);
   if (r != VG_OK) {
@@ -110,7 +157,7 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
    * login, so the SMS (if one went out) is none it can use. */
   struct vg_claims claims;
   char *token = NULL;
-  r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user.id, 0, NULL, &token, &claims);
+  r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user.id, 0, NULL, NULL, &token, &claims);
   if (r != VG_OK) goto fail;
 
   int64_t now = a->clock.now(a->clock.self);
@@ -121,6 +168,8 @@ vg_result auth_login(struct auth *a, const char *email, const char *password, co
                                .delivery = how};
   memcpy(pending.user_id, user.id, sizeof pending.user_id);
   memcpy(pending.phone, user.phone, sizeof pending.phone);
+  if (factors_available(a, &user) & VG_FACTOR_BIT(VG_FACTOR_TOTP))
+    memcpy(pending.totp_box, user.totp_box, sizeof pending.totp_box);
 
   /* Send first, store second: a failed send must leave no pending login behind. */
   r = a->otp.start(a->otp.self, user.phone, &how, pending.verification_sid, &out->retry_after);

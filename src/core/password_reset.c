@@ -157,7 +157,8 @@ vg_result auth_password_forgot(struct auth *a, const char *email, const char *cl
           ? VG_OK
           : send;
   if (r == VG_OK)
-    r = a->tokens.issue(a->tokens.self, VG_TOKEN_RESET, NULL, 0, NULL, &out->reset_token, &claims);
+    r = a->tokens.issue(a->tokens.self, VG_TOKEN_RESET, NULL, 0, NULL, NULL, &out->reset_token,
+                        &claims);
   if (r == VG_OK) r = create_reset(a, &user, factor, sending, &claims, id);
   if (r != VG_OK) {
     if (send == VG_OK) limits_untake_reset_send(a, address, phone, ip);
@@ -248,7 +249,7 @@ static vg_result prove(struct auth *a, const char *id, const struct vg_pending *
     case VG_OK:
       return finish(a, id, &user, in->new_password);
     case VG_ERR_WRONG_CODE:
-      return auth_pending_wrong_code(a, id, pending, &out->attempts_left);
+      return auth_pending_wrong_code(a, id, pending, VG_ERR_WRONG_CODE, &out->attempts_left);
     case VG_ERR_TOO_MANY_ATTEMPTS:
       return auth_pending_lock_out(a, id, pending);
     case VG_ERR_VERIFICATION_EXPIRED:

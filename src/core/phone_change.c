@@ -66,7 +66,7 @@ vg_result auth_phone_login_check(struct auth *a, const struct vg_user *user, cha
   if (r != VG_ERR_PHONE_TAKEN) return r;
   /* A token with no pending login: /resend and /verify refuse it, POST /me/phone takes it. */
   struct vg_claims claims;
-  r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user->id, 0, NULL, mfa_token, &claims);
+  r = a->tokens.issue(a->tokens.self, VG_TOKEN_MFA, user->id, 0, NULL, NULL, mfa_token, &claims);
   if (r != VG_OK) return r;
   *expires_in = (int)(claims.exp - a->clock.now(a->clock.self));
   return VG_ERR_PHONE_TAKEN;

@@ -29,6 +29,11 @@ typedef enum vg_result {
   VG_ERR_WRONG_PASSWORD,       /* the current password given to change or delete is wrong */
   VG_ERR_REAUTH_REQUIRED,      /* the password (or a recent login) is needed for this */
   VG_ERR_SESSION_NOT_FOUND,    /* no live session of the caller's user has that id */
+  VG_ERR_FACTOR_UNAVAILABLE,   /* TOTP is off: no FACTOR_ENCRYPTION_KEY is configured */
+  VG_ERR_FACTOR_NOT_ENROLLED,  /* the user has no (confirmed, or pending) factor of that kind */
+  VG_ERR_FACTOR_ENROLLED,      /* a confirmed TOTP already exists: delete it first */
+  VG_ERR_CODE_REUSED,          /* a TOTP code of a step already accepted for this user */
+  VG_ERR_STEP_UP_REQUIRED,     /* the access token's second factor is older than allowed */
   VG_RESULT_COUNT
 } vg_result;
 

@@ -78,9 +78,10 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
                         const struct vg_session_client *client, struct verify_output *out,
                         bool *released) {
   /* phone_verified first: it is true from the moment Twilio approved, whoever wins the claim.
-   * A user whose phone was verified when the login began needs no write (nothing unsets it). */
+   * A user whose phone was verified when the login began needs no write (nothing unsets it);
+   * nor does a login finished by another factor, which proved nothing of the phone. */
   vg_result r = VG_OK;
-  if (!pending->phone_verified) {
+  if (!pending->phone_verified && out->factor == VG_FACTOR_SMS) {
     const struct vg_user_change verified = {.phone_verified = true};
     r = a->users.update(a->users.self, pending->user_id, &verified, NULL);
     /* Another account verified the number first: it is theirs, and this login ends. */
@@ -90,7 +91,8 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
     }
   }
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  r = auth_start_session(a, claims->jti, owner, pending->user_id, client, out);
+  r = auth_start_session(a, claims->jti, owner, pending->user_id, vg_factor_amr(out->factor),
+                         client, out);
   /* The step ran (won, or lost to another request): the lock is released, or someone else's. */
   if (r == VG_OK || r == VG_ERR_NOT_FOUND) *released = true;
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
@@ -108,6 +110,14 @@ vg_result auth_pending_check_code(struct auth *a, const char *jti, const struct 
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
 }
 
+/* A TOTP or recovery code, checked by factors_check, which records the approval as Twilio's is
+ * (the step or the recovery code is spent by then: a retry could not pass again). */
+static vg_result check_factor(struct auth *a, const char *jti, const struct vg_pending *pending,
+                              const char *code, struct verify_output *out) {
+  if (pending->approved) return VG_OK;
+  return factors_check(a, jti, pending, out->factor, code, &out->recovery_left);
+}
+
 /* Ends a login that used up its attempts: the pending state goes, and so does the code at
  * Twilio, so the next login starts a fresh verification instead of inheriting a spent one. */
 vg_result auth_pending_lock_out(struct auth *a, const char *jti, const struct vg_pending *pending) {
@@ -116,21 +126,45 @@ vg_result auth_pending_lock_out(struct auth *a, const char *jti, const struct vg
   return VG_ERR_TOO_MANY_ATTEMPTS;
 }
 
-/* A wrong code: count it, and end the login at the last allowed one. */
+/* A wrong (or reused: wrong) code: count it, and end the login at the last allowed one. */
 vg_result auth_pending_wrong_code(struct auth *a, const char *jti, const struct vg_pending *pending,
-                                  int *attempts_left) {
+                                  vg_result wrong, int *attempts_left) {
   int attempts = 0;
   vg_result r = a->pending.add_attempt(a->pending.self, jti, &attempts);
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN;
   if (r != VG_OK) return r;
   if (attempts >= a->rules.max_attempts) return auth_pending_lock_out(a, jti, pending);
   *attempts_left = a->rules.max_attempts - attempts;
-  return VG_ERR_WRONG_CODE;
+  return wrong;
+}
+
+/* The factor a /verify names, and a code of its shape. A login that sent no SMS (one that asked
+ * for TOTP) has no code at Twilio: an SMS code for it is refused before anything is counted. */
+static void check_input(const char *factor, const char *code, const struct vg_pending *pending,
+                        struct vg_field_errors *errs, struct verify_output *out) {
+  if (factor && !vg_factor_from_name(factor, &out->factor))
+    vg_field_errors_add(errs, "factor", "must be \"sms\", \"totp\" or \"recovery\"");
+  if (!vg_field_errors_has(errs, "factor") && out->factor == VG_FACTOR_SMS && code &&
+      pending->sends == 0 && !pending->approved)
+    vg_field_errors_add(errs, "factor",
+                        "no SMS was sent for this login: name \"totp\" or \"recovery\", or ask "
+                        "/resend for an SMS");
+  if (!vg_field_errors_has(errs, "factor") && code) {
+    const char *why = factors_check_code_shape(out->factor, code);
+    if (why) vg_field_errors_add(errs, "code", why);
+  }
+  auth_require_field(errs, "code", code, NULL);
 }
 
 vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
                       const struct vg_session_client *client, struct vg_field_errors *errs,
                       struct verify_output *out) {
+  return auth_verify_factor(a, mfa_token, NULL, code, client, errs, out);
+}
+
+vg_result auth_verify_factor(struct auth *a, const char *mfa_token, const char *factor,
+                             const char *code, const struct vg_session_client *client,
+                             struct vg_field_errors *errs, struct verify_output *out) {
   memset(out, 0, sizeof *out);
   struct vg_claims claims;
   struct vg_pending pending;
@@ -144,20 +178,23 @@ vg_result auth_verify(struct auth *a, const char *mfa_token, const char *code,
   if (r == VG_ERR_NOT_FOUND) return VG_ERR_INVALID_TOKEN; /* the login is over */
   if (r == VG_ERR_VERIFY_IN_PROGRESS) out->retry_after = 1;
   if (r != VG_OK) return r;
-  auth_require_field(errs, "code", code, vg_check_code);
+  check_input(factor, code, &pending, errs, out);
   if (errs->count > 0) {
     a->pending.unlock(a->pending.self, claims.jti, owner);
     return VG_ERR_VALIDATION;
   }
 
-  r = auth_pending_check_code(a, claims.jti, &pending, code, &out->retry_after);
+  r = out->factor == VG_FACTOR_SMS
+          ? auth_pending_check_code(a, claims.jti, &pending, code, &out->retry_after)
+          : check_factor(a, claims.jti, &pending, code, out);
   bool released = false;
   switch (r) {
     case VG_OK:
       r = finish(a, &claims, &pending, owner, client, out, &released);
       break;
     case VG_ERR_WRONG_CODE:
-      r = auth_pending_wrong_code(a, claims.jti, &pending, &out->attempts_left);
+    case VG_ERR_CODE_REUSED:
+      r = auth_pending_wrong_code(a, claims.jti, &pending, r, &out->attempts_left);
       break;
     case VG_ERR_TOO_MANY_ATTEMPTS:
       r = auth_pending_lock_out(a, claims.jti, &pending);

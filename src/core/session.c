@@ -34,20 +34,20 @@ static vg_result issue_access(struct auth *a, const struct vg_session *s, char *
                               int *expires_in) {
   struct vg_claims issued;
   vg_result r = a->tokens.issue(a->tokens.self, VG_TOKEN_ACCESS, s->user_id, s->auth_time, s->id,
-                                token, &issued);
+                                s->amr, token, &issued);
   if (r != VG_OK) return r;
   *expires_in = (int)(issued.exp - a->clock.now(a->clock.self));
   return VG_OK;
 }
 
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, const struct vg_session_client *client,
-                             struct verify_output *out) {
+                             const char *user_id, const char *amr,
+                             const struct vg_session_client *client, struct verify_output *out) {
   struct vg_session s;
   int64_t now = a->clock.now(a->clock.self);
-  vg_result r = a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, client,
-                                  a->rules.refresh_ttl, auth_revocation_keep(a), &s,
-                                  out->refresh_token);
+  vg_result r =
+      a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, amr, client,
+                        a->rules.refresh_ttl, auth_revocation_keep(a), &s, out->refresh_token);
   if (r != VG_OK) return r;
   r = issue_access(a, &s, &out->access_token, &out->expires_in);
   if (r != VG_OK) {

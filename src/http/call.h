@@ -78,6 +78,11 @@ void handle_sessions_list(struct http_call *call);
 void handle_session_delete(struct http_call *call);
 void handle_password_change(struct http_call *call);
 void handle_account_delete(struct http_call *call);
+/* handlers_factors.c */
+void handle_totp_enroll(struct http_call *call);
+void handle_totp_confirm(struct http_call *call);
+void handle_totp_delete(struct http_call *call);
+void handle_recovery_renew(struct http_call *call);
 void handle_jwks(struct http_call *call);
 void handle_discovery(struct http_call *call);
 void handle_healthz(struct http_call *call);

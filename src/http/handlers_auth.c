@@ -74,6 +74,7 @@ struct delivery_input http_delivery_members(const struct http_call *c, json_t *b
       .locale = json_string_member(body, "locale", errs),
       .accept_language = u_map_get_case(c->req->map_header, "Accept-Language"),
       .app_hash = json_string_member(body, "app_hash", errs),
+      .factor = json_string_member(body, "factor", errs),
   };
 }
 
@@ -93,17 +94,26 @@ void handle_login(struct http_call *c) {
     return;
   }
   if (r != VG_OK) {
-    refuse(c, "login", r, r == VG_ERR_INVALID_CREDENTIALS ? "Email or password is incorrect" : NULL,
+    refuse(c, "login", r,
+           r == VG_ERR_INVALID_CREDENTIALS   ? "Email or password is incorrect"
+           : r == VG_ERR_FACTOR_NOT_ENROLLED ? "This account has no TOTP authenticator: log in "
+                                               "with an SMS code"
+                                             : NULL,
            &errs, out.retry_after, out.user_id, out.account);
     return;
   }
   http_audit(c, "login_ok", VG_OK, out.user_id, out.to);
-  http_audit(c, "code_sent", VG_OK, out.user_id, out.to);
-  json_send(c->res, 200,
-            json_pack("{s:s, s:s, s:i, s:s, s:s}", "mfa_token", out.mfa_token, "token_type",
-                      "Bearer", "expires_in", out.expires_in, "channel",
-                      vg_channel_name(out.channel), "to", out.to),
-            JSON_PLAIN);
+  if (out.factor == VG_FACTOR_SMS) http_audit(c, "code_sent", VG_OK, out.user_id, out.to);
+  json_t *factors = json_array();
+  for (int f = 0; factors && f < VG_FACTOR_COUNT; f++)
+    if (out.factors & VG_FACTOR_BIT(f))
+      json_array_append_new(factors, json_string(vg_factor_name((enum vg_factor)f)));
+  json_send(
+      c->res, 200,
+      json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:o}", "mfa_token", out.mfa_token, "token_type",
+                "Bearer", "expires_in", out.expires_in, "channel", vg_channel_name(out.channel),
+                "to", out.to, "factor", vg_factor_name(out.factor), "factors", factors),
+      JSON_PLAIN);
   free(out.mfa_token);
 }
 
@@ -132,10 +142,11 @@ void handle_verify(struct http_call *c) {
   if (!json_read_object(c->req, c->res, false, &body)) return;
   struct vg_field_errors errs = {0};
   const char *code = json_string_member(body, "code", &errs);
+  const char *factor = json_string_member(body, "factor", &errs);
   struct verify_output out;
   struct vg_session_client client;
   http_session_client(c, &client);
-  vg_result r = auth_verify(c->auth, c->bearer, code, &client, &errs, &out);
+  vg_result r = auth_verify_factor(c->auth, c->bearer, factor, code, &client, &errs, &out);
   json_decref(body);
   metrics_flow(METRICS_VERIFY, metrics_outcome_of(r));
   if (r != VG_OK) {
@@ -148,9 +159,17 @@ void handle_verify(struct http_call *c) {
     return;
   }
   http_audit(c, "verify_ok", VG_OK, out.user_id, NULL);
-  json_send(c->res, 200,
-            http_token_response(out.access_token, out.expires_in, out.refresh_token,
-                                out.refresh_expires_in),
-            JSON_PLAIN);
+  json_t *answer = http_token_response(out.access_token, out.expires_in, out.refresh_token,
+                                       out.refresh_expires_in);
+  if (out.factor == VG_FACTOR_RECOVERY) {
+    /* A recovery code stands in for the second factor: audited, and the user told what is left. */
+    http_audit(c, "recovery_code_used", VG_OK, out.user_id, NULL);
+    json_object_set_new(answer, "recovery_codes_left", json_integer(out.recovery_left));
+    if (out.recovery_left <= VG_RECOVERY_LOW)
+      json_object_set_new(answer, "notice",
+                          json_string("Few recovery codes are left: make new ones "
+                                      "(POST /factors/recovery-codes) or enroll again"));
+  }
+  json_send(c->res, 200, answer, JSON_PLAIN);
   free(out.access_token);
 }

@@ -40,7 +40,9 @@ void handle_dashboard(struct http_call *c) {
   }
   json_text_raw(&t, ",\"phone_verified\":");
   json_text_bool(&t, out.user.phone_verified);
-  json_text_raw(&t, "},\"auth\":{\"aal\":\"aal2\",\"amr\":[\"pwd\",\"sms\"],\"auth_time\":");
+  json_text_raw(&t, "},\"auth\":{\"aal\":\"aal2\",\"amr\":[\"pwd\",");
+  json_text_string(&t, out.claims.amr[0] ? out.claims.amr : "sms");
+  json_text_raw(&t, "],\"auth_time\":");
   json_text_int(&t, (long long)out.claims.auth_time);
   json_text_raw(&t, "}}");
   json_text_send(c->res, 200, &t);

@@ -35,6 +35,13 @@ static const struct problem_kind by_result[VG_RESULT_COUNT] = {
     [VG_ERR_WRONG_PASSWORD] = {403, "/problems/wrong-password", "Wrong password"},
     [VG_ERR_REAUTH_REQUIRED] = {403, "/problems/password-required", "Password required"},
     [VG_ERR_SESSION_NOT_FOUND] = {404, "/problems/session-not-found", "Session not found"},
+    [VG_ERR_FACTOR_UNAVAILABLE] = {404, "/problems/factor-unavailable", "Factor not available"},
+    [VG_ERR_FACTOR_NOT_ENROLLED] = {409, "/problems/factor-not-enrolled", "Factor not enrolled"},
+    [VG_ERR_FACTOR_ENROLLED] = {409, "/problems/factor-already-enrolled",
+                                "Factor already enrolled"},
+    [VG_ERR_CODE_REUSED] = {401, "/problems/code-reused", "Code already used"},
+    [VG_ERR_STEP_UP_REQUIRED] = {403, "/problems/step-up-required",
+                                 "Recent authentication required"},
 };
 
 static const struct problem_kind by_http[HTTP_ERR_COUNT] = {
@@ -92,11 +99,15 @@ static const char *challenge_for(vg_result r) {
     case VG_ERR_INVALID_TOKEN:
       return "Bearer realm=\"verigate\", error=\"invalid_token\"";
     case VG_ERR_WRONG_CODE:
+    case VG_ERR_CODE_REUSED:
     case VG_ERR_VERIFICATION_EXPIRED:
       return BARE_CHALLENGE;
     case VG_ERR_INSUFFICIENT_AAL:
       return "Bearer realm=\"verigate\", error=\"insufficient_user_authentication\", "
              "error_description=\"A second factor is required\", acr_values=\"aal2\"";
+    case VG_ERR_STEP_UP_REQUIRED: /* RFC 9470 section 3: the second factor must be recent */
+      return "Bearer realm=\"verigate\", error=\"insufficient_user_authentication\", "
+             "error_description=\"A more recent second factor is required\", max_age=\"300\"";
     default:
       return NULL;
   }
@@ -105,6 +116,7 @@ static const char *challenge_for(vg_result r) {
 json_t *problem_extra(vg_result r, int attempts_left, int retry_after) {
   switch (r) {
     case VG_ERR_WRONG_CODE:
+    case VG_ERR_CODE_REUSED:
       return json_pack("{s:i}", "attempts_left", attempts_left);
     case VG_ERR_TOO_MANY_ATTEMPTS:
       return json_pack("{s:i}", "attempts_left", 0);

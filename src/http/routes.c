@@ -30,6 +30,10 @@ const struct route http_routes[] = {
     {"GET", "/healthz", handle_healthz},
     {"GET", "/readyz", handle_readyz},
     {"GET", "/metrics", handle_metrics}, /* here, or only on METRICS_PORT when set (server.c) */
+    {"POST", "/factors/totp", handle_totp_enroll},
+    {"DELETE", "/factors/totp", handle_totp_delete},
+    {"POST", "/factors/totp/confirm", handle_totp_confirm},
+    {"POST", "/factors/recovery-codes", handle_recovery_renew},
     {NULL, NULL, NULL},
 };
 

@@ -8,6 +8,7 @@
 
 #include "core/result.h"
 #include "ports/delivery.h"
+#include "ports/factors.h"
 #include "ports/user_store.h"
 
 #define VG_JTI_MAX 48
@@ -24,6 +25,9 @@ struct vg_pending {
   bool phone_verified;  /* the user's when the login began: then /verify need not write it */
   bool approved;        /* Twilio approved this login's code; the login is not consumed yet */
   struct vg_delivery delivery; /* how the last code went out: a resend that names none reuses it */
+  /* The user's sealed TOTP secret when the login began ("" for none), so that a TOTP /verify
+   * reads no user document. */
+  char totp_box[VG_TOTP_BOX_MAX];
 };
 
 struct pending_store {

@@ -18,6 +18,8 @@ struct vg_session {
   char id[VG_SESSION_ID_MAX]; /* the family id, the access tokens' sid */
   char user_id[VG_ID_MAX];
   int64_t auth_time; /* when the second factor was passed; refreshes keep it */
+  /* Which second factor: "sms", "otp" or "recovery"; refreshes keep it. */
+  char amr[VG_AMR_MAX];
 };
 
 #define VG_USER_AGENT_MAX 201    /* a User-Agent kept with its session: 200 bytes, NUL */
@@ -51,9 +53,9 @@ struct session_store {
    * client (may be NULL) is kept with the session. A user barred by bar_user gets no session:
    * VG_ERR_NOT_FOUND, and the login is consumed all the same. */
   vg_result (*start)(void *self, const char *pending_jti, const char *lock_owner,
-                     const char *user_id, int64_t auth_time, const struct vg_session_client *client,
-                     int ttl, int keep, struct vg_session *session,
-                     char token[VG_REFRESH_TOKEN_MAX]);
+                     const char *user_id, int64_t auth_time, const char *amr,
+                     const struct vg_session_client *client, int ttl, int keep,
+                     struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]);
   /* Spends token and makes its successor in the same session, in one atomic step; ttl and keep
    * as for start. VG_OK fills session and next. VG_ERR_NOT_FOUND when token is unknown, expired
    * or its session has ended. A token that was already spent is a replay (OAuth 2.0 Security

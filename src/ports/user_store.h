@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/result.h"
+#include "ports/factors.h"
 #include "ports/password_hasher.h"
 
 #define VG_ID_MAX 25    /* 24 hex characters of an ObjectId + NUL */
@@ -23,6 +24,8 @@ struct vg_user {
   char password_hash[VG_HASH_MAX];
   bool phone_verified;
   int64_t created_at; /* milliseconds since the Unix epoch */
+  bool totp;          /* a confirmed TOTP factor is enrolled (ports/factors.h) */
+  char totp_box[VG_TOTP_BOX_MAX]; /* its sealed secret, when totp */
 };
 
 /* What user_store.update changes: NULL and false leave a field as it is. */

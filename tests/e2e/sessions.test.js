@@ -99,7 +99,8 @@ describe('sessions', () => {
 
     // Redis: the token by its hash, in its family, in the user's set of families.
     const rec = redisHash(env.REDIS_URL, tokenKey(s.refresh_token));
-    assert.deepEqual(rec, { family: first.sid, user_id: s.user.id, auth_time: String(first.auth_time), used: '0' });
+    // amr: the second factor, which every refresh token of the family carries to its access tokens.
+    assert.deepEqual(rec, { family: first.sid, user_id: s.user.id, auth_time: String(first.auth_time), used: '0', amr: 'sms' });
     const ttl = redisTtl(env.REDIS_URL, tokenKey(s.refresh_token));
     assert.ok(ttl > REFRESH_TTL - 30 && ttl <= REFRESH_TTL, `TTL ${ttl}`);
     const family = redisHash(env.REDIS_URL, familyKey(s.access_token));

@@ -388,7 +388,7 @@ struct otp_sender fake_otp_sender_port(struct fake_otp_sender *o) {
 /* ---- token_service ---- */
 
 static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *sub,
-                              int64_t auth_time, const char *sid, char **token,
+                              int64_t auth_time, const char *sid, const char *amr, char **token,
                               struct vg_claims *claims) {
   struct fake_token_service *t = self;
   *token = NULL;
@@ -402,6 +402,8 @@ static vg_result tokens_issue(void *self, enum vg_token_kind kind, const char *s
   it->claims.exp = t->clock->now + (kind == VG_TOKEN_ACCESS ? t->access_ttl : t->mfa_ttl);
   it->claims.auth_time = auth_time;
   if (sid) snprintf(it->claims.sid, sizeof it->claims.sid, "%s", sid);
+  if (kind == VG_TOKEN_ACCESS)
+    snprintf(it->claims.amr, sizeof it->claims.amr, "%s", amr ? amr : "sms");
   char text[FAKE_TOKEN_LEN];
   static const char *const prefix[] = {"mfa", "at", "reset"};
   snprintf(text, sizeof text, "%s:%s:%s", prefix[kind], it->claims.sub, it->claims.jti);

@@ -68,7 +68,7 @@ static bool barred(const struct fake_session_store *s, const char *user_id) {
 }
 
 static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
-                             const char *user_id, int64_t auth_time,
+                             const char *user_id, int64_t auth_time, const char *amr,
                              const struct vg_session_client *client, int ttl, int keep,
                              struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
   struct fake_session_store *s = self;
@@ -86,6 +86,7 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   snprintf(f->s.id, sizeof f->s.id, "s%d", s->session_count);
   snprintf(f->s.user_id, sizeof f->s.user_id, "%s", user_id);
   f->s.auth_time = auth_time;
+  snprintf(f->s.amr, sizeof f->s.amr, "%s", amr ? amr : "sms");
   f->expires_at = now_of(s) + ttl + keep;
   *session = f->s;
   return new_token(s, f->s.id, ttl, token);

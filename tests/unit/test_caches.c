@@ -207,8 +207,9 @@ static vg_result fake_verify(void *self, const char *token, struct vg_claims *cl
 }
 
 static vg_result fake_issue(void *self, enum vg_token_kind kind, const char *sub, int64_t auth_time,
-                            const char *sid, char **token, struct vg_claims *claims) {
-  (void)self, (void)kind, (void)sub, (void)auth_time, (void)sid, (void)claims;
+                            const char *sid, const char *amr, char **token,
+                            struct vg_claims *claims) {
+  (void)self, (void)kind, (void)sub, (void)auth_time, (void)sid, (void)amr, (void)claims;
   issue_calls++;
   *token = NULL;
   return VG_OK;
@@ -309,8 +310,8 @@ static void cached_tokens_passes_issue_and_jwks_through(void) {
   struct token_service s = cached_tokens_port(t);
   char *token;
   struct vg_claims c;
-  CHECK(s.issue(s.self, VG_TOKEN_MFA, "u1", 0, NULL, &token, &c) == VG_OK);
-  CHECK(s.issue(s.self, VG_TOKEN_MFA, "u1", 0, NULL, &token, &c) == VG_OK);
+  CHECK(s.issue(s.self, VG_TOKEN_MFA, "u1", 0, NULL, NULL, &token, &c) == VG_OK);
+  CHECK(s.issue(s.self, VG_TOKEN_MFA, "u1", 0, NULL, NULL, &token, &c) == VG_OK);
   CHECK(issue_calls == 2);
   CHECK_STR(s.jwks(s.self), "{\"keys\":[]}");
   cached_tokens_destroy(t);

@@ -89,7 +89,7 @@ static struct jwt_tokens *tokens_of(struct jwt_keyset *ks) {
 static char *issue_kind(struct token_service ts, enum vg_token_kind kind) {
   char *t = NULL;
   struct vg_claims c;
-  CHECK(ts.issue(ts.self, kind, SUB, now, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, &t, &c) ==
+  CHECK(ts.issue(ts.self, kind, SUB, now, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, NULL, &t, &c) ==
         VG_OK);
   return t;
 }

@@ -383,7 +383,7 @@ static struct forged good_reset(void) {
 static void reset_token_verifies_as_one_and_names_nobody(void) {
   struct vg_claims issued, read;
   char *t = NULL;
-  CHECK(ts.issue(ts.self, VG_TOKEN_RESET, NULL, 0, NULL, &t, &issued) == VG_OK);
+  CHECK(ts.issue(ts.self, VG_TOKEN_RESET, NULL, 0, NULL, NULL, &t, &issued) == VG_OK);
   CHECK(t && ts.verify(ts.self, t, &read) == VG_OK && read.kind == VG_TOKEN_RESET);
   CHECK(read.sub[0] == '\0' && read.exp - read.iat == 300);
   CHECK_STR(read.jti, issued.jti);

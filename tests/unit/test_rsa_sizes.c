@@ -44,12 +44,12 @@ static void round_trip(const char *name, int bits) {
 
   char *token = NULL;
   struct vg_claims issued, checked;
-  CHECK(port.issue(port.self, VG_TOKEN_ACCESS, "user-1", now_s, "session-1", &token, &issued) == VG_OK);
+  CHECK(port.issue(port.self, VG_TOKEN_ACCESS, "user-1", now_s, "session-1", NULL, &token, &issued) == VG_OK);
   CHECK(token && port.verify(port.self, token, &checked) == VG_OK && checked.kind == VG_TOKEN_ACCESS);
   CHECK(strcmp(checked.sub, "user-1") == 0);
   free(token);
   token = NULL;
-  CHECK(port.issue(port.self, VG_TOKEN_MFA, "user-1", 0, NULL, &token, &issued) == VG_OK);
+  CHECK(port.issue(port.self, VG_TOKEN_MFA, "user-1", 0, NULL, NULL, &token, &issued) == VG_OK);
   CHECK(token && port.verify(port.self, token, &checked) == VG_OK && checked.kind == VG_TOKEN_MFA);
   free(token);
   jwt_tokens_destroy(t);

@@ -134,7 +134,7 @@ static void tokens_access_client_id_is_the_configured_one(void) {
   struct token_service o = jwt_tokens_port(other);
   struct vg_claims issued, c;
   char *t = NULL;
-  CHECK(o.issue(o.self, VG_TOKEN_ACCESS, SUB, now, "session-1", &t, &issued) == VG_OK);
+  CHECK(o.issue(o.self, VG_TOKEN_ACCESS, SUB, now, "session-1", NULL, &t, &issued) == VG_OK);
   json_t *p = t ? segment_json(t, 1) : NULL;
   CHECK_STR(json_string_value(json_object_get(p, "client_id")), "portal-web");
   CHECK_STR(json_string_value(json_object_get(p, "aud")), AUD);
@@ -221,7 +221,7 @@ static void tokens_es256_round_trip(void) {
   struct token_service es = jwt_tokens_port(ec);
   struct vg_claims issued, c;
   char *t = NULL, *mfa = NULL;
-  CHECK(es.issue(es.self, VG_TOKEN_ACCESS, SUB, now, "session-1", &t, &issued) == VG_OK);
+  CHECK(es.issue(es.self, VG_TOKEN_ACCESS, SUB, now, "session-1", NULL, &t, &issued) == VG_OK);
   CHECK(t && es.verify(es.self, t, &c) == VG_OK && c.kind == VG_TOKEN_ACCESS);
   json_t *h = t ? segment_json(t, 0) : NULL;
   CHECK_STR(json_string_value(json_object_get(h, "alg")), "ES256");
@@ -236,7 +236,7 @@ static void tokens_es256_round_trip(void) {
   EVP_PKEY_free(pub);
   CHECK(t && verify_str(t) == VG_ERR_INVALID_TOKEN); /* the RS256 service refuses it */
   /* An EC key's mfa_token secret comes from its 32-byte scalar, by the same recipe. */
-  CHECK(es.issue(es.self, VG_TOKEN_MFA, SUB, 0, NULL, &mfa, &issued) == VG_OK);
+  CHECK(es.issue(es.self, VG_TOKEN_MFA, SUB, 0, NULL, NULL, &mfa, &issued) == VG_OK);
   CHECK(mfa && es.verify(es.self, mfa, &c) == VG_OK && c.kind == VG_TOKEN_MFA);
   unsigned char secret[32], mac[32];
   unsigned int n = 0;

@@ -275,7 +275,7 @@ static inline vg_result verify_str(const char *t) {
 
 static inline char *issue(enum vg_token_kind kind, int64_t auth_time, struct vg_claims *claims) {
   char *t = NULL;
-  CHECK(ts.issue(ts.self, kind, SUB, auth_time, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, &t,
+  CHECK(ts.issue(ts.self, kind, SUB, auth_time, kind == VG_TOKEN_ACCESS ? "session-1" : NULL, NULL, &t,
                  claims) == VG_OK);
   return t;
 }

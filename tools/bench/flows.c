@@ -12,6 +12,11 @@
  *   split   --url U --emulator E --users FILE --password P --clients C --rounds R --pid PID
  *       rounds of "every user logs in" then "every user verifies", with verigate's CPU time
  *       (its CPU clock) read between the phases: CPU per login and per verify, separately.
+ *   totp    (the options of split)
+ *       first enrolls every user in TOTP (an SMS login, POST /factors/totp, a confirming code made
+ *       with liboath), then split's rounds with "factor": "totp" logins (no SMS) and TOTP
+ *       verifies: CPU per TOTP login and per TOTP verify. A step works once per user, so each
+ *       round waits, when it must, until the next step is inside verigate's window.
  * Each client owns the users i with i % C == its number, so no two clients share a phone and
  * every SMS verification at the emulator is finished before the same phone logs in again.
  * 503 answers (the hash pool full) are counted and retried after their Retry-After, capped at 1 s.
@@ -26,6 +31,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <liboath/oath.h>
 
 #include "bench_util.h"
 
@@ -36,6 +42,8 @@ struct user {
   char id[32], email[256], phone[32];
   char mfa[TOKEN_MAX]; /* split mode: the mfa_token between the two phases */
   unsigned logins;
+  char secret[20];     /* totp mode: the enrolled secret */
+  long long last_step; /* totp mode: the last step spent */
 };
 
 struct options {
@@ -56,8 +64,14 @@ struct client {
 
 static atomic_long flows_started;
 
+static int totp_mode(const struct options *o) {
+  return strcmp(o->mode, "totp") == 0;
+}
+
+static void totp_code(struct user *u, char out[8]);
+
 struct buffer {
-  char data[8192];
+  char data[65536]; /* an enrollment's answer carries its QR code */
   size_t len;
 };
 
@@ -126,14 +140,15 @@ static void back_off(struct client *c, long retry_after) {
   nanosleep(&ts, NULL);
 }
 
-/* The password step: 1 with u->mfa filled, 0 on error (counted) or when the deadline passed. */
-static int login(struct client *c, struct user *u) {
+/* The password step: 1 with u->mfa filled, 0 on error (counted) or when the deadline passed. With
+ * totp the login asks for TOTP: no SMS. */
+static int login_as(struct client *c, struct user *u, int totp) {
   char url[512], body[1024];
   struct buffer out;
   long retry;
   snprintf(url, sizeof url, "%s/login", c->opt->url);
-  snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", u->email,
-           c->opt->password);
+  snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"%s}", u->email,
+           c->opt->password, totp ? ",\"factor\":\"totp\"" : "");
   while (bench_now() < c->deadline) {
     long status = http(c->verigate, url, NULL, body, &out, &retry);
     if (status == 503) {
@@ -148,6 +163,10 @@ static int login(struct client *c, struct user *u) {
     return 0;
   }
   return 0;
+}
+
+static int login(struct client *c, struct user *u) {
+  return login_as(c, u, totp_mode(c->opt));
 }
 
 /* The second step: the code from the emulator's test hook, then POST /verify. */
@@ -168,6 +187,101 @@ static int verify(struct client *c, struct user *u) {
   if (status == 200 && member(&out, "access_token", access, sizeof access)) return 1;
   fail(c, "verify", status);
   return 0;
+}
+
+/* totp mode's second step: the authenticator's next code. */
+static int verify_totp(struct client *c, struct user *u) {
+  char url[512], code[8], body[64], access[TOKEN_MAX];
+  struct buffer out;
+  long retry;
+  totp_code(u, code);
+  snprintf(url, sizeof url, "%s/verify", c->opt->url);
+  snprintf(body, sizeof body, "{\"factor\":\"totp\",\"code\":\"%s\"}", code);
+  long status = http(c->verigate, url, u->mfa, body, &out, &retry);
+  if (status == 200 && member(&out, "access_token", access, sizeof access)) return 1;
+  fail(c, "verify_totp", status);
+  return 0;
+}
+
+/* RFC 4648 base32 (no padding) into out; the number of bytes, or 0. */
+static size_t base32_decode(const char *in, char *out, size_t cap) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  size_t n = 0;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (const char *p = in; *p; p++) {
+    const char *at = strchr(alphabet, *p);
+    if (!at) return 0;
+    buffer = (buffer << 5) | (unsigned)(at - alphabet);
+    bits += 5;
+    if (bits >= 8) {
+      if (n == cap) return 0;
+      out[n++] = (char)((buffer >> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return n;
+}
+
+static long long step_now(void) {
+  return (long long)time(NULL) / 30;
+}
+
+/* The user's next code: the step after the last one spent (the caller waited until it is inside
+ * verigate's window of one step either side). */
+static void totp_code(struct user *u, char out[8]) {
+  long long step = u->last_step + 1;
+  if (step < step_now()) step = step_now();
+  oath_totp_generate((const char *)u->secret, sizeof u->secret, (time_t)(step * 30), 30, 0, 6,
+                     out);
+  u->last_step = step;
+}
+
+/* totp mode's set-up, not measured: an SMS login, then enrollment and its confirmation. */
+static int enroll(struct client *c, struct user *u) {
+  char url[512], body[64], access[TOKEN_MAX], secret[64], code[8];
+  struct buffer out;
+  long retry;
+  if (!login_as(c, u, 0)) return 0;
+  snprintf(url, sizeof url, "%s/__emulator/verifications?to=%%2B%s", c->opt->emulator,
+           u->phone + 1);
+  long status = http(c->emulator, url, NULL, NULL, &out, &retry);
+  if (status != 200 || !member(&out, "code", code, sizeof code)) return fail(c, "code", status), 0;
+  snprintf(url, sizeof url, "%s/verify", c->opt->url);
+  snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+  status = http(c->verigate, url, u->mfa, body, &out, &retry);
+  if (status != 200 || !member(&out, "access_token", access, sizeof access))
+    return fail(c, "verify", status), 0;
+  snprintf(url, sizeof url, "%s/factors/totp", c->opt->url);
+  status = http(c->verigate, url, access, "", &out, &retry);
+  if (status != 201 || !member(&out, "secret", secret, sizeof secret) ||
+      base32_decode(secret, u->secret, sizeof u->secret) != sizeof u->secret)
+    return fail(c, "enroll", status), 0;
+  u->last_step = step_now() - 1;
+  totp_code(u, code);
+  snprintf(url, sizeof url, "%s/factors/totp/confirm", c->opt->url);
+  snprintf(body, sizeof body, "{\"code\":\"%s\"}", code);
+  status = http(c->verigate, url, access, body, &out, &retry);
+  if (status != 200) return fail(c, "confirm", status), 0;
+  return 1;
+}
+
+static void *run_enrollments(void *arg) {
+  struct client *c = arg;
+  for (size_t i = c->index; i < c->nusers; i += (size_t)c->opt->clients)
+    enroll(c, &c->users[i]);
+  return NULL;
+}
+
+/* Before a totp round: until every user's next step is at most one step ahead of now. */
+static void wait_for_steps(const struct user *users, size_t n) {
+  long long latest = 0;
+  for (size_t i = 0; i < n; i++)
+    if (users[i].last_step > latest) latest = users[i].last_step;
+  while (step_now() < latest) {
+    struct timespec ts = {0, 200 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 static void *run_flows(void *arg) {
@@ -200,7 +314,9 @@ static void *run_split_logins(void *arg) {
 static void *run_split_verifies(void *arg) {
   struct client *c = arg;
   for (size_t i = c->index; i < c->nusers; i += (size_t)c->opt->clients)
-    if (c->users[i].mfa[0] && verify(c, &c->users[i])) c->flows++;
+    if (c->users[i].mfa[0] &&
+        (totp_mode(c->opt) ? verify_totp(c, &c->users[i]) : verify(c, &c->users[i])))
+      c->flows++;
   return NULL;
 }
 
@@ -288,7 +404,8 @@ static int parse(int argc, char **argv, struct options *o) {
     }
   }
   if (o->clients > MAX_CLIENTS) o->clients = MAX_CLIENTS;
-  int signup = strcmp(o->mode, "signup") == 0, split = strcmp(o->mode, "split") == 0;
+  int signup = strcmp(o->mode, "signup") == 0;
+  int split = strcmp(o->mode, "split") == 0 || strcmp(o->mode, "totp") == 0;
   if (!signup && !split && strcmp(o->mode, "flows") != 0) return 0;
   if (!o->url || (!signup && (!o->emulator || !o->users_file)) || (split && !o->pid)) return 0;
   return o->abandon_every != 1; /* abandoning every login would never finish a verification */
@@ -305,7 +422,7 @@ int main(int argc, char **argv) {
             "usage: vg-bench-flows signup --url U --first F --count N [--clients C] [--password P]\n"
             "       vg-bench-flows flows --url U --emulator E --users FILE [--clients C]\n"
             "              [--seconds S] [--max-flows N] [--abandon-every K>1] [--pid PID]\n"
-            "       vg-bench-flows split --url U --emulator E --users FILE --pid PID [--rounds R]\n");
+            "       vg-bench-flows split|totp --url U --emulator E --users FILE --pid PID [--rounds R]\n");
     return 2;
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -338,7 +455,14 @@ int main(int argc, char **argv) {
   } else if (strcmp(opt.mode, "flows") == 0) {
     ok = run_clients(clients, opt.clients, run_flows);
   } else {
+    if (totp_mode(&opt)) {
+      for (long i = 0; i < opt.clients; i++) clients[i].deadline = bench_now() + 120;
+      ok = run_clients(clients, opt.clients, run_enrollments);
+      for (long i = 0; i < opt.clients; i++) clients[i].logins = 0;
+      cpu0 = bench_pid_cpu(opt.pid);
+    }
     for (long r = 0; ok && r < opt.rounds; r++) {
+      if (totp_mode(&opt)) wait_for_steps(users, nusers);
       for (long i = 0; i < opt.clients; i++) clients[i].deadline = bench_now() + 120;
       double a = bench_pid_cpu(opt.pid);
       ok = run_clients(clients, opt.clients, run_split_logins);
@@ -371,7 +495,7 @@ int main(int argc, char **argv) {
            "seconds=%.3f rate=%.2f cpu_ms_per_flow=%.3f",
            flows, logins, abandoned, overloaded, errors, last_error, elapsed,
            (double)flows / elapsed, flows ? cpu * 1e3 / (double)flows : 0);
-    if (strcmp(opt.mode, "split") == 0)
+    if (strcmp(opt.mode, "split") == 0 || totp_mode(&opt))
       printf(" cpu_ms_per_login=%.3f cpu_ms_per_verify=%.3f",
              logins ? cpu_login * 1e3 / (double)logins : 0,
              flows ? cpu_verify * 1e3 / (double)flows : 0);

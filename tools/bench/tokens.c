@@ -29,7 +29,7 @@ static void *mint(void *arg) {
   int64_t auth_time = (int64_t)time(NULL);
   for (size_t i = job->first; i < job->count && !job->failed; i += job->step) {
     if (job->tokens.issue(job->tokens.self, VG_TOKEN_ACCESS, job->ids[i % job->nids], auth_time,
-                          "bench", &job->out[i], &claims) != VG_OK)
+                          "bench", NULL, &job->out[i], &claims) != VG_OK)
       job->failed = 1;
   }
   return NULL;

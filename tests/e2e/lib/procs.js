@@ -97,6 +97,8 @@ function baseConfig() {
     JWT_ALG: 'RS256',
     JWT_ISSUER: env.JWT_ISSUER,
     JWT_AUDIENCE: env.JWT_AUDIENCE,
+    // TOTP on, with the shared instance's key (a test of TOTP off removes it).
+    FACTOR_ENCRYPTION_KEY: process.env.FACTOR_ENCRYPTION_KEY,
     LOG_LEVEL: 'info',
     // Every test process comes from 127.0.0.1: the per-IP limits are off unless a test of
     // those limits turns one on (tests/e2e/limits.test.js).
