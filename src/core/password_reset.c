@@ -17,12 +17,13 @@
 #define RESET_ID_MAX (sizeof RESET_ID_PREFIX + VG_JTI_MAX)
 #define IP_MAX 64 /* a client IP or an IPv6 network, as the per-IP limits count it */
 
-enum vg_reset_factor reset_factor_for(const struct vg_user *u) {
+enum vg_reset_factor reset_factor_for(const struct auth *a, const struct vg_user *u) {
+  if (a->factors.enabled && u->totp && u->totp_box[0]) return VG_RESET_FACTOR_TOTP;
   return u->phone_verified && u->phone[0] ? VG_RESET_FACTOR_SMS : VG_RESET_FACTOR_NONE;
 }
 
-bool reset_proof_offered(enum vg_reset_proof proof) {
-  return proof == VG_RESET_PROOF_SMS;
+bool reset_proof_offered(const struct auth *a, enum vg_reset_proof proof) {
+  return proof == VG_RESET_PROOF_SMS || a->factors.enabled;
 }
 
 const char *reset_proof_name(enum vg_reset_proof proof) {
@@ -111,6 +112,8 @@ static vg_result create_reset(struct auth *a, const struct vg_user *user,
                          .delivery = {.channel = VG_CHANNEL_SMS}};
   if (factor != VG_RESET_FACTOR_NONE) memcpy(p.user_id, user->id, sizeof p.user_id);
   if (factor == VG_RESET_FACTOR_SMS) memcpy(p.phone, user->phone, sizeof p.phone);
+  /* The sealed secret, as a login takes it: /password/reset then needs no fresh read of it. */
+  if (factor == VG_RESET_FACTOR_TOTP) memcpy(p.totp_box, user->totp_box, sizeof p.totp_box);
   reset_id(claims->jti, id);
   int ttl = (int)(claims->exp - now);
   vg_result r = a->pending.create(a->pending.self, id, &p, ttl > 0 ? ttl : 1);
@@ -137,7 +140,7 @@ vg_result auth_password_forgot(struct auth *a, const char *email, const char *cl
     limits_untake_forgot(a, address, ip); /* an outage must not spend anyone's limit */
     return r;
   }
-  enum vg_reset_factor factor = r == VG_OK ? reset_factor_for(&user) : VG_RESET_FACTOR_NONE;
+  enum vg_reset_factor factor = r == VG_OK ? reset_factor_for(a, &user) : VG_RESET_FACTOR_NONE;
   if (r == VG_OK)
     memcpy(out->user_id, user.id, sizeof out->user_id);
   else
@@ -174,14 +177,14 @@ vg_result auth_password_forgot(struct auth *a, const char *email, const char *cl
 
 /* The factor "sms" (the default), "totp" or "recovery"; refused when this server takes none of
  * that kind yet. */
-static bool read_proof(const char *factor, struct vg_field_errors *errs,
+static bool read_proof(const struct auth *a, const char *factor, struct vg_field_errors *errs,
                        enum vg_reset_proof *proof) {
   *proof = VG_RESET_PROOF_SMS;
   if (!factor || vg_field_errors_has(errs, "factor")) return true;
   for (int p = VG_RESET_PROOF_SMS; p <= VG_RESET_PROOF_RECOVERY; p++)
     if (strcmp(factor, reset_proof_name((enum vg_reset_proof)p)) == 0) {
       *proof = (enum vg_reset_proof)p;
-      if (reset_proof_offered(*proof)) return true;
+      if (reset_proof_offered(a, *proof)) return true;
       vg_field_errors_add(errs, "factor", "is not offered by this server: use sms");
       return false;
     }
@@ -229,8 +232,27 @@ static vg_result check_decoy(struct auth *a, const char *id, const char *code) {
 /* An id no user has: a decoy reads the user store as a real reset does. */
 #define NO_USER "000000000000000000000000"
 
+/* An authenticator (TOTP) or recovery code for pending reset id, checked as /verify checks a
+ * login's (the step or the code spent and the reset approved in one step, so a retry finishes
+ * without it). Not usable: a decoy, which runs the same check against nobody (a recovery code's
+ * one MongoDB update included) and fails. A reused step says no more than a wrong code here. */
+static vg_result check_factor(struct auth *a, const char *id, const struct vg_pending *pending,
+                              bool usable, enum vg_reset_proof proof, const char *code) {
+  if (pending->approved) return VG_OK;
+  struct vg_pending p = *pending;
+  if (!usable) {
+    snprintf(p.user_id, sizeof p.user_id, NO_USER);
+    p.totp_box[0] = '\0';
+  }
+  int left = 0;
+  vg_result r = factors_check(
+      a, id, &p, proof == VG_RESET_PROOF_TOTP ? VG_FACTOR_TOTP : VG_FACTOR_RECOVERY, code, &left);
+  return r == VG_ERR_CODE_REUSED || r == VG_ERR_FACTOR_NOT_ENROLLED ? VG_ERR_WRONG_CODE : r;
+}
+
 /* The code of pending reset id, held under its lock. A decoy, an account gone or changed since
- * (no factor, another phone) or a proof its factor does not take: a wrong code, counted. */
+ * (no factor, another phone) or a proof its factor does not take: a wrong code, counted, after
+ * the same work as a real one of that proof (Twilio for an SMS code). */
 static vg_result prove(struct auth *a, const char *id, const struct vg_pending *pending,
                        const struct reset_input *in, enum vg_reset_proof proof,
                        struct reset_output *out) {
@@ -239,12 +261,21 @@ static vg_result prove(struct auth *a, const char *id, const struct vg_pending *
   vg_result r = a->users.find_by_id(a->users.self, user_id, &user);
   if (r != VG_OK && r != VG_ERR_NOT_FOUND) return r;
   if (r == VG_OK) memcpy(out->user_id, user.id, sizeof out->user_id);
-  enum vg_reset_factor factor = r == VG_OK ? reset_factor_for(&user) : VG_RESET_FACTOR_NONE;
-  /* An SMS code proves the phone it was sent to, and only while it is still the account's. */
-  bool usable = proof_fits(factor, proof) &&
-                (factor != VG_RESET_FACTOR_SMS || strcmp(user.phone, pending->phone) == 0);
-  r = usable ? auth_pending_check_code(a, id, pending, in->code, &out->retry_after)
-             : check_decoy(a, id, in->code);
+  /* The factor /password/forgot chose from a fresh read, recorded in the reset: the sealed
+   * secret for an authenticator, the number for an SMS code, which proves it only while it is
+   * still the account's and no authenticator came since (this read may be USER_CACHE_MS old). */
+  enum vg_reset_factor factor = VG_RESET_FACTOR_NONE;
+  if (r == VG_OK && pending->totp_box[0] && a->factors.enabled)
+    factor = VG_RESET_FACTOR_TOTP;
+  else if (r == VG_OK && pending->phone[0] && reset_factor_for(a, &user) == VG_RESET_FACTOR_SMS &&
+           strcmp(user.phone, pending->phone) == 0)
+    factor = VG_RESET_FACTOR_SMS;
+  bool usable = proof_fits(factor, proof);
+  if (proof == VG_RESET_PROOF_SMS)
+    r = usable ? auth_pending_check_code(a, id, pending, in->code, &out->retry_after)
+               : check_decoy(a, id, in->code);
+  else
+    r = check_factor(a, id, pending, usable, proof, in->code);
   switch (r) {
     case VG_OK:
       return finish(a, id, &user, in->new_password);
@@ -265,9 +296,14 @@ vg_result auth_password_reset(struct auth *a, const struct reset_input *in,
   memset(out, 0, sizeof *out);
   enum vg_reset_proof proof;
   auth_require_field(errs, "reset_token", in->reset_token, NULL);
-  auth_require_field(errs, "code", in->code, vg_check_code);
+  bool known = read_proof(a, in->factor, errs, &proof);
+  auth_require_field(errs, "code", in->code, NULL);
+  if (known && in->code && !vg_field_errors_has(errs, "code")) {
+    const char *why = factors_check_code_shape(
+        proof == VG_RESET_PROOF_RECOVERY ? VG_FACTOR_RECOVERY : VG_FACTOR_SMS, in->code);
+    if (why) vg_field_errors_add(errs, "code", why);
+  }
   auth_require_field(errs, "new_password", in->new_password, vg_check_password);
-  read_proof(in->factor, errs, &proof);
   if (errs->count > 0) return VG_ERR_VALIDATION;
 
   struct vg_claims claims;

@@ -15,12 +15,13 @@ enum vg_reset_factor {
 /* The kinds of code a /password/reset may name (its "factor"). */
 enum vg_reset_proof { VG_RESET_PROOF_SMS, VG_RESET_PROOF_TOTP, VG_RESET_PROOF_RECOVERY };
 
-/* The factor that resets u's password: TOTP where the user has one (not yet: sms or none until
- * TOTP is merged), else SMS when the phone is verified, else none. */
-enum vg_reset_factor reset_factor_for(const struct vg_user *u);
+/* The factor that resets u's password: TOTP where the user has a confirmed one (and TOTP is on),
+ * else SMS when the phone is verified, else none. */
+enum vg_reset_factor reset_factor_for(const struct auth *a, const struct vg_user *u);
 
-/* Whether this server takes proof at all (the same for every account, so the 202 may list them). */
-bool reset_proof_offered(enum vg_reset_proof proof);
+/* Whether this server takes proof at all (the same for every account, so the 202 may list them):
+ * sms always, totp and recovery when TOTP is on. */
+bool reset_proof_offered(const struct auth *a, enum vg_reset_proof proof);
 
 /* The proof names, as the API spells them ("sms", "totp", "recovery"). */
 const char *reset_proof_name(enum vg_reset_proof proof);

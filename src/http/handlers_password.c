@@ -9,10 +9,10 @@
 
 /* The codes this server takes for a reset: the same list for every account, so that the client
  * can offer each without the answer saying which one the account needs. */
-static json_t *offered_factors(void) {
+static json_t *offered_factors(const struct auth *a) {
   json_t *list = json_array();
   for (int p = VG_RESET_PROOF_SMS; list && p <= VG_RESET_PROOF_RECOVERY; p++)
-    if (reset_proof_offered((enum vg_reset_proof)p))
+    if (reset_proof_offered(a, (enum vg_reset_proof)p))
       json_array_append_new(list, json_string(reset_proof_name((enum vg_reset_proof)p)));
   return list;
 }
@@ -47,7 +47,7 @@ void handle_password_forgot(struct http_call *c) {
     audit_forgot(c, "reset_code_withheld", out.send, &out);
   json_send(c->res, 202,
             json_pack("{s:s, s:i, s:o}", "reset_token", out.reset_token, "expires_in",
-                      out.expires_in, "factors", offered_factors()),
+                      out.expires_in, "factors", offered_factors(c->auth)),
             JSON_PLAIN);
   free(out.reset_token);
 }

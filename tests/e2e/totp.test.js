@@ -286,6 +286,46 @@ describe('TOTP and recovery codes', () => {
     expectProblem(await api.post('/login', { email: s.user.email, password: s.user.password, factor: 'totp' }), 409, 'factor-not-enrolled');
   });
 
+  test('password_reset_of_a_totp_account_sends_no_sms_and_takes_its_authenticator_or_a_recovery_code', async () => {
+    const step = await freshStep();
+    const s = await enrolled(step);
+    const forgot = async () => {
+      const f = await api.post('/password/forgot', { email: s.user.email });
+      expectStatus(f, 202);
+      // The same choices for every address: they say nothing of this account.
+      assert.deepEqual(f.body.factors, ['sms', 'totp', 'recovery']);
+      return f.body.reset_token;
+    };
+    const pendingReset = (token) => redisHash(env.REDIS_URL, `vg:pending:reset.${decode(token).payload.jti}`);
+    let token = await forgot();
+    // No SMS is queued for it at all (a stolen phone alone cannot reset the password), and the
+    // pending reset names the account without a phone.
+    const pending = pendingReset(token);
+    assert.equal(pending.sends, '0');
+    assert.equal(pending.phone, '');
+    assert.equal(pending.user_id, s.user.id);
+    // An SMS code is refused (and counted), whatever it is.
+    const bySms = await api.post('/password/reset', { reset_token: token, code: '123456', new_password: 'a whole new horse' });
+    expectProblem(bySms, 401, 'wrong-code');
+    assert.equal(bySms.body.attempts_left, 4);
+    const wrongTotp = await api.post('/password/reset', { reset_token: token, factor: 'totp', code: codeOfStep(s.secret, step + 3), new_password: 'a whole new horse' });
+    expectProblem(wrongTotp, 401, 'wrong-code');
+    // The authenticator's code of the next step resets it.
+    const ok = await api.post('/password/reset', { reset_token: token, factor: 'totp', code: codeOfStep(s.secret, step + 1), new_password: 'a whole new horse' });
+    expectStatus(ok, 204);
+    expectStatus(await api.post('/login', { email: s.user.email, password: 'a whole new horse' }), 200);
+    // The step is spent for logins too.
+    const tl = await totpLogin(Object.assign({}, s.user, { password: 'a whole new horse' }));
+    expectProblem(await api.post('/verify', { factor: 'totp', code: codeOfStep(s.secret, step + 1) }, { token: tl.mfa_token }), 401, 'code-reused');
+    // A recovery code resets it too, once.
+    token = await forgot();
+    const byRecovery = await api.post('/password/reset', { reset_token: token, factor: 'recovery', code: s.recovery[0], new_password: 'another new horse' });
+    expectStatus(byRecovery, 204);
+    expectStatus(await api.post('/login', { email: s.user.email, password: 'another new horse' }), 200);
+    token = await forgot();
+    expectProblem(await api.post('/password/reset', { reset_token: token, factor: 'recovery', code: s.recovery[0], new_password: 'yet another horse' }), 401, 'wrong-code');
+  });
+
   test('totp_is_off_without_a_factor_key_and_says_so', async () => {
     const vg = await startVerigate({ env: { FACTOR_ENCRYPTION_KEY: undefined } });
     assert.match(vg.output(), /TOTP is off: FACTOR_ENCRYPTION_KEY is not set/);
@@ -298,6 +338,13 @@ describe('TOTP and recovery codes', () => {
     expectProblem(off, 400, 'validation-error');
     assert.equal(off.body.errors[0].field, 'factor');
     expectProblem(await own.post('/verify', { factor: 'recovery', code: 'AAAA-BBBB-CCCC' }, { token: lg.mfa_token }), 404, 'factor-unavailable');
+    // A password reset offers the SMS alone, and refuses the others before anything is spent.
+    const f = await own.post('/password/forgot', { email: s.user.email });
+    expectStatus(f, 202);
+    assert.deepEqual(f.body.factors, ['sms']);
+    const byTotp = await own.post('/password/reset', { reset_token: f.body.reset_token, factor: 'totp', code: '123456', new_password: 'long enough now 1' });
+    expectProblem(byTotp, 400, 'validation-error');
+    assert.deepEqual(byTotp.body.errors, [{ field: 'factor', message: 'is not offered by this server: use sms' }]);
   });
 
   test('factor_key_that_is_not_32_bytes_of_base64_stops_the_start', async () => {

@@ -61,13 +61,23 @@ static struct vg_pending *pending_reset(void) {
   return fake_pending_store_find(&w.pending, id);
 }
 
-static void factor_rule_is_sms_for_a_verified_phone_and_none_otherwise(void) {
+static void factor_rule_is_totp_where_enrolled_else_sms_for_a_verified_phone_else_none(void) {
   struct vg_user u = {.phone = "+15551234567", .phone_verified = true};
-  CHECK(reset_factor_for(&u) == VG_RESET_FACTOR_SMS);
+  given_alice(false); /* a world whose factors are off */
+  CHECK(reset_factor_for(&w.auth, &u) == VG_RESET_FACTOR_SMS);
+  u.totp = true;
+  snprintf(u.totp_box, sizeof u.totp_box, "k1.box");
+  CHECK(reset_factor_for(&w.auth, &u) == VG_RESET_FACTOR_SMS); /* TOTP off: the phone */
+  w.auth.factors.enabled = true;
+  CHECK(reset_factor_for(&w.auth, &u) == VG_RESET_FACTOR_TOTP); /* never the phone then */
+  u.totp = false;
   u.phone_verified = false;
-  CHECK(reset_factor_for(&u) == VG_RESET_FACTOR_NONE);
-  CHECK(reset_proof_offered(VG_RESET_PROOF_SMS));
-  CHECK(!reset_proof_offered(VG_RESET_PROOF_TOTP) && !reset_proof_offered(VG_RESET_PROOF_RECOVERY));
+  CHECK(reset_factor_for(&w.auth, &u) == VG_RESET_FACTOR_NONE);
+  CHECK(reset_proof_offered(&w.auth, VG_RESET_PROOF_TOTP));
+  w.auth.factors.enabled = false;
+  CHECK(reset_proof_offered(&w.auth, VG_RESET_PROOF_SMS));
+  CHECK(!reset_proof_offered(&w.auth, VG_RESET_PROOF_TOTP) &&
+        !reset_proof_offered(&w.auth, VG_RESET_PROOF_RECOVERY));
 }
 
 static void forgot_queues_the_sms_and_sends_it_after_the_answer(void) {
@@ -294,7 +304,7 @@ static void a_phone_changed_since_the_forgot_cannot_reset(void) {
 }
 
 int main(void) {
-  RUN(factor_rule_is_sms_for_a_verified_phone_and_none_otherwise);
+  RUN(factor_rule_is_totp_where_enrolled_else_sms_for_a_verified_phone_else_none);
   RUN(forgot_queues_the_sms_and_sends_it_after_the_answer);
   RUN(forgot_for_an_unknown_address_answers_alike_with_a_decoy);
   RUN(a_decoy_asks_twilio_about_a_fictional_number);
