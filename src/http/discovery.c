@@ -9,9 +9,23 @@
 
 /* verigate's endpoints: RFC 8414 names none of them (its token_endpoint speaks OAuth grants). */
 static const char *const endpoints[][2] = {
-    {"signup", "/signup"},       {"login", "/login"},           {"resend", "/resend"},
-    {"verify", "/verify"},       {"refresh", "/token/refresh"}, {"logout", "/logout"},
+    {"signup", "/signup"},
+    {"login", "/login"},
+    {"resend", "/resend"},
+    {"verify", "/verify"},
+    {"refresh", "/token/refresh"},
+    {"logout", "/logout"},
     {"dashboard", "/dashboard"},
+    {"password_forgot", "/password/forgot"},
+    {"password_reset", "/password/reset"},
+    {"sessions", "/sessions"},
+    {"account", "/me"},
+    {"password_change", "/me/password"},
+    {"phone_change", "/me/phone"},
+    {"phone_change_verify", "/me/phone/verify"},
+    {"totp", "/factors/totp"},
+    {"totp_confirm", "/factors/totp/confirm"},
+    {"recovery_codes", "/factors/recovery-codes"},
 };
 
 /* base + path into a new JSON string (base has no trailing '/'). */

@@ -50,9 +50,10 @@ describe('discovery', () => {
     const res = await api.raw('GET', WELL_KNOWN, { headers: { Host: 'attacker.example' } });
     expectStatus(res, 200);
     const urls = [res.body.jwks_uri, ...Object.values(res.body.verigate_endpoints)];
-    assert.equal(urls.length, 8);
+    assert.equal(urls.length, 18);
     for (const u of urls) assert.ok(u.startsWith(`${vg.url}/`), `${u} is not under PUBLIC_URL ${vg.url}`);
     assert.equal(res.body.verigate_endpoints.refresh, `${vg.url}/token/refresh`);
+    assert.equal(res.body.verigate_endpoints.phone_change_verify, `${vg.url}/me/phone/verify`);
   });
 
   test('discovery_follows_an_https_issuer_when_public_url_is_unset', async () => {

@@ -25,10 +25,23 @@ static void discovery_gives_absolute_urls_under_the_base(void) {
   CHECK_STR(field(doc, "issuer"), "https://auth.example.com");
   CHECK_STR(field(doc, "jwks_uri"), "https://gw.example.com/auth/.well-known/jwks.json");
   json_t *named = json_object_get(doc, "verigate_endpoints");
-  const char *names[][2] = {{"signup", "/signup"},         {"login", "/login"},
-                            {"resend", "/resend"},         {"verify", "/verify"},
-                            {"refresh", "/token/refresh"}, {"logout", "/logout"},
-                            {"dashboard", "/dashboard"}};
+  const char *names[][2] = {{"signup", "/signup"},
+                            {"login", "/login"},
+                            {"resend", "/resend"},
+                            {"verify", "/verify"},
+                            {"refresh", "/token/refresh"},
+                            {"logout", "/logout"},
+                            {"dashboard", "/dashboard"},
+                            {"password_forgot", "/password/forgot"},
+                            {"password_reset", "/password/reset"},
+                            {"sessions", "/sessions"},
+                            {"account", "/me"},
+                            {"password_change", "/me/password"},
+                            {"phone_change", "/me/phone"},
+                            {"phone_change_verify", "/me/phone/verify"},
+                            {"totp", "/factors/totp"},
+                            {"totp_confirm", "/factors/totp/confirm"},
+                            {"recovery_codes", "/factors/recovery-codes"}};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
     char want[128];
     snprintf(want, sizeof want, "https://gw.example.com/auth%s", names[i][1]);
