@@ -3,6 +3,7 @@
 #include "adapters/redis_session_reads.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,15 +129,16 @@ vg_result redis_session_reads_get(struct redis_session_reads *r, const char *id,
 }
 
 vg_result redis_session_reads_bar_user(struct redis_session_reads *r, const char *user_id,
-                                       int ttl) {
-  char bar_k[KEY_MAX], ttl_s[16];
+                                       int64_t before) {
+  char bar_k[KEY_MAX], before_s[24], ttl_s[16];
   if (!make_key(bar_k, REDIS_BAR_PREFIX, user_id, VG_ID_MAX)) return VG_ERR_INTERNAL;
-  snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
-  const char *set[] = {"SET", bar_k, "1", "EX", ttl_s};
+  snprintf(before_s, sizeof before_s, "%" PRId64, before);
+  snprintf(ttl_s, sizeof ttl_s, "%d", VG_LOGIN_BAR_SECONDS);
+  const char *set[] = {"SET", bar_k, before_s, "EX", ttl_s};
   const char *del[] = {"DEL", bar_k};
   redisReply *reply = NULL;
-  vg_result res = ttl > 0 ? redis_call(r->pool, NULL, 5, set, &reply)
-                          : redis_call(r->pool, NULL, 2, del, &reply);
+  vg_result res = before > 0 ? redis_call(r->pool, NULL, 5, set, &reply)
+                             : redis_call(r->pool, NULL, 2, del, &reply);
   if (res != VG_OK) return res;
   if (reply->type != REDIS_REPLY_STATUS && reply->type != REDIS_REPLY_INTEGER)
     return unexpected(reply, "bar");

@@ -12,7 +12,7 @@
 #include "adapters/redis_pool.h"
 #include "ports/session_store.h"
 
-#define REDIS_BAR_PREFIX "vg:gone:"
+#define REDIS_BAR_PREFIX "vg:bar:"
 
 struct redis_session_reads {
   struct redis_pool *pool;
@@ -27,6 +27,7 @@ vg_result redis_session_reads_list(struct redis_session_reads *r, const char *us
                                    struct vg_session_info *out, int max, int *count);
 vg_result redis_session_reads_get(struct redis_session_reads *r, const char *id,
                                   struct vg_session_info *out);
-vg_result redis_session_reads_bar_user(struct redis_session_reads *r, const char *user_id, int ttl);
+vg_result redis_session_reads_bar_user(struct redis_session_reads *r, const char *user_id,
+                                       int64_t before);
 
 #endif

@@ -40,14 +40,16 @@
  * user's bar (bar_user). ARGV: user_id, auth_time, family, token hash, ttl, ttl + keep, the lock
  * owner's token, amr (the second factor's: every refresh token of the family carries it to its
  * access tokens), the client's User-Agent and IP prefix (the family's created and refreshed are
- * auth_time). 0 (and nothing written) when the login was consumed already; 0 too, the login
- * consumed and no session, while the user is barred (an account being deleted). The login and the
+ * auth_time), the login's password step (Unix seconds). 0 (and nothing written) when the login
+ * was consumed already; 0 too, the login consumed and no session, when its password step came
+ * before the user's bar (a password or phone change, a reset, a deletion since). The login and the
  * session are one step: a failure leaves the login for a retry, and two retries give one session.
  * A few families of the user's set, picked at random, leave it when they have expired: a bounded
  * cost per login however many sessions the user has (SMEMBERS grew with every login, found by the
  * soak), and the set still sheds what has expired as logins go on. */
 static const char START[] = REDIS_PENDING_GONE(4)
-    "if redis.call('EXISTS', KEYS[6]) == 1 then\n"
+    "local bar = tonumber(redis.call('GET', KEYS[6]) or '0')\n"
+    "if tonumber(ARGV[11]) < bar then\n"
     REDIS_CONSUME_PENDING(4, 5, 7)
     "  return 0\n"
     "end\n"
@@ -185,12 +187,13 @@ static vg_result script_int(struct redis_session_store *s, const struct redis_sc
 }
 
 static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
-                             const char *user_id, int64_t auth_time, const char *amr,
-                             const struct vg_session_client *client, int ttl, int keep,
-                             struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
+                             const char *user_id, int64_t login_at, int64_t auth_time,
+                             const char *amr, const struct vg_session_client *client, int ttl,
+                             int keep, struct vg_session *session,
+                             char token[VG_REFRESH_TOKEN_MAX]) {
   char token_k[KEY_MAX], family_k[KEY_MAX], user_k[KEY_MAX], pending_k[KEY_MAX], lock_k[KEY_MAX];
   char bar_k[KEY_MAX];
-  char hash[HASH_HEX], auth_s[24], ttl_s[16], life_s[16];
+  char hash[HASH_HEX], auth_s[24], ttl_s[16], life_s[16], login_s[24];
   memset(session, 0, sizeof *session);
   random_b64url(session->id, sizeof session->id, FAMILY_BYTES);
   random_b64url(token, VG_REFRESH_TOKEN_MAX, REFRESH_TOKEN_BYTES);
@@ -210,6 +213,7 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   snprintf(auth_s, sizeof auth_s, "%" PRId64, auth_time);
   snprintf(ttl_s, sizeof ttl_s, "%d", ttl);
   snprintf(life_s, sizeof life_s, "%d", ttl + keep);
+  snprintf(login_s, sizeof login_s, "%" PRId64, login_at);
   const char *args[] = {"6",
                         token_k,
                         family_k,
@@ -226,7 +230,8 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
                         lock_owner,
                         amr,
                         client ? client->user_agent : "",
-                        client ? client->ip_prefix : ""};
+                        client ? client->ip_prefix : "",
+                        login_s};
   long long n = 0;
   vg_result r = script_int(self, &((struct redis_session_store *)self)->start, "start",
                            (int)(sizeof args / sizeof *args), args, &n);
@@ -401,8 +406,9 @@ static vg_result store_get(void *self, const char *id, struct vg_session_info *o
   return redis_session_reads_get(&((struct redis_session_store *)self)->reads, id, out);
 }
 
-static vg_result store_bar_user(void *self, const char *user_id, int ttl) {
-  return redis_session_reads_bar_user(&((struct redis_session_store *)self)->reads, user_id, ttl);
+static vg_result store_bar_user(void *self, const char *user_id, int64_t before) {
+  return redis_session_reads_bar_user(&((struct redis_session_store *)self)->reads, user_id,
+                                      before);
 }
 
 struct redis_session_store *redis_session_store_create(struct redis_pool *pool,

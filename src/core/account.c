@@ -5,11 +5,12 @@
 
 #include <string.h>
 
-/* How long a deleted account's logins stay barred from becoming sessions: longer than any
- * mfa_token lives (MFA_TOKEN_TTL is at most 600 s) plus the time a login takes between reading
- * the user and issuing its token (a hash queue wait, a hash, a few round trips). The bar is set
- * again once the user is gone, so that counts from the removal. */
-#define DELETED_LOGIN_BAR (600 + 60)
+/* A deleted account bars every login, whenever its password step: as far ahead as the bar is
+ * kept (VG_LOGIN_BAR_SECONDS). The bar is set again once the user is gone, so that it counts
+ * from the removal. */
+static int64_t all_logins(const struct auth *a) {
+  return a->clock.now(a->clock.self) + VG_LOGIN_BAR_SECONDS;
+}
 
 /* The user of id with its password hash: the user cache keeps no hash, so a user it answers
  * for is read again by email, from the store itself. */
@@ -64,7 +65,7 @@ vg_result auth_password_change(struct auth *a, const char *access_token, const c
   if (r != VG_OK) return r;
   /* The other sessions end before the password changes: a failure in between leaves the old
    * password and fewer sessions, never the new password beside sessions it should have ended. */
-  r = a->sessions.revoke_user(a->sessions.self, claims.sub, claims.sid, auth_revocation_keep(a));
+  r = auth_end_other_sessions(a, claims.sub, claims.sid);
   if (r != VG_OK) return r;
   r = a->users.update(a->users.self, claims.sub, &(struct vg_user_change){.password_hash = hash},
                       NULL);
@@ -106,14 +107,14 @@ vg_result auth_account_delete(struct auth *a, const char *access_token, const ch
    * A failure up to the removal leaves the user in place (the bar lifted), signed in only here,
    * so the same request can be sent again; after it, the user is gone and a retry finishes. */
   int keep = auth_revocation_keep(a);
-  r = a->sessions.bar_user(a->sessions.self, claims.sub, DELETED_LOGIN_BAR);
+  r = a->sessions.bar_user(a->sessions.self, claims.sub, all_logins(a));
   if (r == VG_OK) r = a->sessions.revoke_user(a->sessions.self, claims.sub, claims.sid, keep);
   if (r == VG_OK) r = a->users.remove(a->users.self, claims.sub);
   if (r != VG_OK && r != VG_ERR_NOT_FOUND) {
     a->sessions.bar_user(a->sessions.self, claims.sub, 0);
     return r;
   }
-  r = a->sessions.bar_user(a->sessions.self, claims.sub, DELETED_LOGIN_BAR);
+  r = a->sessions.bar_user(a->sessions.self, claims.sub, all_logins(a));
   if (r == VG_OK) r = a->sessions.revoke_session(a->sessions.self, claims.sid, keep);
   return r == VG_OK ? auth_deny_token(a, &claims) : r;
 }

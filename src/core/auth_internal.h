@@ -18,8 +18,13 @@ vg_result auth_require_access(struct auth *a, const char *token, struct vg_claim
  * in one step; VG_ERR_NOT_FOUND when another request consumed it first. */
 /* amr: the second factor's amr value, as the session's access tokens will name it. */
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, const char *amr,
+                             const char *user_id, int64_t login_at, const char *amr,
                              const struct vg_session_client *client, struct verify_output *out);
+
+/* Ends every session of user_id but except_sid (may be NULL), after barring the logins whose
+ * password step came before now from becoming sessions: what a password or phone change and a
+ * reset do to whoever may hold the old credentials (session.c). */
+vg_result auth_end_other_sessions(struct auth *a, const char *user_id, const char *except_sid);
 
 /* Puts the access token of claims on the deny-list until it has expired (session.c). */
 vg_result auth_deny_token(struct auth *a, const struct vg_claims *claims);

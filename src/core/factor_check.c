@@ -96,7 +96,6 @@ vg_result factors_check(struct auth *a, const char *jti, const struct vg_pending
                         enum vg_factor f, const char *code, int *recovery_left) {
   if (!a->factors.enabled) return VG_ERR_FACTOR_UNAVAILABLE;
   if (f == VG_FACTOR_TOTP) return check_totp(a, jti, pending, code);
-  if (f == VG_FACTOR_RECOVERY)
-    return check_recovery(a, jti, pending->user_id, code, recovery_left);
+  if (f == VG_FACTOR_RECOVERY) return check_recovery(a, jti, pending->user_id, code, recovery_left);
   return VG_ERR_INTERNAL;
 }

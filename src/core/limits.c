@@ -59,8 +59,8 @@ static void sms_limits(const struct auth *a, const char *phone, const char *ip,
   out[1] = (struct vg_limit){"sms-phone-10min", phone, r->sms_per_phone_10min, MINUTES_10};
   out[2] = (struct vg_limit){"sms-phone-day", phone, r->sms_per_phone_day, DAY};
   out[3] = (struct vg_limit){"sms-ip-hour", ip, when_known(ip, r->sms_per_ip_hour), HOUR};
-  out[4] = (struct vg_limit){"sms-prefix-hour", block, when_known(block, r->sms_per_prefix_hour),
-                             HOUR};
+  out[4] =
+      (struct vg_limit){"sms-prefix-hour", block, when_known(block, r->sms_per_prefix_hour), HOUR};
 }
 
 void limits_untake_sms(struct auth *a, const char *phone, const char *ip) {

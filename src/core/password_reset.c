@@ -202,8 +202,7 @@ static vg_result finish(struct auth *a, const char *id, const struct vg_user *us
   if (r != VG_OK) return r;
   const struct vg_user_change change = {.password_hash = hash};
   r = a->users.update(a->users.self, user->id, &change, NULL);
-  if (r == VG_OK)
-    r = a->sessions.revoke_user(a->sessions.self, user->id, NULL, auth_revocation_keep(a));
+  if (r == VG_OK) r = auth_end_other_sessions(a, user->id, NULL);
   if (r == VG_OK) r = limits_login_clear(a, user->email);
   if (r == VG_OK) r = a->pending.remove(a->pending.self, id);
   return r;

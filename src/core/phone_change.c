@@ -179,7 +179,7 @@ static vg_result apply(struct auth *a, const char *id, const struct vg_claims *c
   if (out->via_mfa)
     a->pending.remove(a->pending.self, claims->jti);
   else
-    r = a->sessions.revoke_user(a->sessions.self, p->user_id, claims->sid, auth_revocation_keep(a));
+    r = auth_end_other_sessions(a, p->user_id, claims->sid);
   if (r != VG_OK) return r;
   a->pending.remove(a->pending.self, id);
   vg_phone_mask(p->phone, out->to);

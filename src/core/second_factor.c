@@ -91,8 +91,8 @@ static vg_result finish(struct auth *a, const struct vg_claims *claims,
     }
   }
   if (r != VG_OK) return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;
-  r = auth_start_session(a, claims->jti, owner, pending->user_id, vg_factor_amr(out->factor),
-                         client, out);
+  r = auth_start_session(a, claims->jti, owner, pending->user_id, claims->iat,
+                         vg_factor_amr(out->factor), client, out);
   /* The step ran (won, or lost to another request): the lock is released, or someone else's. */
   if (r == VG_OK || r == VG_ERR_NOT_FOUND) *released = true;
   return r == VG_ERR_NOT_FOUND ? VG_ERR_INVALID_TOKEN : r;

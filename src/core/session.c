@@ -40,13 +40,20 @@ static vg_result issue_access(struct auth *a, const struct vg_session *s, char *
   return VG_OK;
 }
 
+vg_result auth_end_other_sessions(struct auth *a, const char *user_id, const char *except_sid) {
+  vg_result r = a->sessions.bar_user(a->sessions.self, user_id, a->clock.now(a->clock.self));
+  return r == VG_OK ? a->sessions.revoke_user(a->sessions.self, user_id, except_sid,
+                                              auth_revocation_keep(a))
+                    : r;
+}
+
 vg_result auth_start_session(struct auth *a, const char *jti, const char *lock_owner,
-                             const char *user_id, const char *amr,
+                             const char *user_id, int64_t login_at, const char *amr,
                              const struct vg_session_client *client, struct verify_output *out) {
   struct vg_session s;
   int64_t now = a->clock.now(a->clock.self);
   vg_result r =
-      a->sessions.start(a->sessions.self, jti, lock_owner, user_id, now, amr, client,
+      a->sessions.start(a->sessions.self, jti, lock_owner, user_id, login_at, now, amr, client,
                         a->rules.refresh_ttl, auth_revocation_keep(a), &s, out->refresh_token);
   if (r != VG_OK) return r;
   r = issue_access(a, &s, &out->access_token, &out->expires_in);

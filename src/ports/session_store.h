@@ -41,6 +41,10 @@ struct vg_session_info {
   struct vg_session_client client;
 };
 
+/* How long a bar on a user's logins is kept: longer than any mfa_token lives (MFA_TOKEN_TTL is
+ * at most 600 s), plus the time a login takes between reading the user and issuing its token. */
+#define VG_LOGIN_BAR_SECONDS (600 + 60)
+
 struct session_store {
   void *self;
   /* Consumes the pending login pending_jti (pending_store.h) and starts a session of user_id in
@@ -50,10 +54,11 @@ struct session_store {
    * refresh token (a fresh random string; the store keeps only its SHA-256). The token expires
    * after ttl seconds; the session is remembered keep seconds longer, the longest an access token
    * of it can live.
-   * client (may be NULL) is kept with the session. A user barred by bar_user gets no session:
+   * client (may be NULL) is kept with the session. A login whose password step (login_at, Unix
+   * seconds: its mfa_token's iat) came before the user's bar (bar_user) gets no session:
    * VG_ERR_NOT_FOUND, and the login is consumed all the same. */
   vg_result (*start)(void *self, const char *pending_jti, const char *lock_owner,
-                     const char *user_id, int64_t auth_time, const char *amr,
+                     const char *user_id, int64_t login_at, int64_t auth_time, const char *amr,
                      const struct vg_session_client *client, int ttl, int keep,
                      struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]);
   /* Spends token and makes its successor in the same session, in one atomic step; ttl and keep
@@ -86,9 +91,11 @@ struct session_store {
   /* Session id while it is live (neither revoked nor expired) into out; VG_ERR_NOT_FOUND
    * otherwise. */
   vg_result (*get)(void *self, const char *id, struct vg_session_info *out);
-  /* For ttl seconds no login of user_id can start a session (start answers VG_ERR_NOT_FOUND):
-   * an account being deleted keeps none of its pending logins. ttl 0 lifts the bar. */
-  vg_result (*bar_user)(void *self, const char *user_id, int ttl);
+  /* No login of user_id whose password step came before `before` (Unix seconds) can start a
+   * session (start answers VG_ERR_NOT_FOUND) for VG_LOGIN_BAR_SECONDS: a password change or
+   * reset, a phone change, and a deletion (before far ahead) end the logins already under way.
+   * before 0 lifts the bar. */
+  vg_result (*bar_user)(void *self, const char *user_id, int64_t before);
 };
 
 #endif

@@ -214,6 +214,26 @@ describe('the signed-in user: sessions, password, account', () => {
     expectStatus(await A.post('/login', { email: user.email, password: next }), 200);
   });
 
+  test('password_change_ends_the_logins_already_past_the_old_password', async () => {
+    const user = await signup(A);
+    const mine = await signIn(A, user);
+    // Someone who had the old password is between the password and the code: its code is out.
+    const theirs = await login(B, user);
+    const code = await codeFor(env.EMULATOR_URL, user.phone);
+    // The bar counts in whole seconds (the mfa_token's iat): the change comes a second later.
+    const iat = J.decode(theirs.mfa_token).payload.iat;
+    while (Date.now() / 1000 < iat + 1) await new Promise((r) => setTimeout(r, 50));
+    const next = `new-${crypto.randomBytes(6).toString('hex')}`;
+    expectStatus(await changePassword(A, mine.access_token, { current_password: user.password, new_password: next }), 204);
+    // The right code no longer buys a session, on either instance; the login is spent.
+    expectProblem(await B.post('/verify', { code }, { token: theirs.mfa_token }), 401, 'invalid-token');
+    assert.equal(redisExists(env.REDIS_URL, `vg:pending:${J.decode(theirs.mfa_token).payload.jti}`), false);
+    const bar = redis(env.REDIS_URL, 'GET', `vg:bar:${user.id}`);
+    assert.ok(Number(bar) >= iat + 1, `bar ${bar}`);
+    // A login with the new password, after the change, goes through.
+    await signIn(B, Object.assign({}, user, { password: next }));
+  });
+
   test('account_delete_without_password_needs_a_login_within_5_minutes', async () => {
     const user = await signup(A);
     const s = await signIn(A, user);
@@ -265,7 +285,7 @@ describe('the signed-in user: sessions, password, account', () => {
     expectProblem(await B.post('/verify', { code }, { token: pending.mfa_token }), 401, 'invalid-token');
     assert.equal(redisExists(env.REDIS_URL, `vg:pending:${J.decode(pending.mfa_token).payload.jti}`), false);
     assert.equal(redisExists(env.REDIS_URL, `vg:uf:${id}`), false);
-    assert.ok(redisExists(env.REDIS_URL, `vg:gone:${id}`), 'the bar on its logins');
+    assert.ok(redisExists(env.REDIS_URL, `vg:bar:${id}`), 'the bar on its logins');
     // The email, username and phone are free again.
     const again = await signup(A, newUser({ email: user.email, username: user.username, phone: user.phone }));
     assert.notEqual(again.id, id);

@@ -61,16 +61,19 @@ static void revoke(struct fake_session_store *s, struct fake_session *f, int kee
   f->expires_at = now_of(s) + keep;
 }
 
-static bool barred(const struct fake_session_store *s, const char *user_id) {
+static bool barred(const struct fake_session_store *s, const char *user_id, int64_t login_at) {
   for (int i = 0; i < s->bar_count; i++)
-    if (strcmp(s->bars[i].user_id, user_id) == 0 && s->bars[i].until > now_of(s)) return true;
+    if (strcmp(s->bars[i].user_id, user_id) == 0 && s->bars[i].until > now_of(s) &&
+        login_at < s->bars[i].before)
+      return true;
   return false;
 }
 
 static vg_result store_start(void *self, const char *pending_jti, const char *lock_owner,
-                             const char *user_id, int64_t auth_time, const char *amr,
-                             const struct vg_session_client *client, int ttl, int keep,
-                             struct vg_session *session, char token[VG_REFRESH_TOKEN_MAX]) {
+                             const char *user_id, int64_t login_at, int64_t auth_time,
+                             const char *amr, const struct vg_session_client *client, int ttl,
+                             int keep, struct vg_session *session,
+                             char token[VG_REFRESH_TOKEN_MAX]) {
   struct fake_session_store *s = self;
   s->starts++;
   if (s->down) return VG_ERR_UNAVAILABLE;
@@ -78,7 +81,8 @@ static vg_result store_start(void *self, const char *pending_jti, const char *lo
   /* One atomic step, as the Redis script: no login, no session. */
   if (fake_pending_store_consume(s->pending, pending_jti, lock_owner) != VG_OK)
     return VG_ERR_NOT_FOUND;
-  if (barred(s, user_id)) return VG_ERR_NOT_FOUND; /* the login consumed, as the script does */
+  if (barred(s, user_id, login_at))
+    return VG_ERR_NOT_FOUND; /* the login consumed, as the script does */
   struct fake_session *f = &s->sessions[s->session_count++];
   memset(f, 0, sizeof *f);
   f->refreshed = auth_time;
@@ -211,18 +215,21 @@ static vg_result store_get(void *self, const char *id, struct vg_session_info *o
   return VG_OK;
 }
 
-static vg_result store_bar_user(void *self, const char *user_id, int ttl) {
+static vg_result store_bar_user(void *self, const char *user_id, int64_t before) {
   struct fake_session_store *s = self;
   if (s->down || (s->fail_bar_after > 0 && --s->fail_bar_after == 0)) return VG_ERR_UNAVAILABLE;
+  int64_t until = before > 0 ? now_of(s) + VG_LOGIN_BAR_SECONDS : 0;
   for (int i = 0; i < s->bar_count; i++)
     if (strcmp(s->bars[i].user_id, user_id) == 0) {
-      s->bars[i].until = now_of(s) + ttl;
+      s->bars[i].before = before;
+      s->bars[i].until = until;
       return VG_OK;
     }
-  if (ttl <= 0) return VG_OK;
+  if (before <= 0) return VG_OK;
   if (s->bar_count == FAKE_BARS_MAX) return VG_ERR_INTERNAL;
   snprintf(s->bars[s->bar_count].user_id, VG_ID_MAX, "%s", user_id);
-  s->bars[s->bar_count++].until = now_of(s) + ttl;
+  s->bars[s->bar_count].before = before;
+  s->bars[s->bar_count++].until = until;
   return VG_OK;
 }
 

@@ -26,6 +26,7 @@ struct fake_session {
 #define FAKE_BARS_MAX 8
 struct fake_bar {
   char user_id[VG_ID_MAX];
+  int64_t before; /* logins whose password step came before this start no session */
   int64_t until;
 };
 struct fake_refresh {

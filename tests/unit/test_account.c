@@ -178,6 +178,23 @@ static void password_change_ends_the_other_sessions_and_keeps_the_callers(void) 
         VG_ERR_INVALID_CREDENTIALS);
 }
 
+/* A login past the old password, its code out, cannot finish once the password changed (a
+ * second later: the bar counts the mfa_token's iat); one made after the change can. */
+static void password_change_bars_the_logins_already_past_the_old_password(void) {
+  given_alice();
+  struct tokens mine = sign_in(&ALICE, "a"), t;
+  char *theirs = log_in(&ALICE);
+  w.clock.now += 1;
+  CHECK(change_password(mine.access, ALICE.password, "a new long password") == VG_OK);
+  CHECK(verify(theirs, "b", &t) == VG_ERR_INVALID_TOKEN);
+  free(theirs);
+  w.clock.now += 60; /* the login's cooldown and SMS windows */
+  const struct signup_input renewed = {.email = ALICE.email, .password = "a new long password"};
+  char *later = log_in(&renewed);
+  CHECK(later && verify(later, "c", &t) == VG_OK);
+  free(later);
+}
+
 static void password_change_validates_the_new_password_before_any_hash(void) {
   given_alice();
   struct tokens t = sign_in(&ALICE, "a");
@@ -285,6 +302,7 @@ int main(void) {
   RUN(session_delete_ends_one_session_and_refuses_other_users_ids_alike);
   RUN(account_routes_refuse_mfa_tokens_and_missing_tokens);
   RUN(password_change_ends_the_other_sessions_and_keeps_the_callers);
+  RUN(password_change_bars_the_logins_already_past_the_old_password);
   RUN(password_change_validates_the_new_password_before_any_hash);
   RUN(password_change_wrong_current_counts_against_the_account_lock);
   RUN(account_delete_needs_the_password_after_five_minutes);

@@ -624,7 +624,7 @@ static void verify_two_retries_of_one_approved_login_give_one_session(void) {
   CHECK(verify(mfa, w.otp.correct_code, &out) == VG_OK);
   struct vg_session session;
   char token[VG_REFRESH_TOKEN_MAX];
-  CHECK(w.auth.sessions.start(w.auth.sessions.self, jti, stalled, alice_id, w.clock.now, "sms", NULL, 3600, 960,
+  CHECK(w.auth.sessions.start(w.auth.sessions.self, jti, stalled, alice_id, w.clock.now, w.clock.now, "sms", NULL, 3600, 960,
                               &session, token) == VG_ERR_NOT_FOUND);
   CHECK(w.sessions.session_count == 1);
 }
