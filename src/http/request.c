@@ -134,28 +134,54 @@ int http_request_begin(const struct _u_request *req, struct _u_response *res, vo
   return U_CALLBACK_CONTINUE;
 }
 
-int http_request_route(const struct _u_request *req, struct _u_response *res, void *route) {
+int http_request_route(const struct _u_request *req, struct _u_response *res, void *bound) {
   (void)req;
+  const struct http_bound_route *b = bound;
   struct http_call *c = res->shared_data;
-  if (!c || c->answered) return U_CALLBACK_CONTINUE;
-  ((const struct route *)route)->handler(c);
+  if (!c) return U_CALLBACK_CONTINUE;
+  c->metric_route = b->path->metric_route; /* every request to a route's path, answered or not */
+  if (c->answered) return U_CALLBACK_CONTINUE;
+  b->route->handler(c);
   c->answered = true;
   return U_CALLBACK_CONTINUE;
 }
 
-int http_request_path(const struct _u_request *req, struct _u_response *res, void *path) {
-  const struct http_path *p = path;
-  struct http_call *c = res->shared_data;
-  if (c) c->metric_route = p->metric_route; /* every request to a route's path, answered or not */
-  if (!c || c->answered) return U_CALLBACK_CONTINUE;
-  if (strcmp(req->http_verb, "OPTIONS") == 0) {
-    cors_preflight(p->site->cors_origins, p->allow, req, res);
-  } else {
-    u_map_put(res->map_header, "Allow", p->allow);
-    problem_send(res, problem_for_http(HTTP_ERR_METHOD_NOT_ALLOWED), NULL, NULL);
+/* The next segment of *p (empty ones skipped) into *seg and *len; false at the end. */
+static bool next_segment(const char **p, const char **seg, size_t *len) {
+  while (**p == '/') (*p)++;
+  if (!**p) return false;
+  *seg = *p;
+  while (**p && **p != '/') (*p)++;
+  *len = (size_t)(*p - *seg);
+  return true;
+}
+
+bool http_path_match(const char *format, const char *url_path) {
+  const char *f = format, *u = url_path ? url_path : "", *fs, *us;
+  size_t fl, ul;
+  for (;;) {
+    bool more_f = next_segment(&f, &fs, &fl), more_u = next_segment(&u, &us, &ul);
+    if (!more_f || !more_u) return more_f == more_u;
+    if (fs[0] != ':' && (fl != ul || memcmp(fs, us, fl) != 0)) return false;
   }
-  c->answered = true;
-  return U_CALLBACK_CONTINUE;
+}
+
+/* A request no route answered, to the path of a route: a CORS preflight, or 405 with Allow. */
+static bool answer_path(const struct http_site *s, const struct _u_request *req,
+                        struct _u_response *res, struct http_call *c) {
+  for (size_t i = 0; i < s->path_count; i++) {
+    const struct http_path *p = &s->paths[i];
+    if (!http_path_match(p->path, req->url_path)) continue;
+    c->metric_route = p->metric_route;
+    if (strcmp(req->http_verb, "OPTIONS") == 0) {
+      cors_preflight(s->cors_origins, p->allow, req, res);
+    } else {
+      u_map_put(res->map_header, "Allow", p->allow);
+      problem_send(res, problem_for_http(HTTP_ERR_METHOD_NOT_ALLOWED), NULL, NULL);
+    }
+    return true;
+  }
+  return false;
 }
 
 /* The first 80 bytes of a client-controlled string, with every byte outside printable ASCII,
@@ -204,7 +230,8 @@ int http_request_finish(const struct _u_request *req, struct _u_response *res, v
   const struct http_site *s = site;
   struct http_call *c = res->shared_data;
   if (!c) return U_CALLBACK_COMPLETE;
-  if (!c->answered) problem_send(res, problem_for_http(HTTP_ERR_NOT_FOUND), NULL, NULL);
+  if (!c->answered && !answer_path(s, req, res, c))
+    problem_send(res, problem_for_http(HTTP_ERR_NOT_FOUND), NULL, NULL);
   cors_add_headers(s->cors_origins, req, res);
   /* Stopping: the client opens its next request elsewhere rather than on a closing socket. */
   if (atomic_load(s->draining)) u_map_put(res->map_header, "Connection", "close");

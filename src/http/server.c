@@ -28,6 +28,7 @@
 #include "metrics.h"
 
 #define MAX_PATHS 24 /* METRICS_ROUTES_MAX */
+#define MAX_ROUTES 40
 
 struct http_server {
   struct _u_instance instance;
@@ -41,6 +42,7 @@ struct http_server {
   char *cors_origins;
   char *discovery; /* made once here: the settings it comes from do not change */
   struct http_path paths[MAX_PATHS];
+  struct http_bound_route bound[MAX_ROUTES];
 };
 
 /* libmicrohttpd's own complaints (a refused connection, a socket error) go to yder. */
@@ -78,14 +80,16 @@ static bool serves(const struct http_server *s, const struct route *r) {
 /* The per-path entries: each path once, with the methods its routes take and its route label. */
 static bool collect_paths(struct http_server *s) {
   size_t n = 0;
+  s->site.paths = s->paths;
   for (const struct route *r = http_routes; r->method; r++) {
     if (!serves(s, r)) continue;
     size_t i = 0;
     while (i < n && strcmp(s->paths[i].path, r->path) != 0) i++;
     if (i == n) {
       if (n == MAX_PATHS) return false;
-      s->paths[n++] = (struct http_path){
-          .path = r->path, .site = &s->site, .metric_route = metrics_route_add(r->path)};
+      s->paths[n++] =
+          (struct http_path){.path = r->path, .metric_route = metrics_route_add(r->path)};
+      s->site.path_count = n;
     }
     struct http_path *p = &s->paths[i];
     if (p->allow[0]) strncat(p->allow, ", ", sizeof p->allow - strlen(p->allow) - 1);
@@ -98,14 +102,17 @@ static bool add_endpoints(struct http_server *s) {
   struct _u_instance *u = &s->instance;
   if (ulfius_add_endpoint_by_val(u, "*", NULL, "*", 0, http_request_begin, &s->site) != U_OK)
     return false;
-  for (const struct route *r = http_routes; r->method; r++)
-    if (serves(s, r) && ulfius_add_endpoint_by_val(u, r->method, NULL, r->path, 1,
-                                                   http_request_route, (void *)r) != U_OK)
+  size_t k = 0;
+  for (const struct route *r = http_routes; r->method; r++) {
+    if (!serves(s, r)) continue;
+    size_t i = 0;
+    while (strcmp(s->paths[i].path, r->path) != 0) i++; /* collect_paths put it there */
+    if (k == MAX_ROUTES) return false;
+    s->bound[k] = (struct http_bound_route){.route = r, .path = &s->paths[i]};
+    if (ulfius_add_endpoint_by_val(u, r->method, NULL, r->path, 1, http_request_route,
+                                   &s->bound[k++]) != U_OK)
       return false;
-  for (size_t i = 0; i < MAX_PATHS && s->paths[i].path; i++)
-    if (ulfius_add_endpoint_by_val(u, "*", NULL, s->paths[i].path, 2, http_request_path,
-                                   &s->paths[i]) != U_OK)
-      return false;
+  }
   return ulfius_add_endpoint_by_val(u, "*", NULL, "*", 3, http_request_finish, &s->site) == U_OK;
 }
 

@@ -125,16 +125,19 @@ describe('http edge', () => {
   });
 
   test('unknown_path_404_wrong_method_405', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['POST', '/signup/extra'], ['GET', '/'], ['GET', '/.well-known/nothing'], ['DELETE', '/users/1']]) {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/signup/extra'], ['GET', '/'], ['GET', '/.well-known/nothing'], ['DELETE', '/users/1'], ['DELETE', '/sessions'.concat('/a/b')], ['GET', '/me/phones']]) {
       const res = await api.request(method, path, { spec: false });
       expectProblem(res, 404, 'not-found');
     }
     const cases = [
       ['GET', '/login', 'POST'], ['PUT', '/signup', 'POST'], ['DELETE', '/verify', 'POST'], ['GET', '/resend', 'POST'],
       ['POST', '/dashboard', 'GET'], ['POST', '/healthz', 'GET'], ['DELETE', '/readyz', 'GET'], ['POST', '/.well-known/jwks.json', 'GET'],
+      // A path with a parameter, and paths written with extra slashes, are the route's path too.
+      ['POST', '/sessions/abc', 'DELETE'], ['GET', '/me', 'DELETE'], ['PUT', '/me/phone/verify', 'POST'], ['GET', '/login/', 'POST'],
     ];
     for (const [method, path, allowed] of cases) {
       const res = await api.request(method, path, { spec: false, headers: method === 'GET' || method === 'DELETE' ? {} : { 'Content-Type': 'application/json' }, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      assert.equal(res.status, 405, `${method} ${path}`);
       expectProblem(res, 405, 'method-not-allowed');
       assert.ok(allowOf(res).includes(allowed), `${method} ${path}: Allow "${res.headers.get('allow')}" must list ${allowed}`);
       assert.ok(!allowOf(res).includes(method), `${method} ${path}: Allow must not list ${method}`);
