@@ -16,19 +16,6 @@
 
 #define MONGO_COLLECTION "users"
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool parse_id(const char *id, bson_oid_t *oid) {
-  if (!id || strnlen(id, VG_ID_MAX) != VG_ID_MAX - 1 || !bson_oid_is_valid(id, VG_ID_MAX - 1))
-    return false;
-  bson_oid_init_from_string(oid, id);
-  return true;
-}
-
 /* One update_one; *matched whether the filter matched a document. */
 static vg_result update(struct mongo_user_store *users, const bson_t *filter, const bson_t *change,
                         bool *matched) {
@@ -74,7 +61,7 @@ static vg_result get(void *self, const char *user_id, struct vg_factors *out) {
   struct mongo_user_store *users = self;
   bson_oid_t oid;
   memset(out, 0, sizeof *out);
-  if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid));
   bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "totp", BCON_INT32(1),
                           "recovery_codes", BCON_INT32(1), "}");
@@ -103,12 +90,12 @@ static vg_result get(void *self, const char *user_id, struct vg_factors *out) {
 static vg_result put_totp(void *self, const char *user_id, const char *box, int64_t now) {
   bson_oid_t oid;
   bool matched = false;
-  if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter =
       BCON_NEW("_id", BCON_OID(&oid), "totp.confirmed", "{", "$ne", BCON_BOOL(true), "}");
-  bson_t *change =
-      BCON_NEW("$set", "{", "totp", "{", "box", BCON_UTF8(box), "confirmed", BCON_BOOL(false),
-               "created_at", BCON_DATE_TIME(now), "}", "updated_at", BCON_DATE_TIME(now_ms()), "}");
+  bson_t *change = BCON_NEW("$set", "{", "totp", "{", "box", BCON_UTF8(box), "confirmed",
+                            BCON_BOOL(false), "created_at", BCON_DATE_TIME(now), "}", "updated_at",
+                            BCON_DATE_TIME(mongo_user_store_now_ms()), "}");
   vg_result r = update(self, filter, change, &matched);
   bson_destroy(change);
   bson_destroy(filter);
@@ -127,13 +114,13 @@ static vg_result confirm_totp(void *self, const char *user_id, const char *box,
                               char hashes[VG_RECOVERY_COUNT][VG_RECOVERY_HASH_MAX]) {
   bson_oid_t oid;
   bool matched = false;
-  if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid), "totp.box", BCON_UTF8(box), "totp.confirmed",
                             BCON_BOOL(false));
   bson_t change = BSON_INITIALIZER, set;
   BSON_APPEND_DOCUMENT_BEGIN(&change, "$set", &set);
   BSON_APPEND_BOOL(&set, "totp.confirmed", true);
-  BSON_APPEND_DATE_TIME(&set, "updated_at", now_ms());
+  BSON_APPEND_DATE_TIME(&set, "updated_at", mongo_user_store_now_ms());
   append_hashes(&set, "recovery_codes", hashes);
   bson_append_document_end(&change, &set);
   vg_result r = update(self, filter, &change, &matched);
@@ -145,10 +132,10 @@ static vg_result confirm_totp(void *self, const char *user_id, const char *box,
 static vg_result delete_totp(void *self, const char *user_id) {
   bson_oid_t oid;
   bool matched = false;
-  if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid), "totp", "{", "$exists", BCON_BOOL(true), "}");
   bson_t *change = BCON_NEW("$unset", "{", "totp", BCON_UTF8(""), "}", "$set", "{", "updated_at",
-                            BCON_DATE_TIME(now_ms()), "}");
+                            BCON_DATE_TIME(mongo_user_store_now_ms()), "}");
   vg_result r = update(self, filter, change, &matched);
   bson_destroy(change);
   bson_destroy(filter);
@@ -159,11 +146,11 @@ static vg_result set_recovery(void *self, const char *user_id,
                               char hashes[VG_RECOVERY_COUNT][VG_RECOVERY_HASH_MAX]) {
   bson_oid_t oid;
   bool matched = false;
-  if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid));
   bson_t change = BSON_INITIALIZER, set;
   BSON_APPEND_DOCUMENT_BEGIN(&change, "$set", &set);
-  BSON_APPEND_DATE_TIME(&set, "updated_at", now_ms());
+  BSON_APPEND_DATE_TIME(&set, "updated_at", mongo_user_store_now_ms());
   append_hashes(&set, "recovery_codes", hashes);
   bson_append_document_end(&change, &set);
   vg_result r = update(self, filter, &change, &matched);
@@ -176,13 +163,13 @@ static vg_result spend_recovery(void *self, const char *user_id, const char *has
   bson_oid_t oid;
   bool matched = false;
   *left = 0;
-  if (!parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(user_id, &oid)) return VG_ERR_NOT_FOUND;
   char field[32 + VG_RECOVERY_HASH_MAX];
   if (strspn(hash, "0123456789abcdef") != VG_RECOVERY_HASH_MAX - 1) return VG_ERR_NOT_FOUND;
   snprintf(field, sizeof field, "recovery_codes.%s", hash);
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid), field, "{", "$exists", BCON_BOOL(true), "}");
   bson_t *change = BCON_NEW("$unset", "{", field, BCON_UTF8(""), "}", "$set", "{", "updated_at",
-                            BCON_DATE_TIME(now_ms()), "}");
+                            BCON_DATE_TIME(mongo_user_store_now_ms()), "}");
   vg_result r = update(self, filter, change, &matched);
   bson_destroy(change);
   bson_destroy(filter);

@@ -22,7 +22,7 @@ struct mongo_user_store {
   char *db;         /* bson_strdup'd */
   int64_t worst_ms; /* the longest one operation may take under the URI's timeouts */
 };
-static int64_t mongo_now_ms(void) {
+int64_t mongo_user_store_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -39,7 +39,7 @@ static vg_result mongo_insert(void *self, struct vg_user *user, enum vg_unique_f
   vg_result res = VG_OK;
   /* The id is made here, not by the server, so it is known without reading the reply. */
   bson_oid_init(&oid, NULL);
-  int64_t created = user->created_at != 0 ? user->created_at : mongo_now_ms();
+  int64_t created = user->created_at != 0 ? user->created_at : mongo_user_store_now_ms();
   BSON_APPEND_OID(&doc, "_id", &oid);
   mongo_append_str(&doc, "name", user->name, sizeof(user->name));
   mongo_append_str(&doc, "username", user->username, sizeof(user->username));
@@ -176,8 +176,7 @@ static vg_result mongo_find_by_verified_phone(void *self, const char *phone, str
   return res;
 }
 
-/* Parses a 24-hex id; false for anything else, which therefore names no user. */
-static bool mongo_parse_id(const char *id, bson_oid_t *oid) {
+bool mongo_user_store_parse_id(const char *id, bson_oid_t *oid) {
   if (id == NULL || strnlen(id, VG_ID_MAX) != VG_ID_MAX - 1 ||
       !bson_oid_is_valid(id, VG_ID_MAX - 1)) {
     return false;
@@ -189,7 +188,7 @@ static bool mongo_parse_id(const char *id, bson_oid_t *oid) {
 static vg_result mongo_find_by_id(void *self, const char *id, struct vg_user *out) {
   bson_t filter = BSON_INITIALIZER;
   bson_oid_t oid;
-  if (!mongo_parse_id(id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(id, &oid)) return VG_ERR_NOT_FOUND;
   BSON_APPEND_OID(&filter, "_id", &oid);
   vg_result res = mongo_find_one(self, &filter, out);
   bson_destroy(&filter);
@@ -204,7 +203,7 @@ static vg_result mongo_write(struct mongo_user_store *s, const char *id, const b
   bson_iter_t it;
   bson_oid_t oid;
   vg_result res = VG_OK;
-  if (!mongo_parse_id(id, &oid)) return VG_ERR_NOT_FOUND;
+  if (!mongo_user_store_parse_id(id, &oid)) return VG_ERR_NOT_FOUND;
   bson_t *filter = BCON_NEW("_id", BCON_OID(&oid));
   mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
   mongoc_collection_t *coll = mongoc_client_get_collection(client, s->db, MONGO_COLLECTION);
@@ -235,7 +234,7 @@ static vg_result mongo_update(void *self, const char *id, const struct vg_user_c
     mongo_append_str(&set, "password_hash", change->password_hash, VG_HASH_MAX);
   if (change->phone) mongo_append_str(&set, "phone", change->phone, VG_PHONE_MAX);
   if (change->phone || change->phone_verified) BSON_APPEND_BOOL(&set, "phone_verified", true);
-  BSON_APPEND_DATE_TIME(&set, "updated_at", mongo_now_ms());
+  BSON_APPEND_DATE_TIME(&set, "updated_at", mongo_user_store_now_ms());
   bson_append_document_end(&update, &set);
   vg_result res = mongo_write(self, id, &update, taken);
   bson_destroy(&update);

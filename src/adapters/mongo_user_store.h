@@ -5,7 +5,10 @@
 #define VG_MONGO_USER_STORE_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include <bson/bson.h>
 
 #include "ports/user_store.h"
 
@@ -26,6 +29,10 @@ int64_t mongo_user_store_worst_ms(const struct mongo_user_store *s);
  * (mongo_factor_store.h); valid while s lives. */
 typedef struct _mongoc_client_pool_t mongoc_client_pool_t;
 mongoc_client_pool_t *mongo_user_store_pool(struct mongo_user_store *s);
+/* A user id (24 hex digits) as an ObjectId; false for anything else, which names no user. */
+bool mongo_user_store_parse_id(const char *id, bson_oid_t *oid);
+/* Now, as the documents' dates are written: milliseconds since the Unix epoch. */
+int64_t mongo_user_store_now_ms(void);
 const char *mongo_user_store_db(const struct mongo_user_store *s);
 /* The port; valid while s lives. */
 struct user_store mongo_user_store_port(struct mongo_user_store *s);
